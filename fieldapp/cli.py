@@ -1,0 +1,91 @@
+"""The ``fieldapp`` command: a Flask CLI group with the project's own commands."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from fieldapp.errors import DomainError
+from gis.errors import GeometryError
+from gis.spatialite import SpatialiteUnavailable
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Seed (idempotently) a demo organizer and a demo walk in Nödinge, Ale kommun."""
+    from fieldapp.services.demo import seed_demo
+
+    result = seed_demo()
+    click.echo(f"Demo walk: {result.walk.title} ({result.walk.slug}) — DEMO DATA")
+    click.echo(f"Walk page: {current_app.config['PUBLIC_URL']}/w/{result.walk.slug}")
+    click.echo(f"Join link: {result.join_url}")
+    click.echo(f"Staff login: {result.email} / {result.password}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(["organizer", "admin"]), default="organizer", show_default=True)
+@click.option("--name", default="")
+def create_user_command(email: str, password: str, role: str, name: str) -> None:
+    """Create a staff account."""
+    from fieldapp.services.users import create_user
+
+    try:
+        user = create_user(email, password, role=role, name=name)
+    except DomainError as err:
+        _fail(err.message)
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@click.command("create-walk")
+@click.option("--title", required=True)
+@click.option("--route", "route_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="GeoJSON, GPX or KML file with the route.")
+@click.option("--area", default="")
+@click.option("--open", "open_walk", is_flag=True, help="Open the walk for findings right away.")
+def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool) -> None:
+    """Create a walk from a route file; prints its slug and join link."""
+    from fieldapp.services.categories import ensure_default_categories
+    from fieldapp.services.walks import create_walk, join_url
+    from gis.routes import parse_route
+
+    try:
+        route = parse_route(route_file.read_bytes(), route_file.name)
+        ensure_default_categories()
+        walk = create_walk(title, route=route, route_source=route_file.name, area_name=area,
+                           status="open" if open_walk else "draft")
+    except (GeometryError, DomainError) as err:
+        _fail(str(err))
+    click.echo(f"Slug: {walk.slug}")
+    click.echo(f"Route length: {walk.route.length_m:.0f} m")
+    click.echo(f"Join link: {join_url(walk, current_app.config['PUBLIC_URL'])}")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (demo_command, create_user_command, create_walk_command):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from fieldapp import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``fieldapp`` console script."""
+    cli = FlaskGroup(name="fieldapp", create_app=_create_app, add_version_option=False,
+                     help="fieldapp — safety walks. Database: FIELDAPP_DATABASE_URL (default SpatiaLite).")
+    try:
+        cli.main(prog_name="fieldapp")
+    except SpatialiteUnavailable as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(2)

@@ -1,0 +1,51 @@
+"""Configuration: defaults, overridden by FIELDAPP_* environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """FIELDAPP_SECRET_KEY, or a random key kept in instance/secret_key for development."""
+    configured = os.environ.get("FIELDAPP_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict:
+    """All settings as a dict for ``app.config``."""
+    env = os.environ.get
+    database_url = env("FIELDAPP_DATABASE_URL") or f"sqlite:///{instance_path / 'fieldapp.sqlite'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": database_url.startswith("postgresql")},
+        "UPLOAD_DIR": env("FIELDAPP_UPLOAD_DIR") or str(PROJECT_ROOT / "uploads"),
+        "PHOTO_STORE": env("FIELDAPP_PHOTO_STORE") or "filesystem",
+        "PUBLIC_URL": (env("FIELDAPP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "TILE_URL": env("FIELDAPP_TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "TILE_ATTRIBUTION": env("FIELDAPP_TILE_ATTRIBUTION")
+        or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "MAX_CONTENT_LENGTH": int(env("FIELDAPP_MAX_UPLOAD_BYTES") or 25 * 1024 * 1024),
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "LANGUAGES": ("sv", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("FIELDAPP_SECURE_COOKIES", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": int(env("FIELDAPP_SESSION_SECONDS") or 8 * 3600),
+        "RATELIMIT_STORAGE_URI": env("FIELDAPP_REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

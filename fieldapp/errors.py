@@ -1,0 +1,44 @@
+"""Domain errors raised by services; one handler in ``fieldapp.__init__`` maps them to HTTP."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: ``code`` is machine-readable, ``message`` is safe to show to a user."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationError(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class PhotoError(DomainError):
+    """An uploaded photo was refused (not an image, too large, corrupt...)."""
+
+    status = 422
+    code = "bad_photo"

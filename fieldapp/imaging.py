@@ -1,0 +1,556 @@
+"""Photo pipeline: untrusted upload bytes in, metadata-free display + thumbnail JPEGs out.
+
+Pure module (no Flask, no I/O besides the bytes handed in), so it can be tested and benchmarked alone.
+
+What it does, in order (DESIGN §7):
+
+1. Identify the image **from its bytes** with Pillow, restricted to the allowed decoders (JPEG, PNG, WebP and
+   HEIF/HEIC through pillow-heif). Names and MIME types are never looked at.
+2. Refuse before decoding anything larger than ``MAX_PIXELS`` (header dimensions; Pillow's decompression-bomb
+   warning is turned into an error as a second guard).
+3. Read what we want from EXIF (orientation, GPS position, time taken) defensively: broken EXIF only means "no
+   metadata", never a failed upload.
+4. Decode cheaply. For JPEG, ``Image.draft`` is asked for the *aspect-correct* target size so libjpeg decodes at
+   1/2, 1/4 or 1/8 scale in the DCT domain (asking for a square box, as ``thumbnail()``-style code does, silently
+   disables the shortcut for non-square photos — DESIGN §2).
+5. Resize once to the display size (LANCZOS, ``reducing_gap``), then apply the EXIF orientation to that *small*
+   image, convert to sRGB/RGB (alpha flattened onto white, 16-bit scaled, CMYK converted), and make the thumbnail
+   from the display image rather than decoding again.
+6. Encode both as baseline JPEG with no EXIF, XMP, ICC, comment or any other metadata. Output is deterministic
+   for a given input (same bytes → same sha256), which makes content addressing work.
+
+Errors are :class:`fieldapp.errors.PhotoError` with a machine code and a 4xx status:
+``empty`` 400, ``too_many_pixels`` 413, ``unsupported_type`` 415, ``corrupt_image`` 422.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import re
+import struct
+import threading
+import warnings
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import ImageFile
+
+from fieldapp.errors import PhotoError
+
+try:  # pillow-heif is a hard dependency in production; keep the module importable without it.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - exercised only on broken installs
+    HEIF_SUPPORTED = False
+
+__all__ = [
+    "MAX_PIXELS",
+    "DISPLAY_SIZE",
+    "THUMB_SIZE",
+    "JPEG_QUALITY",
+    "Rendition",
+    "ProcessedPhoto",
+    "process_photo",
+]
+
+MAX_PIXELS = 50_000_000
+DISPLAY_SIZE = 1600
+THUMB_SIZE = 320
+#: Display JPEG settings, tuned with bench/photos.py: the 1600 px output must stay >= 40 dB PSNR (RGB) against
+#: a full-decode LANCZOS reference on real phone photos. Resampling alone is at 47-57 dB; the JPEG step decides.
+#: q85 4:2:0 gave 37-41 dB; q92 without chroma subsampling gives >= 40 dB (at ~1.8x the bytes).
+JPEG_QUALITY = 92
+DISPLAY_SUBSAMPLING = "4:4:4"
+#: Thumbnails are looked at small; ordinary web settings.
+THUMB_QUALITY = 82
+THUMB_SUBSAMPLING = "4:2:0"
+#: The display resize runs in this many horizontal bands (in parallel where there are CPUs; fixed, so the
+#: output bytes do not depend on the machine).
+RESAMPLE_BANDS = 4
+#: Pillow's reducing_gap: integer box-reduce first while at least this much scaling is left for LANCZOS.
+#: 2.0 is Pillow's "fast, visually the same as fair resampling" setting.
+REDUCING_GAP = 2.0
+
+# A process-wide Pillow setting: with it Pillow itself warns above MAX_PIXELS and raises above twice that.
+# process_photo() turns the warning into an error too, and checks the header dimensions explicitly first.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Truncated files must be refused, not silently padded with grey (this is Pillow's default; say so loudly).
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+# Pillow format names we let Image.open try, and the name we report for each.
+_OPEN_FORMATS = ("JPEG", "PNG", "WEBP") + (("HEIF",) if HEIF_SUPPORTED else ())
+_REPORTED_FORMAT = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "HEIF": "HEIF"}
+
+# What Pillow/pillow-heif raise for undecodable data. Deliberately not ``Exception``: anything else is a bug
+# in our code (or a MemoryError) and must surface as one.
+_DECODE_ERRORS = (
+    OSError,  # includes "image file is truncated", decoder errors
+    SyntaxError,  # bad headers
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    ZeroDivisionError,
+    RuntimeError,  # libheif decode errors
+    zlib.error,
+)
+# EXIF is read best-effort: these only mean "no metadata" (the pixels may still be fine).
+_EXIF_ERRORS = _DECODE_ERRORS + (AttributeError, UnicodeError, OverflowError, RecursionError)
+
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"mif2"}
+
+# EXIF orientation → the transpose that makes the image upright (same table as ImageOps.exif_transpose).
+_ORIENTATION_OPS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+_TAG_ORIENTATION = 0x0112
+_IFD_EXIF = 0x8769
+_IFD_GPS = 0x8825
+_TAG_DATETIME_ORIGINAL = 0x9003
+_TAG_OFFSET_TIME_ORIGINAL = 0x9011
+
+
+@dataclass(frozen=True)
+class Rendition:
+    data: bytes
+    width: int
+    height: int
+    sha256: str  # hex digest of ``data``
+
+    @classmethod
+    def from_image(cls, im: Image.Image, quality: int, subsampling: str) -> "Rendition":
+        data = _encode_jpeg(im, quality, subsampling)
+        return cls(data=data, width=im.width, height=im.height, sha256=hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    display: Rendition
+    thumb: Rendition
+    source_format: str  # "JPEG", "PNG", "WEBP", "HEIF"
+    source_width: int  # after orientation
+    source_height: int
+    gps_lon: float | None
+    gps_lat: float | None
+    taken_at: datetime | None  # EXIF DateTimeOriginal; aware only if OffsetTimeOriginal was present
+
+
+# --------------------------------------------------------------------------------------------------- public
+
+
+def process_photo(data: bytes) -> ProcessedPhoto:
+    """Validate, orient, downscale and re-encode one uploaded photo. Raises PhotoError (4xx) for bad input."""
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, bytes):
+        raise TypeError("process_photo() takes the uploaded bytes")
+    if not data:
+        raise PhotoError("The file is empty.", code="empty", status=400)
+
+    # Note: catch_warnings is process-global state; worst case under threads is that the "error" filter for
+    # DecompressionBombWarning outlives this block, which is harmless. The explicit size check below is the
+    # real guard either way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Corrupt EXIF data" and friends: we handle EXIF defensively
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        im = _open(data)
+        try:
+            return _process_open_image(im)
+        finally:
+            im.close()
+
+
+# -------------------------------------------------------------------------------------------------- helpers
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        im = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except UnidentifiedImageError:
+        if _looks_like_allowed_format(data):
+            raise _corrupt() from None
+        raise PhotoError(
+            "This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image.",
+            code="unsupported_type",
+            status=415,
+        ) from None
+    except _DECODE_ERRORS:
+        raise _corrupt() from None
+    if im.format not in _REPORTED_FORMAT:  # defensive: _OPEN_FORMATS already restricts this
+        im.close()
+        raise PhotoError("This image format is not supported.", code="unsupported_type", status=415)
+    return im
+
+
+def _process_open_image(im: Image.Image) -> ProcessedPhoto:
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        raise _corrupt()
+    if width * height > MAX_PIXELS:
+        raise _too_many_pixels()
+
+    orientation, gps_lon, gps_lat, taken_at = _read_metadata(im)
+    swap = orientation in (5, 6, 7, 8)
+
+    # Target size in the *stored* orientation (rotating afterwards does not change the scale).
+    target = _fit(width, height, DISPLAY_SIZE)
+    box = None
+    if im.format in ("JPEG", "MPO") and target != (width, height):
+        try:
+            # Aspect-correct size: libjpeg picks the largest 1/2, 1/4, 1/8 reduction still >= target.
+            drafted = im.draft("RGB", target)
+        except _DECODE_ERRORS:
+            drafted = None
+        if drafted is not None:
+            box = drafted[1]
+
+    try:
+        im.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except _DECODE_ERRORS:
+        raise _corrupt() from None
+
+    try:
+        work = _normalise_mode(im)
+    except _DECODE_ERRORS:  # e.g. a palette index out of range
+        raise _corrupt() from None
+    icc = im.info.get("icc_profile") or None
+    transform = _icc_transform(icc, work.mode) if icc and work.mode in ("RGB", "CMYK") else None
+    work = _resample(work, target, box, transform)
+    if transform is not None:
+        icc = None  # applied while resampling
+
+    op = _ORIENTATION_OPS.get(orientation)
+    if op is not None:
+        work = work.transpose(op)
+    display = _to_srgb(work, icc)
+
+    # Thumbnail from the display image; Pillow's resize releases the GIL, JPEG encoding does not, so on a
+    # multi-core machine the thumbnail is resampled while the display image is being encoded.
+    thumb_size = _fit(display.width, display.height, THUMB_SIZE)
+    pool = _executor()
+    thumb_future = None
+    if thumb_size == display.size:
+        thumb = display
+    elif pool is not None:
+        thumb_future = pool.submit(display.resize, thumb_size, Image.Resampling.LANCZOS, None, REDUCING_GAP)
+    else:
+        thumb = display.resize(thumb_size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    display_rendition = Rendition.from_image(display, JPEG_QUALITY, DISPLAY_SUBSAMPLING)
+    if thumb_future is not None:
+        thumb = thumb_future.result()
+
+    return ProcessedPhoto(
+        display=display_rendition,
+        thumb=Rendition.from_image(thumb, THUMB_QUALITY, THUMB_SUBSAMPLING),
+        source_format=_REPORTED_FORMAT[im.format],
+        source_width=height if swap else width,
+        source_height=width if swap else height,
+        gps_lon=gps_lon,
+        gps_lat=gps_lat,
+        taken_at=taken_at,
+    )
+
+
+def _fit(width: int, height: int, limit: int) -> tuple[int, int]:
+    """Size with the longest side at most ``limit``, aspect kept, never upscaled."""
+    longest = max(width, height)
+    if longest <= limit:
+        return width, height
+    if width >= height:
+        return limit, max(1, round(height * limit / width))
+    return max(1, round(width * limit / height)), limit
+
+
+# ------------------------------------------------------------------------------------------------ resampling
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _executor() -> ThreadPoolExecutor | None:
+    """A small per-process pool for the GIL-free parts (resampling, colour transforms); None on one CPU."""
+    global _pool, _pool_pid
+    workers = min(RESAMPLE_BANDS, _usable_cpus())
+    if workers < 2:
+        return None
+    pid = os.getpid()
+    if _pool is None or _pool_pid != pid:  # (re)create after a fork, e.g. gunicorn --preload
+        with _pool_lock:
+            if _pool is None or _pool_pid != pid:
+                _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fieldapp-imaging")
+                _pool_pid = pid
+    return _pool
+
+
+def _resample(
+    im: Image.Image,
+    size: tuple[int, int],
+    box: tuple[float, float, float, float] | None,
+    transform: ImageCms.ImageCmsTransform | None,
+) -> Image.Image:
+    """LANCZOS resize of ``box`` (default: whole image) to ``size``, plus an optional ICC transform.
+
+    Like ``Image.resize(..., reducing_gap=REDUCING_GAP)``: an integer box reduction first while at least
+    REDUCING_GAP of scaling is left, then LANCZOS. The LANCZOS pass runs in RESAMPLE_BANDS horizontal bands,
+    each a resize of its own source box (the kernel still reads the rows around it, so there are no seams);
+    the bands run in parallel where there are CPUs. The band split does not depend on the machine, so the output
+    is the same everywhere.
+    """
+    if box is None:
+        box = (0, 0, im.width, im.height)
+    if tuple(size) == (im.width, im.height) and tuple(box) == (0, 0, im.width, im.height):
+        return transform.apply(im) if transform is not None else im
+    factor_x = int((box[2] - box[0]) / size[0] / REDUCING_GAP) or 1
+    factor_y = int((box[3] - box[1]) / size[1] / REDUCING_GAP) or 1
+    if factor_x > 1 or factor_y > 1:
+        im = im.reduce((factor_x, factor_y))
+        box = (box[0] / factor_x, box[1] / factor_y, box[2] / factor_x, box[3] / factor_y)
+
+    width, height = size
+    bands = RESAMPLE_BANDS if height >= 16 * RESAMPLE_BANDS else 1
+    edges = [round(height * i / bands) for i in range(bands + 1)]
+    scale_y = (box[3] - box[1]) / height
+
+    def band(i: int) -> Image.Image:
+        y0, y1 = edges[i], edges[i + 1]
+        part = im.resize(
+            (width, y1 - y0),
+            Image.Resampling.LANCZOS,
+            box=(box[0], box[1] + y0 * scale_y, box[2], box[1] + y1 * scale_y),
+        )
+        return transform.apply(part) if transform is not None else part
+
+    pool = _executor() if bands > 1 else None
+    try:
+        parts = list(pool.map(band, range(bands))) if pool is not None else [band(i) for i in range(bands)]
+    except _DECODE_ERRORS:  # lazily decoded data can still fail here
+        raise _corrupt() from None
+    if bands == 1:
+        return parts[0]
+    out = Image.new(parts[0].mode, size)
+    for i, part in enumerate(parts):
+        out.paste(part, (0, edges[i]))
+    return out
+
+
+def _normalise_mode(im: Image.Image) -> Image.Image:
+    """Bring any decoded mode into one that resizes correctly: RGB, RGBA, L or CMYK."""
+    mode = im.mode
+    if mode in ("RGB", "RGBA", "L", "CMYK"):
+        return im
+    if mode == "P":
+        return im.convert("RGBA" if "transparency" in im.info else "RGB")
+    if mode in ("LA", "La", "PA", "RGBa"):
+        return im.convert("RGBA")
+    if mode == "1":
+        return im.convert("L")
+    if mode == "I" or mode.startswith("I;16"):
+        # Pillow's I;16 -> L conversion clips at 255 instead of scaling; scale 0..65535 to 0..255 ourselves.
+        return im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+    if mode == "F":
+        return im.point(lambda v: v * 255).convert("L")
+    return im.convert("RGB")  # RGBX, YCbCr, LAB, HSV...
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Final RGB image: alpha flattened on white, colour-managed to sRGB if a profile is still pending."""
+    if im.mode == "RGBA":
+        background = Image.new("RGB", im.size, (255, 255, 255))
+        background.paste(im, mask=im.getchannel("A"))
+        im = background
+    if icc and im.mode in ("RGB", "CMYK"):
+        transform = _icc_transform(icc, im.mode)
+        if transform is not None:
+            try:
+                return transform.apply(im)
+            except (ImageCms.PyCMSError, OSError, ValueError):
+                pass
+    if im.mode != "RGB":
+        im = im.convert("RGB")
+    return im
+
+
+@lru_cache(maxsize=32)
+def _icc_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """Transform from an embedded profile to sRGB, or None when it is already sRGB / unusable.
+
+    Built once per distinct profile (phones embed the same few). NOCACHE: lcms's one-pixel cache is not
+    needed for photos and the transform is shared between threads.
+    """
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        space = profile.profile.xcolor_space.strip()
+        if (mode, space) not in (("RGB", "RGB"), ("CMYK", "CMYK")):
+            return None
+        if mode == "RGB" and "srgb" in (ImageCms.getProfileDescription(profile) or "").lower():
+            return None  # already sRGB: skip the cost
+        return ImageCms.buildTransform(
+            profile,
+            _srgb_profile(),
+            mode,
+            "RGB",
+            renderingIntent=ImageCms.Intent.PERCEPTUAL,
+            flags=ImageCms.Flags.NOCACHE | ImageCms.Flags.HIGHRESPRECALC,
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _encode_jpeg(im: Image.Image, quality: int, subsampling: str) -> bytes:
+    # A fresh info dict: Pillow would otherwise carry over e.g. the source's COM comment or dpi.
+    im.info = {}
+    out = io.BytesIO()
+    # Baseline, Huffman tables not optimised: optimize/progressive cost 2-5x the encode time for ~4 % bytes.
+    im.save(out, "JPEG", quality=quality, optimize=False, progressive=False, subsampling=subsampling)
+    return out.getvalue()
+
+
+def _looks_like_allowed_format(data: bytes) -> bool:
+    """Magic bytes of the formats we accept: tells "corrupt photo" (422) from "not a photo" (415)."""
+    if data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return True
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return True
+    return HEIF_SUPPORTED and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def _corrupt() -> PhotoError:
+    return PhotoError(
+        "The image is damaged or incomplete and could not be read. Please try sending it again.",
+        code="corrupt_image",
+        status=422,
+    )
+
+
+def _too_many_pixels() -> PhotoError:
+    return PhotoError(
+        f"The image is too large (more than {MAX_PIXELS // 1_000_000} megapixels).",
+        code="too_many_pixels",
+        status=413,
+    )
+
+
+# ------------------------------------------------------------------------------------------------- metadata
+
+
+def _read_metadata(im: Image.Image) -> tuple[int, float | None, float | None, datetime | None]:
+    """(orientation, lon, lat, taken_at) from EXIF; anything unreadable becomes 1 / None."""
+    try:
+        exif = im.getexif()
+    except _EXIF_ERRORS:
+        return 1, None, None, None
+
+    orientation = 1
+    try:
+        value = exif.get(_TAG_ORIENTATION)
+        if isinstance(value, int) and value in _ORIENTATION_OPS:
+            orientation = value
+    except _EXIF_ERRORS:
+        pass
+
+    lon = lat = None
+    try:
+        gps = exif.get_ifd(_IFD_GPS)
+        if gps:
+            lat = _gps_coordinate(gps.get(2), gps.get(1), "N", "S", 90.0)
+            lon = _gps_coordinate(gps.get(4), gps.get(3), "E", "W", 180.0)
+            if lat is None or lon is None or (lat == 0.0 and lon == 0.0):  # 0,0 = receiver without a fix
+                lat = lon = None
+    except _EXIF_ERRORS:
+        lat = lon = None
+
+    taken_at = None
+    try:
+        exif_ifd = exif.get_ifd(_IFD_EXIF)
+        if exif_ifd:
+            taken_at = _exif_datetime(exif_ifd.get(_TAG_DATETIME_ORIGINAL), exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL))
+    except _EXIF_ERRORS:
+        taken_at = None
+    return orientation, lon, lat, taken_at
+
+
+def _text(value) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "").strip()
+
+
+def _gps_coordinate(value, ref, positive: str, negative: str, limit: float) -> float | None:
+    """EXIF degrees/minutes/seconds rationals + hemisphere ref -> signed decimal degrees, or None."""
+    ref = (_text(ref) or "").upper()
+    if ref not in (positive, negative) or value is None:
+        return None
+    parts = value if isinstance(value, (tuple, list)) else (value,)
+    if not 1 <= len(parts) <= 3:
+        return None
+    try:
+        numbers = [float(p) for p in parts]  # IFDRational with a zero denominator gives nan
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if not all(math.isfinite(n) and n >= 0 for n in numbers):
+        return None
+    degrees, minutes, seconds = (numbers + [0.0, 0.0])[:3]
+    if minutes > 60 or seconds > 60:
+        return None
+    decimal = degrees + minutes / 60 + seconds / 3600
+    if decimal > limit:
+        return None
+    return -decimal if ref == negative else decimal
+
+
+_EXIF_DATETIME = re.compile(r"^(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+def _exif_datetime(value, offset) -> datetime | None:
+    text = _text(value)
+    match = _EXIF_DATETIME.match(text or "")
+    if not match:
+        return None
+    try:
+        taken = datetime(*(int(g) for g in match.groups()))
+    except ValueError:  # 0000:00:00 00:00:00 and other impossible dates
+        return None
+    off = _EXIF_OFFSET.match(_text(offset) or "")
+    if off:
+        sign = -1 if off.group(1) == "-" else 1
+        delta = timedelta(hours=int(off.group(2)), minutes=int(off.group(3)))
+        if delta <= timedelta(hours=14):
+            taken = taken.replace(tzinfo=timezone(sign * delta))
+    return taken

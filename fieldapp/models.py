@@ -1,0 +1,323 @@
+"""The data model (DESIGN §4). Models describe rows; they never commit."""
+from __future__ import annotations
+
+import uuid as uuid_lib
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.extensions import db
+
+WALK_STATUSES = ("draft", "open", "walked", "protocol_draft", "published", "closed")
+POLARITIES = ("unsafe", "safe")
+POSITION_SOURCES = ("gps", "map", "stop")
+LIGHTING_CHECKS = ("out", "weak", "flickering", "glaring", "ok")
+PRIORITIES = ("acute", "high", "normal", "low")
+MEASURE_STATUSES = ("new", "assessed", "sent", "planned", "done", "rejected", "referred", "verified")
+ROLES = ("admin", "organizer")
+GROUP_TYPES = ("resident", "police", "housing_company", "staff", "association", "politician", "other")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_uuid() -> str:
+    return str(uuid_lib.uuid4())
+
+
+def _in(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{column}_values")
+
+
+class User(UserMixin, db.Model):
+    """A staff account (organizer or admin)."""
+
+    __tablename__ = "users"
+    __table_args__ = (_in("role", ROLES),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="organizer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class ResponsibleParty(db.Model):
+    """Who fixes things: a municipal department, a housing company, Trafikverket, police..."""
+
+    __tablename__ = "responsible_parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(50), default="municipal")
+    email: Mapped[str | None] = mapped_column(String(254))
+    open311_endpoint: Mapped[str | None] = mapped_column(String(500))
+    open311_api_key: Mapped[str | None] = mapped_column(String(200))
+    open311_jurisdiction: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(db.Model):
+    """A finding category with names per language and an Open311 service code."""
+
+    __tablename__ = "categories"
+    __table_args__ = (_in("polarity", POLARITIES),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name_sv: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    icon: Mapped[str] = mapped_column(String(50), default="other")
+    polarity: Mapped[str] = mapped_column(String(10), default="unsafe")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    service_code: Mapped[str] = mapped_column(String(50))
+    default_responsible_party_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responsible_parties.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    default_responsible_party: Mapped[ResponsibleParty | None] = relationship()
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_sv
+
+
+walk_categories = Table(
+    "walk_categories",
+    db.Model.metadata,
+    Column("walk_id", ForeignKey("walks.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Walk(db.Model):
+    """A planned safety walk: route, stops, join link and what came out of it."""
+
+    __tablename__ = "walks"
+    __table_args__ = (_in("status", WALK_STATUSES),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    area_name: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    municipality: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    meeting_point_text: Mapped[str] = mapped_column(String(300), default="")
+    meeting_point_el: Mapped[WKBElement | None] = mapped_column(
+        "meeting_point",
+        Geometry("POINT", srid=4326, spatial_index=False)
+    )
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    join_token: Mapped[str] = mapped_column(String(64), unique=True)
+    join_token_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    weather: Mapped[str] = mapped_column(String(200), default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_walk_id: Mapped[int | None] = mapped_column(ForeignKey("walks.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    route: Mapped[Route | None] = relationship(back_populates="walk", cascade="all, delete-orphan")
+    stops: Mapped[list[Stop]] = relationship(
+        back_populates="walk", cascade="all, delete-orphan", order_by="Stop.seq"
+    )
+    categories: Mapped[list[Category]] = relationship(secondary=walk_categories, order_by="Category.sort_order")
+    created_by: Mapped[User | None] = relationship()
+    previous_walk: Mapped[Walk | None] = relationship(remote_side=[id])
+
+    @property
+    def accepts_findings(self) -> bool:
+        return self.status == "open" and not self.join_token_revoked
+
+
+class Route(db.Model):
+    """The walk's route: one LINESTRING or MULTILINESTRING in WGS84."""
+
+    __tablename__ = "routes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), unique=True)
+    geom_el: Mapped[WKBElement] = mapped_column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=True, nullable=False))
+    length_m: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    walk: Mapped[Walk] = relationship(back_populates="route")
+
+
+class Stop(db.Model):
+    """A numbered stop along the route where the group talks about the place."""
+
+    __tablename__ = "stops"
+    __table_args__ = (UniqueConstraint("walk_id", "seq", name="uq_stops_walk_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    questions: Mapped[str] = mapped_column(Text, default="")
+    geom_el: Mapped[WKBElement] = mapped_column("geom", Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
+
+    walk: Mapped[Walk] = relationship(back_populates="stops")
+
+
+class Participant(db.Model):
+    """A pseudonymous person on one walk (no account); contact only with recorded consent."""
+
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    group_type: Mapped[str | None] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Finding(db.Model):
+    """One observation on the walk, identified by the phone's UUID (the idempotency key)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        _in("polarity", POLARITIES),
+        _in("position_source", POSITION_SOURCES),
+        CheckConstraint("felt_safety IS NULL OR felt_safety BETWEEN 1 AND 3", name="ck_felt_safety_range"),
+        CheckConstraint(
+            "lighting_check IS NULL OR lighting_check IN ('out', 'weak', 'flickering', 'glaring', 'ok')",
+            name="ck_lighting_check_values",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("stops.id", ondelete="SET NULL"))
+    geom_el: Mapped[WKBElement] = mapped_column("geom", Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    position_source: Mapped[str] = mapped_column(String(10), default="gps")
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    polarity: Mapped[str] = mapped_column(String(10), default="unsafe")
+    felt_safety: Mapped[int | None] = mapped_column(SmallInteger)
+    lighting_check: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    internal_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    canonical_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"), index=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    category: Mapped[Category] = relationship()
+    stop: Mapped[Stop | None] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(back_populates="finding", order_by="Photo.id")
+    measure: Mapped[Measure | None] = relationship(back_populates="finding", uselist=False)
+
+
+class Photo(db.Model):
+    """A processed photo of a finding: stored display size and thumbnail, no metadata."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    thumb_sha256: Mapped[str] = mapped_column(String(64))
+    blurred_sha256: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    source_format: Mapped[str] = mapped_column(String(10), default="JPEG")
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    exif_lon: Mapped[float | None] = mapped_column(Float)
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    blurred: Mapped[bool] = mapped_column(Boolean, default=False)
+    publishable: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    alt_text: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    finding: Mapped[Finding] = relationship(back_populates="photos")
+
+
+class PhotoBlob(db.Model):
+    """Photo bytes kept in the database (the PostgreSQL photo store), keyed by sha256."""
+
+    __tablename__ = "photo_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Measure(db.Model):
+    """The action for a (canonical) finding: proposal, owner, priority, deadline, status."""
+
+    __tablename__ = "measures"
+    __table_args__ = (_in("priority", PRIORITIES), _in("status", MEASURE_STATUSES))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), unique=True)
+    proposal: Mapped[str] = mapped_column(Text, default="")
+    responsible_party_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responsible_parties.id", ondelete="SET NULL")
+    )
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    public_answer: Mapped[str] = mapped_column(Text, default="")
+    external_ticket_id: Mapped[str | None] = mapped_column(String(100))
+    open311_state: Mapped[str | None] = mapped_column(String(20))
+    open311_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    open311_last_error: Mapped[str | None] = mapped_column(Text)
+    open311_next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    finding: Mapped[Finding] = relationship(back_populates="measure")
+    responsible_party: Mapped[ResponsibleParty | None] = relationship()
+
+
+class Event(db.Model):
+    """History: who changed what and when, for walks, findings and measures."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User | None] = relationship()

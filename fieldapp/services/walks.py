@@ -1,0 +1,165 @@
+"""Walks: create, look up, and describe a walk with its route and stops."""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shapely.geometry import LineString, MultiLineString, Point
+from sqlalchemy import select
+
+from fieldapp.errors import NotFound, ValidationError
+from fieldapp.extensions import db
+from fieldapp.models import Category, Route, Stop, Walk
+from fieldapp.services.categories import all_categories
+from gis import convert, geojson, routes
+
+
+@dataclass(frozen=True)
+class StopInput:
+    name: str
+    geom: Point
+    questions: str = ""
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower-case, hyphenated: 'Nödinge – Ale torg' → 'nodinge-ale-torg'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "walk"
+
+
+def new_join_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)
+    while True:
+        slug = f"{base}-{secrets.token_hex(2)}"
+        if db.session.scalar(select(Walk.id).where(Walk.slug == slug)) is None:
+            return slug
+
+
+def _check_route(route: LineString | MultiLineString) -> None:
+    if not isinstance(route, LineString | MultiLineString) or route.is_empty:
+        raise ValidationError("The route must be a line with at least two points.")
+
+
+def create_walk(
+    title: str,
+    *,
+    route: LineString | MultiLineString | None = None,
+    route_source: str = "",
+    stops: Sequence[StopInput] = (),
+    slug: str | None = None,
+    area_name: str = "",
+    purpose: str = "",
+    municipality: str = "",
+    starts_at: datetime | None = None,
+    meeting_point_text: str = "",
+    meeting_point: Point | None = None,
+    status: str = "draft",
+    category_codes: Iterable[str] | None = None,
+    created_by_id: int | None = None,
+    is_demo: bool = False,
+) -> Walk:
+    """Create a walk with its route, stops and category set, in one transaction."""
+    title = title.strip()
+    if not title:
+        raise ValidationError("The walk needs a title.")
+    if starts_at is not None and starts_at.tzinfo is None:
+        raise ValidationError("The start time must carry a time zone.")
+    categories = all_categories()
+    if category_codes is not None:
+        wanted = set(category_codes)
+        categories = [c for c in categories if c.code in wanted]
+    walk = Walk(
+        slug=slug or _unique_slug(title),
+        title=title,
+        area_name=area_name,
+        purpose=purpose,
+        municipality=municipality,
+        starts_at=starts_at,
+        meeting_point_text=meeting_point_text,
+        meeting_point_el=convert.to_element(meeting_point) if meeting_point is not None else None,
+        status=status,
+        join_token=new_join_token(),
+        created_by_id=created_by_id,
+        is_demo=is_demo,
+        categories=categories,
+    )
+    if route is not None:
+        _check_route(route)
+        walk.route = Route(geom_el=convert.to_element(route), length_m=routes.route_length_m(route),
+                           source=route_source)
+    walk.stops = [
+        Stop(seq=n, name=s.name, questions=s.questions, geom_el=convert.to_element(s.geom))
+        for n, s in enumerate(stops, start=1)
+    ]
+    db.session.add(walk)
+    db.session.commit()
+    return walk
+
+
+def walk_by_slug(slug: str) -> Walk:
+    walk = db.session.scalar(select(Walk).where(Walk.slug == slug))
+    if walk is None:
+        raise NotFound("There is no walk at this address.")
+    return walk
+
+
+def walk_by_join_token(token: str) -> Walk:
+    walk = db.session.scalar(select(Walk).where(Walk.join_token == token))
+    if walk is None:
+        raise NotFound("This join link is not valid. Ask the organizer for a new one.")
+    return walk
+
+
+def list_walks() -> list[Walk]:
+    """All walks, the next/most recent first."""
+    return list(db.session.scalars(select(Walk).order_by(Walk.starts_at.desc().nulls_last(), Walk.id.desc())))
+
+
+def route_geom(walk: Walk) -> LineString | MultiLineString | None:
+    return convert.to_geom(walk.route.geom_el) if walk.route else None
+
+
+def _category_dict(category: Category, locale: str) -> dict:
+    return {"code": category.code, "name": category.name(locale), "icon": category.icon,
+            "polarity": category.polarity}
+
+
+def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict:
+    """The walk as plain JSON-ready data: route and stops as GeoJSON (WGS84), categories."""
+    route = route_geom(walk)
+    stops = [
+        geojson.feature(convert.to_geom(stop.geom_el), {"seq": stop.seq, "name": stop.name,
+                                                         "questions": stop.questions}, id=stop.id)
+        for stop in walk.stops
+    ]
+    data = {
+        "slug": walk.slug,
+        "title": walk.title,
+        "area_name": walk.area_name,
+        "purpose": walk.purpose,
+        "status": walk.status,
+        "accepts_findings": walk.accepts_findings,
+        "starts_at": walk.starts_at.isoformat() if walk.starts_at else None,
+        "meeting_point": walk.meeting_point_text,
+        "is_demo": walk.is_demo,
+        "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)}) if route else None,
+        "stops": geojson.feature_collection(stops),
+        "categories": [_category_dict(c, locale) for c in walk.categories],
+    }
+    if with_findings:
+        from fieldapp.services.findings import finding_feature, visible_findings
+
+        data["findings"] = geojson.feature_collection(finding_feature(f, locale) for f in visible_findings(walk))
+    return data
+
+
+def join_url(walk: Walk, public_url: str) -> str:
+    return f"{public_url}/j/{walk.join_token}"

@@ -1,0 +1,1 @@
+"""Pure geometry helpers for fieldapp: no Flask, no application context."""

@@ -1,0 +1,269 @@
+"""Walk routes: import from GPX / KML / GeoJSON, geodesic length, progress along, nearest stop."""
+
+from __future__ import annotations
+
+import codecs
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+import gpxpy
+import gpxpy.gpx
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import LineString, MultiLineString, Point
+
+from gis.crs import apply_transformer, local_metric_transformer
+from gis.errors import GeometryError, RouteImportError
+from gis.geojson import lines_from_geojson, load_json
+
+MAX_ROUTE_BYTES = 10 * 1024 * 1024
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+_NOT_A_ROUTE = "This file is not GPX, KML or GeoJSON."
+_NO_GPX_LINE = "The GPX file has no track or route with at least two points."
+_NO_KML_LINE = "The KML file has no path (LineString) with at least two points."
+_NO_GEOJSON_LINE = "The GeoJSON file has no line with at least two points."
+_SECURITY = "which are not allowed for security reasons."
+_XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+Coords = list[tuple[float, float]]
+
+
+# --------------------------------------------------------------------------- import
+
+
+def parse_route(data: bytes, filename: str | None = None) -> LineString | MultiLineString:
+    """Parse a GPX, KML or GeoJSON route into a 2D lon/lat (Multi)LineString.
+
+    The format is detected from the content; ``filename`` only improves error messages.
+    Raises RouteImportError with a message meant for the user.
+    """
+    if len(data) > MAX_ROUTE_BYTES:
+        raise RouteImportError("The file is larger than 10 MB.")
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = data.removeprefix(codecs.BOM_UTF8).lstrip()
+    head = _content_head(data)
+    if not head:
+        raise RouteImportError("The file is empty.")
+    if head.startswith(b"{"):
+        return _build_route(_geojson_parts(data), _NO_GEOJSON_LINE)
+    if head.startswith(b"<"):
+        return _parse_xml_route(data)
+    if head.startswith(b"PK") or (filename or "").lower().endswith(".kmz"):
+        raise RouteImportError(
+            "Compressed files (KMZ or ZIP) are not supported. Unzip it and upload the KML file inside."
+        )
+    raise RouteImportError(_NOT_A_ROUTE)
+
+
+def _content_head(data: bytes) -> bytes:
+    """First bytes of the content without BOM and leading whitespace (UTF-16 is re-encoded)."""
+    start = data[:64]
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        start = start.decode("utf-16", errors="ignore").encode("utf-8")
+    return start.removeprefix(codecs.BOM_UTF8).lstrip()
+
+
+def _parse_xml_route(data: bytes) -> LineString | MultiLineString:
+    root = _safe_xml_root(data)
+    kind = _local_name(root.tag)
+    if kind == "gpx":
+        return _build_route(_gpx_parts(data), _NO_GPX_LINE)
+    if kind == "kml":
+        return _build_route(_kml_parts(root), _NO_KML_LINE)
+    raise RouteImportError(_NOT_A_ROUTE)
+
+
+def _safe_xml_root(data: bytes) -> Element:
+    """Parse XML refusing DTDs, entity declarations and external references (no XXE, no entity bombs)."""
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except defusedxml.DTDForbidden:
+        raise RouteImportError(
+            f"The file contains a document type declaration (DOCTYPE), {_SECURITY}"
+        ) from None
+    except defusedxml.DefusedXmlException:
+        raise RouteImportError(
+            f"The file declares XML entities or external references, {_SECURITY}"
+        ) from None
+    except ParseError as exc:
+        raise RouteImportError(f"The file is not well-formed XML ({exc}).") from None
+    except (ValueError, LookupError):
+        raise RouteImportError("The file's XML text encoding is not supported.") from None
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _decode_xml(data: bytes) -> str:
+    """Decode XML bytes using the BOM or the encoding in the XML declaration (default UTF-8)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data.decode("utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    match = _XML_DECL_ENCODING.match(data.lstrip())
+    encoding = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        raise RouteImportError("The file's text encoding could not be read.") from None
+
+
+def _gpx_parts(data: bytes) -> list[Coords]:
+    """Track segments, then routes, of an already safety-checked GPX document."""
+    try:
+        gpx = gpxpy.parse(_decode_xml(data))
+    except (gpxpy.gpx.GPXException, ValueError, TypeError):
+        raise RouteImportError("The GPX file could not be read; it may be damaged or incomplete.") from None
+    parts: list[Coords] = []
+    for track in gpx.tracks:
+        for segment in track.segments:
+            parts.append([(p.longitude, p.latitude) for p in segment.points])
+    for route in gpx.routes:
+        parts.append([(p.longitude, p.latitude) for p in route.points])
+    return parts
+
+
+def _kml_parts(root: Element) -> list[Coords]:
+    """Coordinates of every LineString and gx:Track in a KML document, in document order."""
+    parts: list[Coords] = []
+    for el in root.iter():
+        name = _local_name(el.tag)
+        if name == "LineString":
+            coords = next((c for c in el if _local_name(c.tag) == "coordinates"), None)
+            parts.append(_kml_coordinates(coords.text if coords is not None else ""))
+        elif name == "Track":
+            parts.append([_kml_track_coord(c.text) for c in el if _local_name(c.tag) == "coord"])
+    return parts
+
+
+def _kml_coordinates(text: str | None) -> Coords:
+    """KML ``lon,lat[,alt]`` tuples separated by whitespace (tolerating spaces after commas)."""
+    cleaned = re.sub(r"\s*,\s*", ",", (text or "").strip())
+    return [_kml_tuple(token.split(",")) for token in cleaned.split()]
+
+
+def _kml_track_coord(text: str | None) -> tuple[float, float]:
+    """A gx:coord: ``lon lat alt`` separated by spaces."""
+    return _kml_tuple((text or "").split())
+
+
+def _kml_tuple(values: Sequence[str]) -> tuple[float, float]:
+    if len(values) < 2:
+        raise RouteImportError("The KML file has a coordinate without both longitude and latitude.")
+    try:
+        return float(values[0]), float(values[1])
+    except ValueError:
+        raise RouteImportError("The KML file has a coordinate that is not a number.") from None
+
+
+def _geojson_parts(data: bytes) -> list[Coords]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RouteImportError("The GeoJSON file is not UTF-8 text.") from None
+    try:
+        lines = lines_from_geojson(load_json(text))
+    except GeometryError as exc:
+        raise RouteImportError(f"The GeoJSON file could not be used. {exc}") from None
+    return [list(line.coords) for line in lines]
+
+
+def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | MultiLineString:
+    """Validate and clean parts; one part gives a LineString, several a MultiLineString."""
+    lines = []
+    for part in parts:
+        cleaned = _dedup(part)
+        _check_lonlat(cleaned)
+        if len(cleaned) >= 2:
+            lines.append(LineString(cleaned))
+    if not lines:
+        raise RouteImportError(empty_message)
+    return lines[0] if len(lines) == 1 else MultiLineString(lines)
+
+
+def _dedup(part: Coords) -> Coords:
+    """2D points with consecutive duplicates removed."""
+    out: Coords = []
+    for lon, lat, *_ in part:
+        point = (float(lon), float(lat))
+        if not out or out[-1] != point:
+            out.append(point)
+    return out
+
+
+def _check_lonlat(part: Coords) -> None:
+    for lon, lat in part:
+        if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            raise RouteImportError(
+                f"The file has a point outside the valid range (longitude {lon}, latitude {lat})."
+            )
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def route_length_m(route: LineString | MultiLineString) -> float:
+    """Geodesic length of a lon/lat route in metres (WGS84 ellipsoid)."""
+    return float(_GEOD.geometry_length(route))
+
+
+@dataclass(frozen=True)
+class RouteProgress:
+    """Where a point is relative to a route: distance along it, and distance off it (metres)."""
+
+    along_m: float
+    total_m: float
+    fraction: float
+    offset_m: float
+
+
+def progress_along(route: LineString | MultiLineString, point: Point) -> RouteProgress:
+    """Project ``point`` onto ``route`` (both lon/lat), measured in a local metric projection.
+
+    For a MultiLineString the point is matched to its nearest part and ``along_m`` counts the
+    full length of the parts before it, in order.
+    """
+    if route.is_empty or point.is_empty:
+        raise GeometryError("A route and a position are needed to measure progress.")
+    centre = route.centroid
+    tr = local_metric_transformer(round(centre.x, 4), round(centre.y, 4))
+    parts = [apply_transformer(part, tr) for part in _line_parts(route)]
+    local_point = apply_transformer(shapely.force_2d(point), tr)
+    offsets = np.array([part.distance(local_point) for part in parts])
+    nearest = int(np.argmin(offsets))
+    lengths = [part.length for part in parts]
+    along = sum(lengths[:nearest]) + parts[nearest].project(local_point)
+    total = sum(lengths)
+    return RouteProgress(
+        along_m=float(along),
+        total_m=float(total),
+        fraction=float(along / total) if total > 0 else 0.0,
+        offset_m=float(offsets[nearest]),
+    )
+
+
+def _line_parts(route: LineString | MultiLineString) -> list[LineString]:
+    if isinstance(route, LineString):
+        return [route]
+    if isinstance(route, MultiLineString):
+        return list(route.geoms)
+    raise GeometryError("A route must be a line.")
+
+
+def nearest_stop(stops: Sequence[Point], point: Point) -> tuple[int, float] | None:
+    """Index of the stop nearest to ``point`` and its geodesic distance in metres; None without stops."""
+    if not stops:
+        return None
+    lons = np.array([s.x for s in stops], dtype=float)
+    lats = np.array([s.y for s in stops], dtype=float)
+    _, _, dist = _GEOD.inv(lons, lats, np.full_like(lons, point.x), np.full_like(lats, point.y))
+    index = int(np.argmin(dist))
+    return index, float(dist[index])

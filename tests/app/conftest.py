@@ -1,0 +1,198 @@
+"""Fixtures that run each app test on SpatiaLite and on PostGIS (as GeoAlchemy2's own tests do).
+
+The schema is built once per backend and session with the real Alembic migrations; each test then
+gets a clean database: a copy of the migrated SpatiaLite file, or truncated PostGIS tables.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import skip_or_fail
+
+BACKENDS = ("spatialite", "postgis")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://fieldapp:fieldapp@127.0.0.1:5432/fieldapp_test"
+NOT_TRUNCATED = {"spatial_ref_sys", "alembic_version"}
+
+
+def postgres_url() -> str:
+    return os.environ.get("FIELDAPP_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def make_app(database_url: str, upload_dir: Path, **extra) -> Flask:
+    from fieldapp import create_app
+
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "UPLOAD_DIR": str(upload_dir),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_URL": "http://fieldapp.test",
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+def migrate_to_head(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def spatialite_available(config: pytest.Config) -> None:
+    from gis.spatialite import SpatialiteUnavailable, check_spatialite
+
+    try:
+        check_spatialite()
+    except SpatialiteUnavailable as err:
+        skip_or_fail(config, str(err))
+
+
+def postgis_available(config: pytest.Config) -> None:
+    engine = sa.create_engine(postgres_url())
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT postgis_lib_version()")).scalar()
+    except sa.exc.SQLAlchemyError as err:
+        skip_or_fail(config, f"PostGIS not reachable at {postgres_url()}: {err.__class__.__name__}")
+    finally:
+        engine.dispose()
+    assert version
+
+
+@pytest.fixture(scope="session")
+def spatialite_template(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Path:
+    """A SpatiaLite file migrated to head once; tests get copies."""
+    spatialite_available(pytestconfig)
+    folder = tmp_path_factory.mktemp("spatialite-template")
+    path = folder / "template.sqlite"
+    app = make_app(f"sqlite:///{path}", folder / "uploads")
+    migrate_to_head(app)
+    with app.app_context():
+        from fieldapp.extensions import db
+
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    return path
+
+
+def reset_postgis_schema(url: str) -> None:
+    """Drop every table of ours (not PostGIS's) so migrations start from empty."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
+        )).scalars().all()
+        for table in tables:
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgis_migrated(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> str:
+    postgis_available(pytestconfig)
+    url = postgres_url()
+    reset_postgis_schema(url)
+    app = make_app(url, tmp_path_factory.mktemp("pg-uploads"))
+    migrate_to_head(app)
+    with app.app_context():
+        from fieldapp.extensions import db
+
+        db.engine.dispose()
+    return url
+
+
+def truncate_postgis(app: Flask) -> None:
+    from fieldapp.extensions import db
+
+    tables = [t.name for t in db.metadata.sorted_tables if t.name not in NOT_TRUNCATED]
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@contextmanager
+def fresh_database(backend: str, folder: Path, config: pytest.Config) -> Iterator[str]:
+    """URL of an empty database: a new SpatiaLite file, or a new PostgreSQL schema (PostGIS stays in public)."""
+    if backend == "spatialite":
+        spatialite_available(config)
+        yield f"sqlite:///{folder / f'fresh-{uuid.uuid4().hex[:8]}.sqlite'}"
+        return
+    postgis_available(config)
+    schema = f"fresh_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(postgres_url())
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{postgres_url()}?options=-csearch_path%3D{schema},public"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "spatialite":
+        template = request.getfixturevalue("spatialite_template")
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgis_migrated")
+
+
+@pytest.fixture
+def app(database_url: str, backend: str, tmp_path: Path) -> Iterator[Flask]:
+    application = make_app(database_url, tmp_path / "uploads")
+    if backend == "postgis":
+        with application.app_context():
+            truncate_postgis(application)
+    with application.app_context():
+        yield application
+        from fieldapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def organizer(app: Flask):
+    from fieldapp.services.users import create_user
+
+    return create_user("organizer@example.se", "correct horse battery", role="organizer", name="Org")
+
+
+@pytest.fixture
+def staff_client(client: FlaskClient, organizer) -> FlaskClient:
+    response = client.post("/staff/login", data={"email": "organizer@example.se",
+                                                 "password": "correct horse battery"})
+    assert response.status_code == 302
+    return client

@@ -1,0 +1,62 @@
+"""The fieldapp command: demo (idempotent), create-walk from route files, create-user."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from fieldapp.extensions import db
+from fieldapp.models import Finding, Photo, Stop, User, Walk
+from tests.conftest import REALWORLD
+
+
+def test_demo_is_idempotent_and_prints_join_link_and_login(runner) -> None:
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert re.search(r"^Join link: http://fieldapp\.test/j/\S+$", first.output, re.M)
+    login = re.search(r"^Staff login: (\S+) / (\S+)$", first.output, re.M)
+    assert login
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert first.output == second.output
+    assert db.session.scalar(sa.select(sa.func.count(Walk.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Finding.id))) >= 12
+    assert 6 <= db.session.scalar(sa.select(sa.func.count(Stop.id))) <= 8
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) >= 2
+    codes = set(db.session.scalars(sa.select(Finding.category_id)))
+    assert len(codes) >= 8
+
+    from fieldapp.services.users import authenticate
+
+    assert authenticate(login.group(1), login.group(2)) is not None
+
+
+def test_create_walk_from_gpx(runner) -> None:
+    result = runner.invoke(args=["create-walk", "--title", "Mojstrovka test",
+                                 "--route", str(REALWORLD / "gpx" / "Mojstrovka.gpx")])
+    assert result.exit_code == 0, result.output
+    slug = re.search(r"^Slug: (\S+)$", result.output, re.M).group(1)
+    assert re.search(r"^Join link: http://fieldapp\.test/j/\S+$", result.output, re.M)
+    walk = db.session.scalar(sa.select(Walk).where(Walk.slug == slug))
+    assert walk.route.length_m > 100
+
+
+def test_create_walk_refuses_a_file_without_a_route(runner) -> None:
+    result = runner.invoke(args=["create-walk", "--title", "Waypoints only",
+                                 "--route", str(REALWORLD / "gpx" / "unicode.gpx")])
+    assert result.exit_code != 0
+    assert "no track or route" in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Walk.id))) == 0
+
+
+def test_create_user_and_duplicate(runner) -> None:
+    ok = runner.invoke(args=["create-user", "--email", "Anna@Ale.se", "--password", "long enough pw",
+                             "--role", "admin"])
+    assert ok.exit_code == 0, ok.output
+    user = db.session.scalar(sa.select(User))
+    assert user.email == "anna@ale.se" and user.role == "admin" and user.password_hash != "long enough pw"
+    again = runner.invoke(args=["create-user", "--email", "anna@ale.se", "--password", "long enough pw"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["create-user", "--email", "b@ale.se", "--password", "short"])
+    assert short.exit_code != 0 and "at least" in short.output
