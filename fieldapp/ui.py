@@ -23,7 +23,7 @@ def local_datetime(value: datetime | None) -> str:
     """A date and time in Europe/Stockholm, in the current language."""
     if value is None:
         return ""
-    return format_datetime(value, "medium")
+    return format_datetime(value, "d MMM y HH:mm")
 
 
 def register(app: Flask) -> None:

@@ -8,6 +8,8 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from fieldapp.migrations_support import include_object
+
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -22,7 +24,7 @@ def run_migrations_offline() -> None:
         url=str(db.engine.url).replace("%", "%%"),
         target_metadata=target_metadata,
         literal_binds=True,
-        include_object=alembic_helpers.include_object,
+        include_object=include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
     )
@@ -42,7 +44,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            include_object=alembic_helpers.include_object,
+            include_object=include_object,
             process_revision_directives=process_revision_directives,
             render_item=alembic_helpers.render_item,
             render_as_batch=connection.dialect.name == "sqlite",

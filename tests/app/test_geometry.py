@@ -48,3 +48,16 @@ def test_finding_point_round_trip_and_srid(app) -> None:
     element = db.session.get(type(finding), finding.id).geom_el
     assert convert.to_geom(element).equals_exact(Point(12.06871234567, 57.89441234567), tolerance=1e-12)
     assert element.srid == 4326
+
+
+def test_start_time_keeps_its_instant_on_both_backends(app) -> None:
+    """A walk at 18:30 Stockholm time is still 18:30 Stockholm time after a round trip (SQLite has no offsets)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    ensure_default_categories()
+    starts = datetime(2026, 12, 4, 18, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
+    walk = create_walk("Time", starts_at=starts)
+    again = reload(walk.id).starts_at
+    assert again == starts
+    assert again.astimezone(ZoneInfo("Europe/Stockholm")).hour == 18

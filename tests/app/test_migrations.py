@@ -11,7 +11,8 @@ from tests.app.conftest import fresh_database, make_app
 
 EXPECTED_TABLES = {
     "users", "responsible_parties", "categories", "walks", "walk_categories", "routes", "stops",
-    "participants", "findings", "photos", "photo_blobs", "measures", "events", "alembic_version",
+    "participants", "findings", "photos", "photo_blobs", "measures", "events", "protocol_versions",
+    "alembic_version",
 }
 SPATIAL_COLUMNS = {("routes", "geom"), ("stops", "geom"), ("findings", "geom")}
 
@@ -40,6 +41,11 @@ def spatial_index_ok(engine: sa.Engine, table: str, column: str) -> bool:
             "AND indexdef ILIKE :c"), {"t": table, "c": f"%({column})%"}).scalar())
 
 
+def head_revision(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def test_upgrade_from_empty_then_down_one_step_and_back(empty_database: str, tmp_path: Path) -> None:
     app = make_app(empty_database, tmp_path / "uploads")
     with app.app_context():
@@ -48,17 +54,23 @@ def test_upgrade_from_empty_then_down_one_step_and_back(empty_database: str, tmp
         assert table_names(db.engine) == set()
         upgrade()
         assert table_names(db.engine) == EXPECTED_TABLES
+        head = head_revision(db.engine)
         for table, column in SPATIAL_COLUMNS:
             assert spatial_index_ok(db.engine, table, column), f"no spatial index on {table}.{column}"
 
         downgrade(revision="-1")
-        assert table_names(db.engine) <= {"alembic_version"}
+        assert head_revision(db.engine) != head
+        assert table_names(db.engine) < EXPECTED_TABLES
+        upgrade()
+        assert head_revision(db.engine) == head
+        assert table_names(db.engine) == EXPECTED_TABLES
 
+        downgrade(revision="base")
+        assert table_names(db.engine) <= {"alembic_version"}
         upgrade()
         assert table_names(db.engine) == EXPECTED_TABLES
-        with db.engine.connect() as conn:
-            head = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-        assert head == "0001"
+        for table, column in SPATIAL_COLUMNS:
+            assert spatial_index_ok(db.engine, table, column), f"no spatial index on {table}.{column} after re-upgrade"
         db.engine.dispose()
 
 
@@ -70,3 +82,17 @@ def test_swedish_crs_are_known_to_the_database(app) -> None:
         count = conn.execute(sa.text(
             "SELECT count(*) FROM spatial_ref_sys WHERE srid BETWEEN 3006 AND 3018")).scalar()
     assert count == 13
+
+
+def test_models_and_migrations_agree(app) -> None:
+    """Autogenerate finds nothing to do: every model change came with a migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from fieldapp.extensions import db
+    from fieldapp.migrations_support import include_object
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
