@@ -52,8 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from fieldapp import errors_http, security, ui
     from fieldapp.field.views import bp as field_bp
-    from fieldapp.public.views import bp as public_bp
-    from fieldapp.staff.views import bp as staff_bp
+    from fieldapp.public import bp as public_bp
+    from fieldapp.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(field_bp)

@@ -1,11 +1,11 @@
 """Public pages: the landing page."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
-bp = Blueprint("public", __name__)
+from fieldapp.public import bp
 
 
 @bp.get("/")
-def landing():
+def landing() -> str:
     return render_template("landing.html")

@@ -1,7 +1,7 @@
 """Staff pages: login, the walk list, one walk."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -13,7 +13,7 @@ from fieldapp.services import walks as walk_service
 from fieldapp.staff.forms import LoginForm
 from fieldapp.ui import status_names
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+from fieldapp.staff import bp
 
 
 def _safe_next(target: str | None) -> str:
