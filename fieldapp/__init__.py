@@ -51,13 +51,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         install_spatialite_hook(app)
 
     from fieldapp import errors_http, security, ui
-    from fieldapp.field.views import bp as field_bp
+    from fieldapp.field import bp as field_bp
     from fieldapp.public import bp as public_bp
     from fieldapp.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(staff_bp)
+    from fieldapp.api import init_api
+
+    init_api(app)
     errors_http.register(app)
     security.register(app)
     ui.register(app)

@@ -8,9 +8,11 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 details: dict | None = None):
         super().__init__(message)
         self.message = message
+        self.details = details
         if code is not None:
             self.code = code
         if status is not None:

@@ -6,6 +6,7 @@ readable HTML page. Nothing here turns bad input into a 500.
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.errors import DomainError
@@ -18,9 +19,12 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, code: str, message: str) -> tuple[Response | str, int]:
+def error_response(status: int, code: str, message: str, details: dict | None = None) -> tuple[Response | str, int]:
     if wants_json():
-        return jsonify(error={"code": code, "message": message}), status
+        body = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        return jsonify(error=body), status
     return render_template("error.html", status=status, code=code, message=message), status
 
 
@@ -29,16 +33,21 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return error_response(err.status, err.code, err.message)
+        return error_response(err.status, err.code, gettext(err.message), err.details)
 
     @app.errorhandler(GeometryError)
     def _geometry(err: GeometryError):
-        return error_response(422, "invalid_geometry", str(err))
+        return error_response(422, "invalid_geometry", gettext(str(err)))
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         code = (err.name or "error").lower().replace(" ", "_")
-        response = app.make_response(error_response(err.code or 500, code, err.description or err.name))
+        data = getattr(err, "data", None) or {}
+        details = data.get("messages") or data.get("errors")
+        message = data.get("message") or err.description or err.name
+        if details and err.code == 422:
+            message = "The request has invalid fields; see details."
+        response = app.make_response(error_response(err.code or 500, code, gettext(message), details))
         original = err.get_response().headers
         for header in ("Allow", "Retry-After"):
             if header in original:

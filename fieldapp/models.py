@@ -257,6 +257,10 @@ class Finding(db.Model):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # Optimistic locking: every UPDATE bumps `version`, so an edit made on an older copy (offline
+    # phone, another staff tab) is detected instead of silently overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
     category: Mapped[Category] = relationship()
     stop: Mapped[Stop | None] = relationship()
     participant: Mapped[Participant | None] = relationship()

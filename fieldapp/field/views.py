@@ -1,7 +1,7 @@
 """Participant pages: join a walk by its link, the walk's field page."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import redirect, render_template, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,7 +11,7 @@ from fieldapp.extensions import limiter
 from fieldapp.services import participants
 from fieldapp.services import walks as walk_service
 
-bp = Blueprint("field", __name__)
+from fieldapp.field import bp
 
 
 @bp.get("/j/<token>")

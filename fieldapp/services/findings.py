@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
-from fieldapp.errors import Conflict, Forbidden, ValidationError
+from fieldapp.errors import Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES, Finding, Stop, Walk, utcnow
+from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES, Event, Finding, Photo, Stop, Walk, utcnow
 from fieldapp.services.categories import category_by_code
 from gis import convert, geojson
 
@@ -32,6 +33,7 @@ class FindingInput:
     lighting_check: str | None = None
     note: str = ""
     created_at: datetime | None = None
+    base_version: int | None = None
 
 
 def parse_uuid(value: str) -> str:
@@ -73,37 +75,19 @@ def _validate(data: FindingInput) -> None:
         raise ValidationError("The note is too long (at most 5000 characters).")
 
 
-def save_finding(
-    walk: Walk, finding_uuid: str, data: FindingInput, *, participant_id: int | None = None,
-    is_demo: bool = False,
-) -> tuple[Finding, bool]:
-    """Create the finding with this UUID, or update it if it exists. Returns (finding, created).
-
-    Repeating the same request is harmless. A finding of another walk or another participant
-    is never touched (Conflict / Forbidden).
-    """
-    finding_uuid = parse_uuid(finding_uuid)
-    if not walk.accepts_findings and not is_demo:
-        raise Forbidden("This walk is closed; findings can no longer be added or changed.", code="walk_closed")
-    _validate(data)
-    category = next((c for c in walk.categories if c.code == data.category), None) or (
-        category_by_code(data.category) if not walk.categories else None
-    )
+def _category_for(walk: Walk, code: str):
+    category = next((c for c in walk.categories if c.code == code), None)
+    if category is None and not walk.categories:
+        category = category_by_code(code)
     if category is None:
-        raise ValidationError(f"Unknown category '{data.category}'.", code="unknown_category")
+        raise ValidationError(f"Unknown category '{code}'.", code="unknown_category")
+    return category
+
+
+def _apply(finding: Finding, walk: Walk, data: FindingInput) -> None:
+    """Copy validated input onto the finding (no commit)."""
+    category = _category_for(walk, data.category)
     point, stop = _position(walk, data)
-    finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
-    created = finding is None
-    if finding is None:
-        finding = Finding(uuid=finding_uuid, walk_id=walk.id, participant_id=participant_id,
-                          received_at=utcnow(), is_demo=is_demo)
-        db.session.add(finding)
-    else:
-        if finding.walk_id != walk.id:
-            raise Conflict("This finding id belongs to another walk.", code="uuid_conflict")
-        if finding.participant_id is not None and finding.participant_id != participant_id:
-            raise Forbidden("Only the person who added a finding can change it.", code="not_yours")
-        finding.version += 1
     finding.geom_el = convert.to_element(point)
     finding.stop_id = stop.id if stop else None
     finding.accuracy_m = data.accuracy_m
@@ -114,9 +98,61 @@ def save_finding(
     finding.lighting_check = data.lighting_check if category.code == "lighting" else None
     finding.note = data.note.strip()
     finding.created_at = data.created_at or finding.created_at or datetime.now(UTC)
+
+
+def _snapshot(finding: Finding) -> tuple:
+    return (convert.to_geom(finding.geom_el).wkb if finding.geom_el is not None else None, finding.stop_id,
+            finding.accuracy_m, finding.position_source, finding.category_id, finding.polarity,
+            finding.felt_safety, finding.lighting_check, finding.note,
+            finding.created_at.astimezone(UTC) if finding.created_at else None)
+
+
+def _check_writable(walk: Walk, finding: Finding | None, participant_id: int | None) -> None:
+    if finding is None:
+        return
+    if finding.walk_id != walk.id:
+        raise Conflict("This finding id belongs to another walk.", code="uuid_conflict")
+    if finding.participant_id is not None and finding.participant_id != participant_id:
+        raise Forbidden("Only the person who added a finding can change it.", code="not_yours")
+
+
+def save_finding(
+    walk: Walk, finding_uuid: str, data: FindingInput, *, participant_id: int | None = None,
+    is_demo: bool = False,
+) -> tuple[Finding, bool]:
+    """Create the finding with this UUID, or update it if it exists. Returns (finding, created).
+
+    Repeating a request is harmless: the same content again changes nothing. An update based on
+    an older version than the server's (``base_version``) raises Conflict with the current finding
+    in ``details``. Findings of another walk or another participant are never touched.
+    """
+    finding_uuid = parse_uuid(finding_uuid)
+    if not walk.accepts_findings and not is_demo:
+        raise Forbidden("This walk is closed; findings can no longer be added or changed.", code="walk_closed")
+    _validate(data)
+    finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+    _check_writable(walk, finding, participant_id)
+    if finding is None:
+        finding = Finding(uuid=finding_uuid, walk_id=walk.id, participant_id=participant_id,
+                          received_at=utcnow(), is_demo=is_demo)
+        _apply(finding, walk, data)
+        db.session.add(finding)
+        created = True
+    else:
+        before = _snapshot(finding)
+        _apply(finding, walk, data)
+        if _snapshot(finding) == before:
+            db.session.rollback()  # a replay: nothing to change
+            return db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid)), False
+        if data.base_version is not None and data.base_version != finding.version:
+            db.session.rollback()
+            current = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+            raise Conflict("This finding was changed elsewhere since you edited it.", code="version_conflict",
+                           details={"current": finding_feature(current)})
+        created = False
     try:
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         # A concurrent request with the same UUID won the race: the finding exists now.
         db.session.rollback()
         existing = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
@@ -124,6 +160,35 @@ def save_finding(
             raise Conflict("This finding id is already in use.", code="uuid_conflict") from None
         return existing, False
     return finding, created
+
+
+def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> None:
+    """A participant withdraws their own finding (hidden, with an Event); repeating is harmless."""
+    finding_uuid = parse_uuid(finding_uuid)
+    finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+    if finding is None or finding.hidden:
+        return
+    if not walk.accepts_findings:
+        raise Forbidden("This walk is closed; findings can no longer be added or changed.", code="walk_closed")
+    if finding.walk_id != walk.id or finding.participant_id != participant_id:
+        raise Forbidden("Only the person who added a finding can delete it.", code="not_yours")
+    finding.hidden = True
+    db.session.add(Event(walk_id=walk.id, finding_id=finding.id, participant_id=participant_id,
+                         kind="finding_withdrawn", data={"uuid": finding.uuid}))
+    db.session.commit()
+
+
+def finding_with_walk(finding_uuid: str) -> tuple[Walk, Finding]:
+    """The finding with this UUID and its walk (NotFound if unknown or withdrawn)."""
+    finding = db.session.scalar(select(Finding).where(Finding.uuid == parse_uuid(finding_uuid)))
+    if finding is None or finding.hidden:
+        raise NotFound("No such finding. Send the finding before its photos.", code="unknown_finding")
+    return db.session.get(Walk, finding.walk_id), finding
+
+
+def check_owner(finding: Finding, participant_id: int) -> None:
+    if finding.participant_id != participant_id:
+        raise Forbidden("Only the person who added a finding can add photos to it.", code="not_yours")
 
 
 def visible_findings(walk: Walk) -> list[Finding]:
@@ -135,6 +200,12 @@ def visible_findings(walk: Walk) -> list[Finding]:
             .order_by(Finding.created_at, Finding.id)
         )
     )
+
+
+def photo_urls(photo: Photo) -> dict:
+    """Where a photo's stored sizes are served (relative URLs; access is checked when served)."""
+    return {"uuid": photo.uuid, "display_url": f"/photos/{photo.uuid}/display.jpg",
+            "thumb_url": f"/photos/{photo.uuid}/thumb.jpg"}
 
 
 def finding_feature(finding: Finding, locale: str = "sv") -> dict:
@@ -154,6 +225,8 @@ def finding_feature(finding: Finding, locale: str = "sv") -> dict:
             "position_source": finding.position_source,
             "created_at": finding.created_at.isoformat() if finding.created_at else None,
             "photo_count": sum(1 for p in finding.photos if not p.hidden),
+            "photos": [photo_urls(p) for p in finding.photos if not p.hidden],
+            "version": finding.version,
             "is_demo": finding.is_demo,
         },
         id=finding.uuid,

@@ -1,0 +1,120 @@
+"""Field API endpoints: thin — parse, one service call, serialise."""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import get_locale
+
+from fieldapp.api import ErrorSchema, bp
+from fieldapp.api.schemas import FeatureCollectionSchema, FindingInSchema, FindingOutSchema, PhotoOutSchema, WalkSchema
+from fieldapp.errors import ValidationError
+from fieldapp.participant_session import require_participant, require_walk_access
+from fieldapp.services import findings as finding_service
+from fieldapp.services import photos as photo_service
+from fieldapp.services import walks as walk_service
+from gis import geojson
+
+PHOTO_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/heic": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def error(status: int, description: str):
+    """Document an error response with fieldapp's error envelope."""
+    return bp.alt_response(status, schema=ErrorSchema, description=description)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.get("/walks/<slug>")
+@bp.response(200, WalkSchema)
+@error(403, "Not a participant of this walk")
+@error(404, "No such walk")
+def get_walk(slug: str) -> dict:
+    """The walk: route, numbered stops and categories (GeoJSON, WGS84 lon/lat)."""
+    walk = walk_service.walk_by_slug(slug)
+    require_walk_access(walk)
+    return walk_service.walk_map_data(walk, _locale())
+
+
+@bp.get("/walks/<slug>/findings")
+@bp.response(200, FeatureCollectionSchema)
+@error(403, "Not a participant of this walk")
+@error(404, "No such walk")
+def list_findings(slug: str) -> dict:
+    """The walk's visible findings as a GeoJSON FeatureCollection; `mine` marks your own."""
+    walk = walk_service.walk_by_slug(slug)
+    participant = require_walk_access(walk)
+    features = []
+    for finding in finding_service.visible_findings(walk):
+        feature = finding_service.finding_feature(finding, _locale())
+        feature["properties"]["mine"] = participant is not None and finding.participant_id == participant.id
+        features.append(feature)
+    return geojson.feature_collection(features)
+
+
+@bp.put("/walks/<slug>/findings/<finding_uuid>")
+@bp.arguments(FindingInSchema)
+@bp.response(200, FindingOutSchema, description="Updated, or the same request repeated")
+@bp.alt_response(201, schema=FindingOutSchema, description="Created")
+@error(403, "Not a participant, not your finding, or the walk is closed")
+@error(404, "No such walk")
+@error(409, "The finding changed since `base_version`, or the id is used elsewhere")
+def put_finding(body: dict, slug: str, finding_uuid: str):
+    """Create or update a finding by its client UUID (idempotent)."""
+    walk = walk_service.walk_by_slug(slug)
+    participant = require_participant(walk)
+    data = finding_service.FindingInput(
+        lon=body["lon"], lat=body["lat"], accuracy_m=body["accuracy_m"], position_source=body["position_source"],
+        stop_seq=body["stop"], category=body["category"], polarity=body["polarity"],
+        felt_safety=body["felt_safety"], lighting_check=body["lighting_check"], note=body["note"],
+        created_at=body["created_at"], base_version=body["base_version"],
+    )
+    finding, created = finding_service.save_finding(walk, finding_uuid, data, participant_id=participant.id)
+    feature = finding_service.finding_feature(finding, _locale())
+    feature["properties"]["mine"] = True
+    return feature, 201 if created else 200
+
+
+@bp.delete("/walks/<slug>/findings/<finding_uuid>")
+@bp.response(204)
+@error(403, "Not your finding, or the walk is closed")
+@error(404, "No such walk")
+def delete_finding(slug: str, finding_uuid: str) -> None:
+    """Withdraw your own finding (repeating is harmless)."""
+    walk = walk_service.walk_by_slug(slug)
+    participant = require_participant(walk)
+    finding_service.delete_own_finding(walk, finding_uuid, participant.id)
+
+
+@bp.put("/findings/<finding_uuid>/photos/<photo_uuid>")
+@bp.doc(**PHOTO_BODY_DOC)
+@bp.response(200, PhotoOutSchema, description="Already stored (same photo UUID)")
+@bp.alt_response(201, schema=PhotoOutSchema, description="Stored")
+@error(400, "Empty body")
+@error(403, "Not your finding, or the walk is closed")
+@error(404, "No such walk or finding")
+@error(413, "Too large (bytes or pixels)")
+@error(415, "Not a supported image type")
+@error(422, "Corrupt image")
+def put_photo(finding_uuid: str, photo_uuid: str):
+    """Upload one photo of your finding (multipart field `file`, or the raw image as the body)."""
+    walk, finding = finding_service.finding_with_walk(finding_uuid)
+    participant = require_participant(walk)
+    finding_service.check_owner(finding, participant.id)
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None else request.get_data(cache=False)
+    if request.mimetype == "multipart/form-data" and upload is None:
+        raise ValidationError("Send the photo in the multipart field 'file'.", code="no_file", status=400)
+    photo, created = photo_service.add_photo(finding, photo_uuid, data, walk_open=walk.accepts_findings)
+    return photo_service.photo_out(photo), 201 if created else 200
