@@ -44,3 +44,8 @@ class PhotoError(DomainError):
 
     status = 422
     code = "bad_photo"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a message for translation without translating it here; errors_http translates on output."""
+    return message

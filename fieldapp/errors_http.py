@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from fieldapp.errors import DomainError
+from fieldapp.errors import N_, DomainError
 from gis.errors import GeometryError
 
 JSON_PREFIXES = ("/api/", "/open311/")
@@ -46,7 +46,7 @@ def register(app: Flask) -> None:
         details = data.get("messages") or data.get("errors")
         message = data.get("message") or err.description or err.name
         if details and err.code == 422:
-            message = "The request has invalid fields; see details."
+            message = N_("The request has invalid fields; see details.")
         response = app.make_response(error_response(err.code or 500, code, gettext(message), details))
         original = err.get_response().headers
         for header in ("Allow", "Retry-After"):

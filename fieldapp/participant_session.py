@@ -5,7 +5,7 @@ from flask import session
 from flask_login import current_user
 from sqlalchemy import select
 
-from fieldapp.errors import Forbidden
+from fieldapp.errors import N_, Forbidden
 from fieldapp.extensions import db
 from fieldapp.models import Participant, Walk
 
@@ -42,7 +42,7 @@ def require_walk_access(walk: Walk) -> Participant | None:
     """Staff or a participant of this walk may look; returns the participant (None for staff)."""
     participant = current_participant(walk)
     if participant is None and not is_staff():
-        raise Forbidden("Open the walk's join link (or scan its QR code) to take part.", code="not_joined")
+        raise Forbidden(N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined")
     return participant
 
 
@@ -50,7 +50,7 @@ def require_participant(walk: Walk) -> Participant:
     """Only a participant of this walk may write to it."""
     participant = current_participant(walk)
     if participant is None:
-        raise Forbidden("Open the walk's join link (or scan its QR code) to take part.", code="not_joined")
+        raise Forbidden(N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined")
     return participant
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 
-from shapely.geometry import Point
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Float, String, and_, cast, func, literal, literal_column, select, text
+from shapely.geometry import Point
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, literal_column, select, text
 from sqlalchemy.sql.schema import Column
 
 from gis.crs import WGS84

@@ -9,7 +9,7 @@ venv="${VENV:-.venv}"
 
 apt_packages=(libsqlite3-mod-spatialite python3-venv python3-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "$what" = test ]; then
-  apt_packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core libvips42 imagemagick poppler-utils)
+  apt_packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-color-emoji libvips42 imagemagick poppler-utils)
 fi
 
 missing=()

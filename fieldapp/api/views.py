@@ -5,7 +5,13 @@ from flask import request
 from flask_babel import get_locale
 
 from fieldapp.api import ErrorSchema, bp
-from fieldapp.api.schemas import FeatureCollectionSchema, FindingInSchema, FindingOutSchema, PhotoOutSchema, WalkSchema
+from fieldapp.api.schemas import (
+    FeatureCollectionSchema,
+    FindingInSchema,
+    FindingOutSchema,
+    PhotoOutSchema,
+    WalkSchema,
+)
 from fieldapp.errors import ValidationError
 from fieldapp.participant_session import require_participant, require_walk_access
 from fieldapp.services import findings as finding_service

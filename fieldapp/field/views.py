@@ -1,36 +1,88 @@
-"""Participant pages: join a walk by its link, the walk's field page."""
+"""Participant pages: join a walk by its link, the field page, its PWA manifest and service worker."""
 from __future__ import annotations
 
-from flask import redirect, render_template, session, url_for
+from flask import current_app, make_response, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldapp.errors import Forbidden
 from fieldapp.extensions import limiter
+from fieldapp.field import bp
+from fieldapp.field.forms import JoinForm
+from fieldapp.field.strings import js_strings
+from fieldapp.participant_session import known_public_id, remember_participant, require_walk_access
 from fieldapp.services import participants
 from fieldapp.services import walks as walk_service
 
-from fieldapp.field import bp
 
-
-@bp.get("/j/<token>")
+@bp.route("/j/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute")
-def join(token: str) -> Response:
+def join(token: str) -> str | Response:
+    """Ask (optionally) for group and language, then open the field page."""
     walk = walk_service.walk_by_join_token(token)
-    participant = participants.join_walk(walk, session.get("walks", {}).get(walk.slug),
-                                         language=str(get_locale()))
-    session.setdefault("walks", {})[walk.slug] = participant.public_id
-    session.modified = True
-    session.permanent = True
-    return redirect(url_for("field.walk_page", slug=walk.slug))
+    if not participants.can_join(walk):
+        return render_template("field/closed.html", walk=walk), 410
+    form = JoinForm(language=str(get_locale()))
+    if form.validate_on_submit():
+        participant = participants.join_walk(walk, known_public_id(walk), language=form.language.data,
+                                             group_type=form.group.data or None)
+        remember_participant(walk, participant)
+        response = redirect(url_for("field.walk_page", slug=walk.slug, lang=form.language.data))
+        return response
+    return render_template("field/join.html", walk=walk, form=form)
 
 
 @bp.get("/w/<slug>")
 def walk_page(slug: str) -> str:
+    """The field page: map, route progress, findings, and the add-finding sheet."""
     walk = walk_service.walk_by_slug(slug)
-    if not (current_user.is_authenticated or session.get("walks", {}).get(slug)):
-        raise Forbidden("Open the walk's join link (or scan its QR code) to take part.", code="not_joined")
-    map_data = walk_service.walk_map_data(walk, str(get_locale()), with_findings=True)
-    return render_template("field/walk.html", walk=walk, map_data=map_data,
+    participant = require_walk_access(walk)
+    locale = str(get_locale())
+    map_data = walk_service.walk_map_data(walk, locale, with_findings=True)
+    return render_template("field/walk.html", walk=walk, map_data=map_data, strings=js_strings(),
+                           participant=participant, theme=request.cookies.get("theme", "auto"),
+                           dark_now=walk_service.is_dark_now(walk),
                            findings_count=len(map_data["findings"]["features"]))
+
+
+@bp.get("/w/<slug>/manifest.webmanifest")
+def manifest(slug: str) -> Response:
+    """Web app manifest: installing the page opens this walk."""
+    walk = walk_service.walk_by_slug(slug)
+    response = make_response({
+        "name": walk.title,
+        "short_name": "fieldapp",
+        "start_url": url_for("field.walk_page", slug=walk.slug),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#0b1120",
+        "theme_color": "#1d4ed8",
+        "lang": str(get_locale()),
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
+        ],
+    })
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, served from the root so it controls every field page."""
+    response = send_from_directory(current_app.static_folder, "js/field/sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.mimetype = "text/javascript"
+    return response
+
+
+@bp.errorhandler(Forbidden)
+def _not_joined(err: Forbidden) -> tuple[str, int] | Response:
+    """A page (not the API) asked for by someone who has not joined: explain how to join."""
+    if request.path.startswith("/w/") and err.code == "not_joined":
+        return render_template("field/not_joined.html"), 403
+    from fieldapp.errors_http import error_response
+
+    return error_response(err.status, err.code, err.message)

@@ -11,9 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from fieldapp.errors import Conflict, Forbidden, NotFound, ValidationError
+from fieldapp.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES, Event, Finding, Photo, Stop, Walk, utcnow
+from fieldapp.models import (
+    LIGHTING_CHECKS,
+    POLARITIES,
+    POSITION_SOURCES,
+    Event,
+    Finding,
+    Photo,
+    Stop,
+    Walk,
+    utcnow,
+)
 from fieldapp.services.categories import category_by_code
 from gis import convert, geojson
 
@@ -113,7 +123,7 @@ def _check_writable(walk: Walk, finding: Finding | None, participant_id: int | N
     if finding.walk_id != walk.id:
         raise Conflict("This finding id belongs to another walk.", code="uuid_conflict")
     if finding.participant_id is not None and finding.participant_id != participant_id:
-        raise Forbidden("Only the person who added a finding can change it.", code="not_yours")
+        raise Forbidden(N_("Only the person who added a finding can change it."), code="not_yours")
 
 
 def save_finding(
@@ -128,7 +138,7 @@ def save_finding(
     """
     finding_uuid = parse_uuid(finding_uuid)
     if not walk.accepts_findings and not is_demo:
-        raise Forbidden("This walk is closed; findings can no longer be added or changed.", code="walk_closed")
+        raise Forbidden(N_("This walk is closed; findings can no longer be added or changed."), code="walk_closed")
     _validate(data)
     finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
     _check_writable(walk, finding, participant_id)
@@ -147,7 +157,7 @@ def save_finding(
         if data.base_version is not None and data.base_version != finding.version:
             db.session.rollback()
             current = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
-            raise Conflict("This finding was changed elsewhere since you edited it.", code="version_conflict",
+            raise Conflict(N_("This finding was changed elsewhere since you edited it."), code="version_conflict",
                            details={"current": finding_feature(current)})
         created = False
     try:
@@ -169,7 +179,7 @@ def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> No
     if finding is None or finding.hidden:
         return
     if not walk.accepts_findings:
-        raise Forbidden("This walk is closed; findings can no longer be added or changed.", code="walk_closed")
+        raise Forbidden(N_("This walk is closed; findings can no longer be added or changed."), code="walk_closed")
     if finding.walk_id != walk.id or finding.participant_id != participant_id:
         raise Forbidden("Only the person who added a finding can delete it.", code="not_yours")
     finding.hidden = True

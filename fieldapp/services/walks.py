@@ -6,16 +6,16 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from shapely.geometry import LineString, MultiLineString, Point
 from sqlalchemy import select
 
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Route, Stop, Walk
 from fieldapp.services.categories import all_categories
-from gis import convert, geojson, routes
+from gis import convert, geojson, routes, sun
 
 
 @dataclass(frozen=True)
@@ -107,14 +107,14 @@ def create_walk(
 def walk_by_slug(slug: str) -> Walk:
     walk = db.session.scalar(select(Walk).where(Walk.slug == slug))
     if walk is None:
-        raise NotFound("There is no walk at this address.")
+        raise NotFound(N_("There is no walk at this address."))
     return walk
 
 
 def walk_by_join_token(token: str) -> Walk:
     walk = db.session.scalar(select(Walk).where(Walk.join_token == token))
     if walk is None:
-        raise NotFound("This join link is not valid. Ask the organizer for a new one.")
+        raise NotFound(N_("This join link is not valid. Ask the organizer for a new one."))
     return walk
 
 
@@ -163,3 +163,12 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
 
 def join_url(walk: Walk, public_url: str) -> str:
     return f"{public_url}/j/{walk.join_token}"
+
+
+def is_dark_now(walk: Walk) -> bool:
+    """Whether it is dark right now where the walk starts (the field page then defaults to its dark theme)."""
+    route = route_geom(walk)
+    if route is None:
+        return False
+    start = route.interpolate(0)
+    return sun.is_dark(start.x, start.y, datetime.now(UTC))

@@ -6,6 +6,7 @@ import re
 
 from shapely.geometry import shape
 
+from fieldapp.extensions import db
 from fieldapp.services.demo import DEMO_ROUTE, DEMO_SLUG, seed_demo
 
 
@@ -63,8 +64,15 @@ def test_join_link_opens_the_field_page(app, client) -> None:
     result = seed_demo()
     assert client.get(f"/w/{DEMO_SLUG}").status_code == 403
     join_path = result.join_url.removeprefix(app.config["PUBLIC_URL"])
-    response = client.get(join_path)
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/w/{DEMO_SLUG}")
+    form = client.get(join_path)
+    assert form.status_code == 200
+    assert "Jag deltar som" in form.text and 'name="group"' in form.text
+    response = client.post(join_path, data={"group": "police", "language": "en"})
+    assert response.status_code == 302 and f"/w/{DEMO_SLUG}" in response.headers["Location"]
+    from fieldapp.models import Participant
+
+    participant = db.session.query(Participant).one()
+    assert (participant.group_type, participant.language) == ("police", "en")
     page = client.get(f"/w/{DEMO_SLUG}")
     assert page.status_code == 200
     assert walk_data(page.text)["route"]["geometry"]["type"] == "LineString"
@@ -85,3 +93,42 @@ def test_api_paths_answer_json_errors(client) -> None:
 def test_vendored_leaflet_is_served(client) -> None:
     response = client.get("/static/vendor/leaflet-1.9.4/leaflet.js")
     assert response.status_code == 200 and b"Leaflet 1.9.4" in response.data
+
+
+def test_closed_walk_join_link_explains_and_allows_nothing(app, client) -> None:
+    result = seed_demo()
+    result.walk.status = "closed"
+    db.session.commit()
+    join_path = result.join_url.removeprefix(app.config["PUBLIC_URL"])
+    response = client.get(join_path)
+    assert response.status_code == 410
+    assert "tar inte längre emot nya deltagare" in response.text
+    assert client.post(join_path, data={"group": "resident"}).status_code == 410
+    from fieldapp.models import Participant
+
+    assert db.session.query(Participant).count() == 0
+
+
+def test_field_page_without_joining_explains_how_to_join(app, client) -> None:
+    seed_demo()
+    response = client.get(f"/w/{DEMO_SLUG}")
+    assert response.status_code == 403
+    assert "Gå med i vandringen först" in response.text
+
+
+def test_manifest_and_service_worker(app, client) -> None:
+    seed_demo()
+    manifest = client.get(f"/w/{DEMO_SLUG}/manifest.webmanifest")
+    assert manifest.status_code == 200 and manifest.mimetype == "application/manifest+json"
+    data = manifest.get_json()
+    assert data["start_url"] == f"/w/{DEMO_SLUG}" and data["display"] == "standalone"
+    for icon in data["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    # Every file the service worker pre-caches exists (a missing one would break its install).
+    import re
+
+    shell = re.search(r"const SHELL_FILES = \[(.*?)\];", worker.text, re.S).group(1)
+    for path in re.findall(r'"(/static/[^"]+)"', shell):
+        assert client.get(path).status_code == 200, path

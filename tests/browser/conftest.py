@@ -47,6 +47,14 @@ class LiveServer:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
+    def query(self, sql: str, *params) -> list[tuple]:
+        """Read the live server's database directly (plain columns only; no SpatiaLite needed)."""
+        import sqlite3
+
+        path = self.env["FIELDAPP_DATABASE_URL"].removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:
+            return conn.execute(sql, params).fetchall()
+
     def get_json(self, path: str, cookie: str | None = None) -> dict:
         request = urllib.request.Request(self.url + path, headers={"Cookie": cookie} if cookie else {})
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own local server

@@ -1,0 +1,100 @@
+// fieldapp service worker: the field page opens offline after one online visit.
+// App shell and vendored libraries: cache first (refreshed in the background). Field pages and walk
+// data: network first, cache as fallback. Map tiles and photos already seen: cache first.
+// Writes (PUT/DELETE) are never cached: the page's IndexedDB outbox owns them.
+const VERSION = "fieldapp-v1";
+const SHELL = `${VERSION}-shell`;
+const PAGES = `${VERSION}-pages`;
+const TILES = "fieldapp-tiles";
+const MAX_TILES = 3000;
+
+const SHELL_FILES = [
+  "/static/css/app.css",
+  "/static/css/field.css",
+  "/static/vendor/leaflet-1.9.4/leaflet.css",
+  "/static/vendor/leaflet-1.9.4/leaflet.js",
+  "/static/vendor/idb-8.0.4/index.js",
+  "/static/js/field/main.js",
+  "/static/js/field/i18n.js",
+  "/static/js/field/map.js",
+  "/static/js/field/outbox.js",
+  "/static/js/field/photos.js",
+  "/static/js/field/progress.js",
+  "/static/js/field/sheet.js",
+  "/static/js/field/store.js",
+  "/static/icons/icon-192.png",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("fieldapp-v") && !k.startsWith(VERSION)).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+// The page asks us to keep itself and its walk data, so it opens offline after one online visit.
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "cache-urls") {
+    const reply = (ok) => event.ports[0]?.postMessage({ ok });
+    event.waitUntil(caches.open(PAGES).then((cache) => cache.addAll(event.data.urls)).then(() => reply(true), () => reply(false)));
+  }
+});
+
+async function networkFirst(request, cacheName) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await fetch(request);
+    if (response.ok) cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request, { ignoreVary: true });
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function cacheFirst(request, cacheName, refresh = false) {
+  const cache = await caches.open(cacheName);
+  const cached = await cache.match(request);
+  const fetching = fetch(request).then((response) => {
+    if (response.ok || response.type === "opaque") cache.put(request, response.clone());
+    return response;
+  });
+  if (cached) {
+    if (refresh) fetching.catch(() => {});
+    return cached;
+  }
+  return fetching;
+}
+
+async function trimTiles() {
+  const cache = await caches.open(TILES);
+  const keys = await cache.keys();
+  for (const key of keys.slice(0, Math.max(0, keys.length - MAX_TILES))) await cache.delete(key);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) {
+    if (request.destination === "image") {
+      event.respondWith(cacheFirst(request, TILES).finally(() => trimTiles()));
+    }
+    return;
+  }
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(cacheFirst(request, SHELL, true));
+  } else if (url.pathname.startsWith("/photos/")) {
+    event.respondWith(cacheFirst(request, PAGES));
+  } else if (request.mode === "navigate" && url.pathname.startsWith("/w/")) {
+    event.respondWith(networkFirst(request, PAGES));
+  } else if (url.pathname.startsWith("/api/v1/walks/") || url.pathname.endsWith("manifest.webmanifest")) {
+    event.respondWith(networkFirst(request, PAGES));
+  }
+});
