@@ -1,7 +1,7 @@
 """Participant pages: join a walk by its link, the field page, its PWA manifest and service worker."""
 from __future__ import annotations
 
-from flask import current_app, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
@@ -9,6 +9,7 @@ from fieldapp.errors import Forbidden
 from fieldapp.extensions import limiter
 from fieldapp.field import bp
 from fieldapp.field.forms import JoinForm
+from fieldapp.field.offline import service_worker_source
 from fieldapp.field.strings import js_strings
 from fieldapp.participant_session import known_public_id, remember_participant, require_walk_access
 from fieldapp.services import participants
@@ -16,7 +17,7 @@ from fieldapp.services import walks as walk_service
 
 
 @bp.route("/j/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per minute")
+@limiter.limit("120 per minute")  # per IP: 40 people behind one NAT each load the form and post it
 def join(token: str) -> str | Response:
     """Ask (optionally) for group and language, then open the field page."""
     walk = walk_service.walk_by_join_token(token)
@@ -72,7 +73,7 @@ def manifest(slug: str) -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker, served from the root so it controls every field page."""
-    response = send_from_directory(current_app.static_folder, "js/field/sw.js", max_age=0)
+    response = make_response(service_worker_source(current_app.static_folder))
     response.headers["Cache-Control"] = "no-cache"
     response.mimetype = "text/javascript"
     return response

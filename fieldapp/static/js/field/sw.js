@@ -1,8 +1,9 @@
 // fieldapp service worker: the field page opens offline after one online visit.
-// App shell and vendored libraries: cache first (refreshed in the background). Field pages and walk
-// data: network first, cache as fallback. Map tiles and photos already seen: cache first.
-// Writes (PUT/DELETE) are never cached: the page's IndexedDB outbox owns them.
-const VERSION = "fieldapp-v1";
+// App shell and vendored libraries: cache first. The server stamps VERSION with a hash of the shell
+// files, so any change to them installs a new worker and a fresh cache (no revalidation per load).
+// Field pages and walk data: network first, cache as fallback. Map tiles and photos already seen:
+// cache first. Writes (PUT/DELETE) are never cached: the page's IndexedDB outbox owns them.
+const VERSION = "fieldapp-v__SHELL_HASH__";
 const SHELL = `${VERSION}-shell`;
 const PAGES = `${VERSION}-pages`;
 const TILES = "fieldapp-tiles";
@@ -58,18 +59,13 @@ async function networkFirst(request, cacheName) {
   }
 }
 
-async function cacheFirst(request, cacheName, refresh = false) {
+async function cacheFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
   const cached = await cache.match(request);
-  const fetching = fetch(request).then((response) => {
-    if (response.ok || response.type === "opaque") cache.put(request, response.clone());
-    return response;
-  });
-  if (cached) {
-    if (refresh) fetching.catch(() => {});
-    return cached;
-  }
-  return fetching;
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok || response.type === "opaque") cache.put(request, response.clone());
+  return response;
 }
 
 async function trimTiles() {
@@ -88,8 +84,8 @@ self.addEventListener("fetch", (event) => {
     }
     return;
   }
-  if (url.pathname.startsWith("/static/")) {
-    event.respondWith(cacheFirst(request, SHELL, true));
+  if (SHELL_FILES.includes(url.pathname)) {
+    event.respondWith(cacheFirst(request, SHELL));
   } else if (url.pathname.startsWith("/photos/")) {
     event.respondWith(cacheFirst(request, PAGES));
   } else if (request.mode === "navigate" && url.pathname.startsWith("/w/")) {
