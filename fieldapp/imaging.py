@@ -7,17 +7,19 @@ What it does, in order (DESIGN §7):
 1. Identify the image **from its bytes** with Pillow, restricted to the allowed decoders (JPEG, PNG, WebP and
    HEIF/HEIC through pillow-heif). Names and MIME types are never looked at.
 2. Refuse before decoding anything larger than ``MAX_PIXELS`` (header dimensions; Pillow's decompression-bomb
-   warning is turned into an error as a second guard).
+   warning is turned into an error as a second guard). Cut-off HEIF containers are refused too (libheif would
+   paint the missing tiles green).
 3. Read what we want from EXIF (orientation, GPS position, time taken) defensively: broken EXIF only means "no
    metadata", never a failed upload.
-4. Decode cheaply. For JPEG, ``Image.draft`` is asked for the *aspect-correct* target size so libjpeg decodes at
-   1/2, 1/4 or 1/8 scale in the DCT domain (asking for a square box, as ``thumbnail()``-style code does, silently
-   disables the shortcut for non-square photos — DESIGN §2).
-5. Resize once to the display size (LANCZOS, ``reducing_gap``), then apply the EXIF orientation to that *small*
-   image, convert to sRGB/RGB (alpha flattened onto white, 16-bit scaled, CMYK converted), and make the thumbnail
-   from the display image rather than decoding again.
+4. Decode cheaply. For JPEG, ``Image.draft`` is asked for the *aspect-correct* target size so libjpeg
+   decodes at 1/2, 1/4 or 1/8 scale in the DCT domain (asking for a square box, as ``thumbnail()``-style code
+   does, silently disables the shortcut for non-square photos — DESIGN §2).
+5. Resize once to the display size (LANCZOS, ``reducing_gap``; in bands on a thread pool, since Pillow's
+   resampling releases the GIL), converting an embedded non-sRGB ICC profile (iPhone Display P3) to sRGB
+   on the way. Then apply the EXIF orientation to that *small* image, flatten alpha onto white, and make the
+   thumbnail from the display image rather than decoding again.
 6. Encode both as baseline JPEG with no EXIF, XMP, ICC, comment or any other metadata. Output is deterministic
-   for a given input (same bytes → same sha256), which makes content addressing work.
+   for a given input (same bytes -> same sha256), which makes content addressing work.
 
 Errors are :class:`fieldapp.errors.PhotoError` with a machine code and a 4xx status:
 ``empty`` 400, ``too_many_pixels`` 413, ``unsupported_type`` 415, ``corrupt_image`` 422.
@@ -38,8 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from PIL import Image, ImageCms, UnidentifiedImageError
-from PIL import ImageFile
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from fieldapp.errors import PhotoError
 
@@ -65,19 +66,21 @@ MAX_PIXELS = 50_000_000
 DISPLAY_SIZE = 1600
 THUMB_SIZE = 320
 #: Display JPEG settings, tuned with bench/photos.py: the 1600 px output must stay >= 40 dB PSNR (RGB) against
-#: a full-decode LANCZOS reference on real phone photos. Resampling alone is at 47-57 dB; the JPEG step decides.
-#: q85 4:2:0 gave 37-41 dB; q92 without chroma subsampling gives >= 40 dB (at ~1.8x the bytes).
-JPEG_QUALITY = 92
+#: a full-decode LANCZOS reference. Resampling alone (draft + LANCZOS) is at 47-57 dB or identical; the JPEG
+#: step decides. On the bench inputs q82 4:2:0 gave 36-41 dB, q92 4:4:4 39.8-42.7 dB (the iPhone 13 HEIC
+#: below 40), q93 4:4:4 >= 40.4 dB. The price is bytes: ~0.55-0.9 MB per display image instead of
+#: ~0.2-0.4 MB at q82.
+JPEG_QUALITY = 93
 DISPLAY_SUBSAMPLING = "4:4:4"
 #: Thumbnails are looked at small; ordinary web settings.
 THUMB_QUALITY = 82
 THUMB_SUBSAMPLING = "4:2:0"
+#: Pillow's reducing_gap: integer box-reduce first while at least this much scaling is left for LANCZOS.
+#: 2.0 is Pillow's "fast, visually the same as fair resampling" setting (libvips uses the same gap).
+REDUCING_GAP = 2.0
 #: The display resize runs in this many horizontal bands (in parallel where there are CPUs; fixed, so the
 #: output bytes do not depend on the machine).
 RESAMPLE_BANDS = 4
-#: Pillow's reducing_gap: integer box-reduce first while at least this much scaling is left for LANCZOS.
-#: 2.0 is Pillow's "fast, visually the same as fair resampling" setting.
-REDUCING_GAP = 2.0
 
 # A process-wide Pillow setting: with it Pillow itself warns above MAX_PIXELS and raises above twice that.
 # process_photo() turns the warning into an error too, and checks the header dimensions explicitly first.
@@ -85,7 +88,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Truncated files must be refused, not silently padded with grey (this is Pillow's default; say so loudly).
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-# Pillow format names we let Image.open try, and the name we report for each.
+# Pillow format names we let Image.open try, and the name we report for each (MPO = JPEG with extra frames,
+# as many phones write).
 _OPEN_FORMATS = ("JPEG", "PNG", "WEBP") + (("HEIF",) if HEIF_SUPPORTED else ())
 _REPORTED_FORMAT = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "HEIF": "HEIF"}
 
@@ -107,9 +111,11 @@ _DECODE_ERRORS = (
 # EXIF is read best-effort: these only mean "no metadata" (the pixels may still be fine).
 _EXIF_ERRORS = _DECODE_ERRORS + (AttributeError, UnicodeError, OverflowError, RecursionError)
 
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"mif2"}
+_HEIF_BRANDS = {
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"mif2",
+}
 
-# EXIF orientation → the transpose that makes the image upright (same table as ImageOps.exif_transpose).
+# EXIF orientation -> the transpose that makes the image upright (same table as ImageOps.exif_transpose).
 _ORIENTATION_OPS = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -135,7 +141,7 @@ class Rendition:
     sha256: str  # hex digest of ``data``
 
     @classmethod
-    def from_image(cls, im: Image.Image, quality: int, subsampling: str) -> "Rendition":
+    def from_image(cls, im: Image.Image, quality: int, subsampling: str) -> Rendition:
         data = _encode_jpeg(im, quality, subsampling)
         return cls(data=data, width=im.width, height=im.height, sha256=hashlib.sha256(data).hexdigest())
 
@@ -163,6 +169,9 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         raise TypeError("process_photo() takes the uploaded bytes")
     if not data:
         raise PhotoError("The file is empty.", code="empty", status=400)
+    # WeasyPrint (the protocol PDF) sets this process-wide flag to True when it is imported; a cut-off
+    # upload must still be refused, not padded with grey.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     # Note: catch_warnings is process-global state; worst case under threads is that the "error" filter for
     # DecompressionBombWarning outlives this block, which is harmless. The explicit size check below is the
@@ -198,7 +207,33 @@ def _open(data: bytes) -> Image.Image:
     if im.format not in _REPORTED_FORMAT:  # defensive: _OPEN_FORMATS already restricts this
         im.close()
         raise PhotoError("This image format is not supported.", code="unsupported_type", status=415)
+    if im.format == "HEIF" and not _heif_boxes_complete(data):
+        # libheif decodes a cut-off file without complaint, painting the missing tiles green.
+        im.close()
+        raise _corrupt()
     return im
+
+
+def _heif_boxes_complete(data: bytes) -> bool:
+    """True when the top-level ISO-BMFF boxes (ftyp, meta, mdat...) all fit inside ``data``."""
+    offset, end = 0, len(data)
+    while offset < end:
+        if end - offset < 8:
+            return False
+        size = struct.unpack_from(">I", data, offset)[0]
+        if size == 1:  # 64-bit size follows
+            if end - offset < 16:
+                return False
+            size = struct.unpack_from(">Q", data, offset + 8)[0]
+            header = 16
+        elif size == 0:  # box runs to the end of the file
+            return True
+        else:
+            header = 8
+        if size < header or offset + size > end:
+            return False
+        offset += size
+    return True
 
 
 def _process_open_image(im: Image.Image) -> ProcessedPhoto:
@@ -236,16 +271,20 @@ def _process_open_image(im: Image.Image) -> ProcessedPhoto:
         raise _corrupt() from None
     icc = im.info.get("icc_profile") or None
     transform = _icc_transform(icc, work.mode) if icc and work.mode in ("RGB", "CMYK") else None
-    work = _resample(work, target, box, transform)
-    if transform is not None:
-        icc = None  # applied while resampling
+    try:
+        resized = _resample(work, target, box, transform)
+        if transform is not None:
+            icc = None  # applied while resampling
+    except ImageCms.PyCMSError:  # an odd profile lcms accepted but cannot apply: keep the pixels as they are
+        resized, icc = _resample(work, target, box, None), None
+    work = resized
 
     op = _ORIENTATION_OPS.get(orientation)
     if op is not None:
         work = work.transpose(op)
     display = _to_srgb(work, icc)
 
-    # Thumbnail from the display image; Pillow's resize releases the GIL, JPEG encoding does not, so on a
+    # Thumbnail from the display image. Pillow's resize releases the GIL, JPEG encoding does not, so on a
     # multi-core machine the thumbnail is resampled while the display image is being encoded.
     thumb_size = _fit(display.width, display.height, THUMB_SIZE)
     pool = _executor()
@@ -322,8 +361,8 @@ def _resample(
     Like ``Image.resize(..., reducing_gap=REDUCING_GAP)``: an integer box reduction first while at least
     REDUCING_GAP of scaling is left, then LANCZOS. The LANCZOS pass runs in RESAMPLE_BANDS horizontal bands,
     each a resize of its own source box (the kernel still reads the rows around it, so there are no seams);
-    the bands run in parallel where there are CPUs. The band split does not depend on the machine, so the output
-    is the same everywhere.
+    the bands run in parallel where there are CPUs. The band split does not depend on the machine, so the
+    output is the same everywhere.
     """
     if box is None:
         box = (0, 0, im.width, im.height)
@@ -331,26 +370,26 @@ def _resample(
         return transform.apply(im) if transform is not None else im
     factor_x = int((box[2] - box[0]) / size[0] / REDUCING_GAP) or 1
     factor_y = int((box[3] - box[1]) / size[1] / REDUCING_GAP) or 1
-    if factor_x > 1 or factor_y > 1:
-        im = im.reduce((factor_x, factor_y))
-        box = (box[0] / factor_x, box[1] / factor_y, box[2] / factor_x, box[3] / factor_y)
-
-    width, height = size
-    bands = RESAMPLE_BANDS if height >= 16 * RESAMPLE_BANDS else 1
-    edges = [round(height * i / bands) for i in range(bands + 1)]
-    scale_y = (box[3] - box[1]) / height
-
-    def band(i: int) -> Image.Image:
-        y0, y1 = edges[i], edges[i + 1]
-        part = im.resize(
-            (width, y1 - y0),
-            Image.Resampling.LANCZOS,
-            box=(box[0], box[1] + y0 * scale_y, box[2], box[1] + y1 * scale_y),
-        )
-        return transform.apply(part) if transform is not None else part
-
-    pool = _executor() if bands > 1 else None
     try:
+        if factor_x > 1 or factor_y > 1:
+            im = im.reduce((factor_x, factor_y))
+            box = (box[0] / factor_x, box[1] / factor_y, box[2] / factor_x, box[3] / factor_y)
+
+        width, height = size
+        bands = RESAMPLE_BANDS if height >= 16 * RESAMPLE_BANDS else 1
+        edges = [round(height * i / bands) for i in range(bands + 1)]
+        scale_y = (box[3] - box[1]) / height
+
+        def band(i: int) -> Image.Image:
+            y0, y1 = edges[i], edges[i + 1]
+            part = im.resize(
+                (width, y1 - y0),
+                Image.Resampling.LANCZOS,
+                box=(box[0], box[1] + y0 * scale_y, box[2], box[1] + y1 * scale_y),
+            )
+            return transform.apply(part) if transform is not None else part
+
+        pool = _executor() if bands > 1 else None
         parts = list(pool.map(band, range(bands))) if pool is not None else [band(i) for i in range(bands)]
     except _DECODE_ERRORS:  # lazily decoded data can still fail here
         raise _corrupt() from None
@@ -403,8 +442,8 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
 def _icc_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
     """Transform from an embedded profile to sRGB, or None when it is already sRGB / unusable.
 
-    Built once per distinct profile (phones embed the same few). NOCACHE: lcms's one-pixel cache is not
-    needed for photos and the transform is shared between threads.
+    Built once per distinct profile (phones embed the same few). NOCACHE: lcms's one-pixel cache is useless
+    for photos and the transform is shared between threads.
     """
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
@@ -497,7 +536,9 @@ def _read_metadata(im: Image.Image) -> tuple[int, float | None, float | None, da
     try:
         exif_ifd = exif.get_ifd(_IFD_EXIF)
         if exif_ifd:
-            taken_at = _exif_datetime(exif_ifd.get(_TAG_DATETIME_ORIGINAL), exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL))
+            taken_at = _exif_datetime(
+                exif_ifd.get(_TAG_DATETIME_ORIGINAL), exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL)
+            )
     except _EXIF_ERRORS:
         taken_at = None
     return orientation, lon, lat, taken_at
