@@ -11,10 +11,28 @@ surely contains the circle, then keep exact geodesic distances ≤ N metres:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from geoalchemy2 import Geography
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, String, and_, cast, func, literal, literal_column, select, text
+from sqlalchemy import (
+    Alias,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import column
+from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql import table as sa_table
 from sqlalchemy.sql.schema import Column
 
 from gis.crs import WGS84
@@ -23,14 +41,35 @@ from gis.errors import GeometryError
 METRES_PER_DEGREE_LAT_MIN = 110_574.0  # at the equator; the smallest value, so the box is never too small
 
 
-def bounding_box(point: Point, metres: float) -> tuple[float, float, float, float]:
-    """A lon/lat box (minx, miny, maxx, maxy) that contains every point within ``metres``."""
+class _CrossJoin(Join):
+    """An inner join whose order SQLite must keep (``CROSS JOIN … ON``): the planner may otherwise put
+    the SpatialIndex virtual table first, without its correlated search frame."""
+
+    inherit_cache = True
+
+
+@compiles(_CrossJoin, "sqlite")
+def _compile_cross_join(join: _CrossJoin, compiler, **kw) -> str:  # noqa: ANN001 - SQLAlchemy's hook
+    kw["asfrom"] = True
+    left = join.left._compiler_dispatch(compiler, **kw)
+    right = join.right._compiler_dispatch(compiler, **kw)
+    return f"{left} CROSS JOIN {right} ON {join.onclause._compiler_dispatch(compiler, **kw)}"
+
+
+def _deltas(metres: float, abs_lat: float) -> tuple[float, float]:
+    """Degrees of latitude and longitude that surely cover ``metres`` around latitude ±``abs_lat``."""
     if metres < 0 or not math.isfinite(metres):
         raise GeometryError("The search radius must be a non-negative number of metres.")
     margin = 1.01
     dlat = metres * margin / METRES_PER_DEGREE_LAT_MIN
-    max_lat = min(89.9, abs(point.y) + dlat)
+    max_lat = min(89.9, abs_lat + dlat)
     dlon = min(180.0, metres * margin / (111_319.49 * math.cos(math.radians(max_lat))))
+    return dlat, dlon
+
+
+def bounding_box(point: Point, metres: float) -> tuple[float, float, float, float]:
+    """A lon/lat box (minx, miny, maxx, maxy) that contains every point within ``metres``."""
+    dlat, dlon = _deltas(metres, abs(point.y))
     return point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat
 
 
@@ -63,3 +102,44 @@ def within_metres(
         )
         return and_(pk_col.in_(candidates), func.PtDistWithin(geom_col, centre, metres, 1) == 1)
     raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
+
+
+def pairs_within_metres(
+    dialect_name: str,
+    table: Table,
+    metres: float,
+    max_abs_lat: float,
+    *,
+    same: tuple[str, ...] = (),
+    where: Callable[[Alias], list[ColumnElement[bool]]] = lambda _alias: [],
+) -> Select:
+    """All pairs (a.id, b.id), a.id < b.id, of rows of ``table`` whose ``geom`` lie within ``metres``.
+
+    One query instead of one per row: each row's neighbours come from the spatial index through a
+    correlated bounding box. ``same`` names columns both rows must share (e.g. the category);
+    ``where`` adds conditions for each side. ``max_abs_lat`` (the largest |latitude| of the rows)
+    sizes the bounding box. The table's primary key must be ``id`` (the SQLite rowid).
+    """
+    dlat, dlon = _deltas(metres, max_abs_lat)
+    a, b = table.alias("a"), table.alias("b")
+    conditions = [a.c.id < b.c.id, *where(a), *where(b), *(a.c[name] == b.c[name] for name in same)]
+    if dialect_name == "postgresql":
+        conditions += [
+            b.c.geom.op("&&")(func.ST_Expand(a.c.geom, dlon, dlat)),
+            func.ST_DWithin(cast(a.c.geom, Geography), cast(b.c.geom, Geography), metres, True),
+        ]
+    elif dialect_name == "sqlite":
+        # Drive the join from `a` through the R*Tree: SQLite hands the correlated search_frame to the
+        # SpatialIndex virtual table for each row of `a`, then fetches `b` by rowid.
+        x, y = func.ST_X(a.c.geom), func.ST_Y(a.c.geom)
+        index = sa_table("SpatialIndex", column("f_table_name"), column("f_geometry_column"),
+                         column("search_frame"), column("rowid"))
+        frame = and_(
+            index.c.f_table_name == literal(table.name, String),
+            index.c.f_geometry_column == literal("geom", String),
+            index.c.search_frame == func.BuildMbr(x - dlon, y - dlat, x + dlon, y + dlat, WGS84),
+        )
+        conditions += [func.PtDistWithin(a.c.geom, b.c.geom, metres, 1) == 1]
+        joined = _CrossJoin(_CrossJoin(a, index, frame), b, and_(b.c.id == index.c.rowid, *conditions))
+        return select(a.c.id, b.c.id).select_from(joined)
+    return select(a.c.id, b.c.id).select_from(a).join(b, and_(*conditions))

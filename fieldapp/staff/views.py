@@ -1,19 +1,24 @@
-"""Staff pages: login, the walk list, one walk."""
+"""Staff pages: login, the walk list, one walk's overview."""
+
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
 from fieldapp.services import findings as findings_service
+from fieldapp.services import merge as merge_service
+from fieldapp.services import planning as planning_service
 from fieldapp.services import users
 from fieldapp.services import walks as walk_service
-from fieldapp.staff.forms import LoginForm
-from fieldapp.ui import status_names
-
 from fieldapp.staff import bp
+from fieldapp.staff.forms import LoginForm
+from fieldapp.staff.labels import describe_event
+from fieldapp.ui import status_names
 
 
 def _safe_next(target: str | None) -> str:
@@ -21,6 +26,22 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("staff.walks")
+
+
+def locale() -> str:
+    return str(get_locale())
+
+
+def checked(form: FlaskForm) -> FlaskForm:
+    """The form if it validates (CSRF included); otherwise a 422 listing what is wrong."""
+    if not form.validate_on_submit():
+        messages = []
+        for name, errors in form.errors.items():
+            text = " ".join(str(e) for e in errors)
+            label = getattr(form, name).label.text if hasattr(form, name) else ""
+            messages.append(f"{label}: {text}" if label else text)
+        raise ValidationError(" ".join(messages) or gettext("The form could not be read. Reload the page."))
+    return form
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,7 +85,12 @@ def walk(slug: str) -> str:
         "staff/walk.html",
         walk=the_walk,
         findings=findings_service.visible_findings(the_walk),
-        map_data=walk_service.walk_map_data(the_walk, str(get_locale()), with_findings=True),
+        confirmations=merge_service.confirmation_counts(the_walk),
+        map_data=walk_service.walk_map_data(the_walk, locale(), with_findings=True),
         join_url=walk_service.join_url(the_walk, current_app.config["PUBLIC_URL"]),
         status_names=status_names(),
+        next_statuses=planning_service.allowed_statuses(the_walk),
     )
+
+
+bp.add_app_template_filter(describe_event, "describe_event")

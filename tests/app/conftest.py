@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from tests.conftest import skip_or_fail
@@ -26,6 +26,21 @@ NOT_TRUNCATED = {"spatial_ref_sys", "alembic_version"}
 
 def postgres_url() -> str:
     return os.environ.get("FIELDAPP_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never see another client's login.
+
+    Tests keep one app context open (for db.session), and Flask reuses it for requests, so
+    per-request caches in ``g`` (Flask-Login's current user) would leak between clients.
+    """
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.pop("_login_user", None)
 
 
 def make_app(database_url: str, upload_dir: Path, **extra) -> Flask:
@@ -42,7 +57,9 @@ def make_app(database_url: str, upload_dir: Path, **extra) -> Flask:
         "PUBLIC_URL": "http://fieldapp.test",
     }
     config.update(extra)
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
+    return application
 
 
 def migrate_to_head(app: Flask) -> None:

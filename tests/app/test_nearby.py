@@ -103,3 +103,20 @@ def test_negative_radius_is_refused(app) -> None:
 
     with pytest.raises(GeometryError):
         within_metres(db.engine.dialect.name, Finding.__table__.c.geom, Finding.__table__.c.id, CENTRE, -1)
+
+
+@pytest.mark.parametrize("metres", [15.0, 120.0])
+def test_pairs_query_equals_one_query_per_point(app, metres: float) -> None:
+    """pairs_within_metres (one query) finds exactly the pairs the per-point query finds."""
+    from gis.nearby import pairs_within_metres
+
+    scatter_findings(500, seed=3)
+    table = Finding.__table__
+    pairs = {tuple(row) for row in db.session.execute(pairs_within_metres(db.engine.dialect.name, table, metres, 58.0))}
+    expected = set()
+    for finding in db.session.scalars(sa.select(Finding)):
+        for other in query_within(convert.to_geom(finding.geom_el), metres):
+            if other > finding.id:
+                expected.add((finding.id, other))
+    assert pairs == expected
+    assert len(pairs) > 10

@@ -1,0 +1,255 @@
+"""Reviewing findings after the walk: filter, edit, hide; hide or blur photos."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from dataclasses import dataclass
+
+from flask_babel import gettext
+from PIL import Image, ImageFilter
+from shapely.geometry import Point
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fieldapp.errors import NotFound, ValidationError
+from fieldapp.extensions import db
+from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
+from fieldapp.services import events
+from fieldapp.services.findings import parse_uuid
+from fieldapp.storage import photo_store
+from gis import convert
+
+STATUS_FILTERS = ("no_measure", *MEASURE_STATUSES, "hidden")
+PHOTO_VARIANTS = ("display", "thumb", "blurred")
+MAX_NOTE = 5000
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """Filters of the review list; empty values mean 'all'."""
+
+    category: str = ""
+    polarity: str = ""
+    stop: int | None = None
+    with_photo: bool = False
+    status: str = ""
+
+
+def review_findings(walk: Walk, filters: ReviewFilter = ReviewFilter()) -> list[Finding]:
+    """The walk's canonical (not merged-away) findings matching ``filters``, oldest first.
+
+    Hidden findings are only listed with ``status='hidden'``.
+    """
+    query = (
+        select(Finding)
+        .where(Finding.walk_id == walk.id, Finding.canonical_id.is_(None))
+        .options(
+            selectinload(Finding.photos),
+            selectinload(Finding.category),
+            selectinload(Finding.stop),
+            selectinload(Finding.measure),
+        )
+        .order_by(Finding.created_at, Finding.id)
+    )
+    query = query.where(Finding.hidden.is_(filters.status == "hidden"))
+    result = list(db.session.scalars(query))
+    if filters.category:
+        result = [f for f in result if f.category.code == filters.category]
+    if filters.polarity in POLARITIES:
+        result = [f for f in result if f.polarity == filters.polarity]
+    if filters.stop is not None:
+        result = [f for f in result if f.stop is not None and f.stop.seq == filters.stop]
+    if filters.with_photo:
+        result = [f for f in result if any(not p.hidden for p in f.photos)]
+    if filters.status == "no_measure":
+        result = [f for f in result if f.measure is None]
+    elif filters.status in MEASURE_STATUSES:
+        result = [f for f in result if f.measure is not None and f.measure.status == filters.status]
+    return result
+
+
+def finding_by_uuid(walk: Walk, finding_uuid: str) -> Finding:
+    """A finding of ``walk`` by its UUID (NotFound otherwise)."""
+    finding = db.session.scalar(
+        select(Finding).where(Finding.uuid == parse_uuid(finding_uuid), Finding.walk_id == walk.id)
+    )
+    if finding is None:
+        raise NotFound(gettext("This walk has no such finding."))
+    return finding
+
+
+@dataclass(frozen=True)
+class FindingEdit:
+    """What staff may correct on a finding."""
+
+    note: str
+    category_code: str
+    lon: float
+    lat: float
+    internal_note: str = ""
+
+
+def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) -> Finding:
+    """Correct text, category and position; every change is recorded as an event."""
+    if len(edit.note) > MAX_NOTE or len(edit.internal_note) > MAX_NOTE:
+        raise ValidationError(gettext("The note is too long (at most 5000 characters)."))
+    walk = db.session.get(Walk, finding.walk_id)
+    category = next((c for c in walk.categories if c.code == edit.category_code), None)
+    if category is None:
+        raise ValidationError(gettext("Choose one of the walk's categories."))
+    if not (
+        math.isfinite(edit.lon)
+        and math.isfinite(edit.lat)
+        and -180 <= edit.lon <= 180
+        and -90 <= edit.lat <= 90
+    ):
+        raise ValidationError(gettext("The position is outside the map."))
+    old_point = convert.to_geom(finding.geom_el)
+    changes: dict[str, object] = {}
+    if edit.note.strip() != finding.note:
+        changes["note"] = edit.note.strip()
+        finding.note = edit.note.strip()
+    if edit.internal_note.strip() != finding.internal_note:
+        changes["internal_note"] = True
+        finding.internal_note = edit.internal_note.strip()
+    if category.id != finding.category_id:
+        changes["category"] = category.code
+        finding.category_id = category.id
+        finding.category = category
+        finding.polarity = category.polarity
+    new_point = Point(edit.lon, edit.lat)
+    if not new_point.equals_exact(old_point, 1e-8):
+        changes["position"] = [round(edit.lon, 7), round(edit.lat, 7)]
+        finding.geom_el = convert.to_element(new_point)
+        finding.position_source = "map"
+    if changes:
+        events.record(
+            "finding_edited", walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id, **changes
+        )
+    db.session.commit()
+    return finding
+
+
+def set_finding_hidden(finding: Finding, hidden: bool, *, user_id: int | None) -> Finding:
+    """Hide a finding from lists, map, protocol and exports (or show it again)."""
+    if finding.hidden != hidden:
+        finding.hidden = hidden
+        events.record(
+            "finding_hidden" if hidden else "finding_shown",
+            walk_id=finding.walk_id,
+            finding_id=finding.id,
+            user_id=user_id,
+        )
+        db.session.commit()
+    return finding
+
+
+def photo_by_uuid(photo_uuid: str) -> Photo:
+    photo = db.session.scalar(select(Photo).where(Photo.uuid == parse_uuid(photo_uuid)))
+    if photo is None:
+        raise NotFound(gettext("There is no such photo."))
+    return photo
+
+
+def photo_bytes(photo: Photo, variant: str) -> bytes:
+    """The stored JPEG of one size: display, thumb, or the blurred display image."""
+    key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(variant)
+    data = photo_store().get(key) if key else None
+    if data is None:
+        raise NotFound(gettext("There is no such photo."))
+    return data
+
+
+def set_photo_hidden(photo: Photo, hidden: bool, *, user_id: int | None) -> Photo:
+    """Hide a photo everywhere except from staff (or show it again)."""
+    if photo.hidden != hidden:
+        photo.hidden = hidden
+        if hidden:
+            photo.publishable = False
+        finding = photo.finding
+        events.record(
+            "photo_hidden" if hidden else "photo_shown",
+            walk_id=finding.walk_id,
+            finding_id=finding.id,
+            user_id=user_id,
+            photo=photo.uuid,
+        )
+        db.session.commit()
+    return photo
+
+
+@dataclass(frozen=True)
+class BlurBox:
+    """A rectangle as fractions (0…1) of the photo's width and height."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        values = (self.x, self.y, self.width, self.height)
+        if not all(math.isfinite(v) for v in values) or self.width <= 0 or self.height <= 0:
+            raise ValidationError(gettext("Mark a rectangle on the photo to blur."))
+        left = max(0.0, min(1.0, self.x))
+        top = max(0.0, min(1.0, self.y))
+        right = max(left, min(1.0, self.x + self.width))
+        bottom = max(top, min(1.0, self.y + self.height))
+        box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
+        if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+            raise ValidationError(gettext("The rectangle to blur is too small."))
+        return box
+
+
+def blur_photo(photo: Photo, box: BlurBox, *, user_id: int | None) -> Photo:
+    """Blur a rectangle of the display image into a new stored file (the original stays for staff).
+
+    Repeated calls add rectangles: each starts from the latest blurred image.
+    """
+    store = photo_store()
+    source = store.get(photo.blurred_sha256 or photo.sha256)
+    if source is None:
+        raise NotFound(gettext("There is no such photo."))
+    with Image.open(io.BytesIO(source)) as opened:
+        image = opened.convert("RGB")
+    pixels = box.pixels(*image.size)
+    region = image.crop(pixels)
+    radius = max(8, max(region.size) // 6)
+    image.paste(region.filter(ImageFilter.GaussianBlur(radius)), pixels[:2])
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)  # no EXIF: nothing is copied over
+    data = out.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    store.put(digest, data)
+    photo.blurred_sha256 = digest
+    photo.blurred = True
+    finding = photo.finding
+    events.record(
+        "photo_blurred",
+        walk_id=finding.walk_id,
+        finding_id=finding.id,
+        user_id=user_id,
+        photo=photo.uuid,
+        box=list(pixels),
+    )
+    db.session.commit()
+    return photo
+
+
+def remove_blur(photo: Photo, *, user_id: int | None) -> Photo:
+    """Drop the blurred version (start over); the original is untouched."""
+    if photo.blurred_sha256 is not None:
+        photo.blurred_sha256 = None
+        photo.blurred = False
+        finding = photo.finding
+        events.record(
+            "photo_unblurred",
+            walk_id=finding.walk_id,
+            finding_id=finding.id,
+            user_id=user_id,
+            photo=photo.uuid,
+        )
+        db.session.commit()
+    return photo

@@ -1,0 +1,59 @@
+"""Who may use staff pages: every /staff/ route needs a staff login; user and party management needs an admin.
+
+The check is one ``before_request`` hook on the blueprint, so a route added later is covered without
+remembering a decorator. Someone who only joined a walk as a participant gets 403 (they are known,
+but not staff); an anonymous visitor is sent to the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import request
+from flask_babel import gettext
+from flask_login import current_user, logout_user
+
+from fieldapp.errors import Forbidden
+from fieldapp.extensions import login_manager
+from fieldapp.participant_session import current_participant_ids
+from fieldapp.staff import bp
+
+OPEN_ENDPOINTS = {"staff.login"}
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@bp.before_request
+def require_staff():  # noqa: ANN201 - None or a redirect response
+    """Anonymous → login page; participant session without staff login → 403; deactivated → logged out."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if current_user.is_authenticated:
+        if current_user.is_active:
+            return None
+        logout_user()  # the account was deactivated since this session logged in
+        return login_manager.unauthorized()
+    if current_participant_ids():
+        raise Forbidden(
+            gettext("Staff pages are for the organizers. You have joined a walk as a participant.")
+        )
+    return login_manager.unauthorized()
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Only admins (user and responsible-party management)."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not current_user.is_authenticated or not current_user.is_admin:
+            raise Forbidden(gettext("Only an admin can manage users and responsible parties."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def user_id() -> int | None:
+    """The logged-in staff user's id (for events)."""
+    return current_user.id if current_user.is_authenticated else None

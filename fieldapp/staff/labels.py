@@ -1,0 +1,106 @@
+"""Translated names for staff pages: measure statuses, priorities, roles, party kinds, history events."""
+
+from __future__ import annotations
+
+from flask_babel import gettext, lazy_gettext
+
+from fieldapp.models import Event
+
+
+def measure_status_names() -> dict[str, str]:
+    return {
+        "new": gettext("New"),
+        "assessed": gettext("Assessed"),
+        "sent": gettext("Sent"),
+        "planned": gettext("Planned"),
+        "done": gettext("Done"),
+        "rejected": gettext("Rejected"),
+        "referred": gettext("Referred"),
+        "verified": gettext("Verified"),
+        "no_measure": gettext("No measure yet"),
+        "hidden": gettext("Hidden"),
+    }
+
+
+def priority_names() -> dict[str, str]:
+    return {
+        "acute": gettext("Acute"),
+        "high": gettext("High"),
+        "normal": gettext("Normal"),
+        "low": gettext("Low"),
+    }
+
+
+def role_names() -> dict[str, str]:
+    return {"admin": gettext("Admin"), "organizer": gettext("Organizer")}
+
+
+def party_kind_names() -> dict[str, str]:
+    return {
+        "municipal": gettext("Municipal department"),
+        "housing_company": gettext("Housing company"),
+        "trafikverket": gettext("Trafikverket"),
+        "police": gettext("Police"),
+        "private_owner": gettext("Private owner"),
+        "other": gettext("Other"),
+    }
+
+
+EVENT_NAMES = {
+    "walk_created": lazy_gettext("Walk created"),
+    "walk_edited": lazy_gettext("Walk details changed"),
+    "finding_edited": lazy_gettext("Finding corrected"),
+    "finding_hidden": lazy_gettext("Finding hidden"),
+    "finding_shown": lazy_gettext("Finding shown again"),
+    "photo_hidden": lazy_gettext("Photo hidden"),
+    "photo_shown": lazy_gettext("Photo shown again"),
+    "photo_blurred": lazy_gettext("Part of a photo blurred"),
+    "photo_unblurred": lazy_gettext("Blurring removed"),
+    "merged": lazy_gettext("Duplicates merged into this finding"),
+    "merged_into": lazy_gettext("Merged into another finding"),
+    "unmerged": lazy_gettext("Merge undone"),
+    "group_unmerged": lazy_gettext("Merge undone"),
+    "measure_created": lazy_gettext("Measure created"),
+    "measure_edited": lazy_gettext("Measure changed"),
+    "measure_status": lazy_gettext("Status changed"),
+}
+
+
+def describe_event(event: Event) -> str:
+    """One line saying what happened, in the current language."""
+    name = str(EVENT_NAMES.get(event.kind, event.kind))
+    data = event.data or {}
+    if event.kind == "measure_status":
+        statuses = measure_status_names()
+        text = (
+            f"{name}: {statuses.get(data.get('old'), data.get('old'))} → {statuses.get(data.get('new'), '')}"
+        )
+        if data.get("reason"):
+            text += f" ({data['reason']})"
+        if data.get("responsible_party"):
+            text += " · " + gettext("new owner: %(name)s", name=data["responsible_party"])
+        return text
+    if event.kind in ("measure_created", "measure_edited"):
+        parts = []
+        if "priority" in data:
+            parts.append(
+                gettext("priority: %(p)s", p=priority_names().get(data["priority"], data["priority"]))
+            )
+        if data.get("responsible_party"):
+            parts.append(gettext("responsible: %(name)s", name=data["responsible_party"]))
+        if data.get("deadline"):
+            parts.append(gettext("deadline: %(date)s", date=data["deadline"]))
+        if "proposal" in data:
+            parts.append(gettext("proposal changed"))
+        return f"{name}: {', '.join(parts)}" if parts else name
+    if event.kind == "merged":
+        return f"{name} ({len(data.get('members', []))})"
+    if event.kind == "finding_edited":
+        fields = {
+            "note": gettext("note"),
+            "internal_note": gettext("internal note"),
+            "category": gettext("category"),
+            "position": gettext("position"),
+        }
+        return f"{name}: {', '.join(fields[k] for k in data if k in fields)}"
+    return name

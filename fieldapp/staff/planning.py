@@ -1,0 +1,210 @@
+"""Planning pages: walk details, route (drawn or imported), stops, open/close, join link, invitation."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from shapely.geometry import Point
+from werkzeug.wrappers import Response
+
+from fieldapp.services import invitation
+from fieldapp.services import planning as planning_service
+from fieldapp.services import walks as walk_service
+from fieldapp.services.categories import all_categories
+from fieldapp.staff import bp
+from fieldapp.staff.access import user_id
+from fieldapp.staff.forms import (
+    STOCKHOLM,
+    ActionForm,
+    RouteForm,
+    RouteImportForm,
+    StatusForm,
+    StopEditForm,
+    StopForm,
+    WalkForm,
+)
+from fieldapp.staff.views import checked, locale
+from fieldapp.ui import status_names
+from gis import routes
+
+
+def _walk_form(walk=None) -> WalkForm:  # noqa: ANN001 - a Walk or None
+    form = WalkForm(obj=walk) if walk is not None and not WalkForm().is_submitted() else WalkForm()
+    form.categories.choices = [(c.code, c.name(locale())) for c in all_categories()]
+    if not form.is_submitted():
+        if walk is None:
+            form.categories.data = [code for code, _ in form.categories.choices]
+        else:
+            form.categories.data = [c.code for c in walk.categories]
+            if walk.starts_at is not None:
+                local = walk.starts_at.astimezone(STOCKHOLM)
+                form.date.data, form.time.data = local.date(), local.time().replace(second=0, microsecond=0)
+    return form
+
+
+def _details(form: WalkForm) -> planning_service.WalkDetails:
+    return planning_service.WalkDetails(
+        title=form.title.data or "",
+        area_name=form.area_name.data or "",
+        purpose=form.purpose.data or "",
+        municipality=form.municipality.data or "",
+        starts_at=form.starts_at(),
+        meeting_point_text=form.meeting_point_text.data or "",
+        category_codes=tuple(form.categories.data or ()),
+    )
+
+
+@bp.route("/walks/new", methods=["GET", "POST"])
+def new_walk() -> str | Response | tuple[str, int]:
+    form = _walk_form()
+    if form.validate_on_submit():
+        walk = planning_service.plan_walk(_details(form), user_id=user_id())
+        flash(gettext("The walk was created. Now draw or import the route and place the stops."), "success")
+        return redirect(url_for("staff.plan", slug=walk.slug))
+    return render_template("staff/walk_form.html", form=form, walk=None), (422 if form.errors else 200)
+
+
+@bp.route("/walks/<slug>/edit", methods=["GET", "POST"])
+def edit_walk(slug: str) -> str | Response | tuple[str, int]:
+    walk = walk_service.walk_by_slug(slug)
+    form = _walk_form(walk)
+    if form.validate_on_submit():
+        planning_service.update_details(walk, _details(form), user_id=user_id())
+        flash(gettext("The walk was saved."), "success")
+        return redirect(url_for("staff.plan", slug=walk.slug))
+    return render_template("staff/walk_form.html", form=form, walk=walk), (422 if form.errors else 200)
+
+
+@bp.get("/walks/<slug>/plan")
+def plan(slug: str) -> str:
+    walk = walk_service.walk_by_slug(slug)
+    return render_template(
+        "staff/plan.html",
+        walk=walk,
+        map_data=walk_service.walk_map_data(walk, locale()),
+        route_form=RouteForm(),
+        import_form=RouteImportForm(),
+        stop_form=StopForm(),
+        action_form=ActionForm(),
+        status_names=status_names(),
+        next_statuses=planning_service.allowed_statuses(walk),
+        join_url=walk_service.join_url(walk, current_app.config["PUBLIC_URL"]),
+    )
+
+
+@bp.post("/walks/<slug>/route")
+def save_route(slug: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    form = checked(RouteForm())
+    route = routes.parse_route(form.route_geojson.data.encode(), "drawn.geojson")
+    planning_service.set_route(walk, route, source="drawn", user_id=user_id())
+    flash(gettext("The route was saved."), "success")
+    return redirect(url_for("staff.plan", slug=slug))
+
+
+@bp.post("/walks/<slug>/route/import")
+def import_route(slug: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    form = checked(RouteImportForm())
+    upload = form.file.data
+    planning_service.import_route(walk, upload.read(), upload.filename or "route", user_id=user_id())
+    flash(gettext("The route was imported from %(name)s.", name=upload.filename), "success")
+    return redirect(url_for("staff.plan", slug=slug))
+
+
+@bp.post("/walks/<slug>/stops")
+def add_stop(slug: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    form = checked(StopForm())
+    stop = planning_service.add_stop(
+        walk,
+        form.name.data or "",
+        Point(form.lon.data, form.lat.data),
+        questions=form.questions.data or "",
+        user_id=user_id(),
+    )
+    flash(gettext("Stop %(n)d was added.", n=stop.seq), "success")
+    return redirect(url_for("staff.plan", slug=slug, _anchor="stops"))
+
+
+@bp.post("/walks/<slug>/stops/<int:stop_id>")
+def edit_stop(slug: str, stop_id: int) -> Response:
+    """Rename or move a stop; answers JSON to the map's drag-and-drop, a redirect to the form."""
+    walk = walk_service.walk_by_slug(slug)
+    form = checked(StopEditForm())
+    point = (
+        Point(form.lon.data, form.lat.data)
+        if form.lon.data is not None and form.lat.data is not None
+        else None
+    )
+    stop = planning_service.update_stop(
+        walk,
+        stop_id,
+        name=form.name.data or None,
+        questions=form.questions.data if form.questions.raw_data else None,
+        point=point,
+        user_id=user_id(),
+    )
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(id=stop.id, seq=stop.seq, name=stop.name)
+    flash(gettext("Stop %(n)d was saved.", n=stop.seq), "success")
+    return redirect(url_for("staff.plan", slug=slug, _anchor="stops"))
+
+
+@bp.post("/walks/<slug>/stops/<int:stop_id>/<any(up, down):direction>")
+def move_stop(slug: str, stop_id: int, direction: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    checked(ActionForm())
+    planning_service.move_stop(walk, stop_id, -1 if direction == "up" else 1, user_id=user_id())
+    return redirect(url_for("staff.plan", slug=slug, _anchor="stops"))
+
+
+@bp.post("/walks/<slug>/stops/<int:stop_id>/delete")
+def delete_stop(slug: str, stop_id: int) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    checked(ActionForm())
+    planning_service.delete_stop(walk, stop_id, user_id=user_id())
+    flash(gettext("The stop was removed; the stops after it were renumbered."), "success")
+    return redirect(url_for("staff.plan", slug=slug, _anchor="stops"))
+
+
+@bp.post("/walks/<slug>/status")
+def set_status(slug: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    form = checked(StatusForm())
+    planning_service.set_status(walk, form.status.data, user_id=user_id())
+    flash(gettext("The walk is now: %(status)s.", status=status_names()[walk.status]), "success")
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("staff.plan", slug=slug)
+    )
+
+
+@bp.post("/walks/<slug>/join-link/<any(revoke, regenerate):action>")
+def join_link(slug: str, action: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    checked(ActionForm())
+    if action == "revoke":
+        planning_service.revoke_join_link(walk, user_id=user_id())
+        flash(gettext("The join link no longer works. Make a new one when you need it."), "success")
+    else:
+        planning_service.regenerate_join_link(walk, user_id=user_id())
+        flash(
+            gettext("A new join link was made; the old one no longer works. Print the invitation again."),
+            "success",
+        )
+    return redirect(url_for("staff.plan", slug=slug, _anchor="join-link"))
+
+
+@bp.get("/walks/<slug>/invitation")
+def invitation_page(slug: str) -> str:
+    walk = walk_service.walk_by_slug(slug)
+    url = walk_service.join_url(walk, current_app.config["PUBLIC_URL"])
+    return render_template(
+        "staff/invitation.html",
+        walk=walk,
+        join_url=url,
+        qr_svg=invitation.qr_svg(url),
+        route_svg=invitation.route_svg(walk),
+    )

@@ -1,0 +1,248 @@
+"""Review pages: findings as map + list with filters; one finding: edit, hide, photos, measure."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from fieldapp.errors import Conflict, NotFound
+from fieldapp.models import MEASURE_STATUSES, POLARITIES, PRIORITIES
+from fieldapp.services import events as event_service
+from fieldapp.services import findings as findings_service
+from fieldapp.services import measures as measure_service
+from fieldapp.services import merge as merge_service
+from fieldapp.services import responsible_parties as party_service
+from fieldapp.services import review as review_service
+from fieldapp.services import walks as walk_service
+from fieldapp.staff import bp
+from fieldapp.staff.access import user_id
+from fieldapp.staff.forms import ActionForm, BlurForm, FindingForm, MeasureForm, MeasureStatusForm
+from fieldapp.staff.labels import measure_status_names, priority_names
+from fieldapp.staff.views import checked, locale
+from gis import convert, geojson
+
+
+def _filters() -> review_service.ReviewFilter:
+    args = request.args
+    stop = args.get("stop", "")
+    return review_service.ReviewFilter(
+        category=args.get("category", ""),
+        polarity=args.get("polarity", ""),
+        stop=int(stop) if stop.isdigit() else None,
+        with_photo=args.get("photo") == "1",
+        status=args.get("status", "") if args.get("status", "") in review_service.STATUS_FILTERS else "",
+    )
+
+
+@bp.get("/walks/<slug>/review")
+def review(slug: str) -> str:
+    walk = walk_service.walk_by_slug(slug)
+    filters = _filters()
+    found = review_service.review_findings(walk, filters)
+    map_data = walk_service.walk_map_data(walk, locale())
+    map_data["findings"] = geojson.feature_collection(
+        findings_service.finding_feature(f, locale()) for f in found
+    )
+    return render_template(
+        "staff/review.html",
+        walk=walk,
+        findings=found,
+        filters=filters,
+        map_data=map_data,
+        confirmations=merge_service.confirmation_counts(walk),
+        polarities=POLARITIES,
+        status_filters=review_service.STATUS_FILTERS,
+        measure_status_names=measure_status_names(),
+    )
+
+
+def _party_choices() -> list[tuple[str, str]]:
+    return [("", "–")] + [(str(p.id), p.name) for p in party_service.list_parties(only_active=True)]
+
+
+def _finding_form(walk, finding) -> FindingForm:  # noqa: ANN001 - Walk, Finding
+    form = FindingForm()
+    form.category.choices = [(c.code, c.name(locale())) for c in walk.categories]
+    if not form.is_submitted():
+        point = convert.to_geom(finding.geom_el)
+        form.category.data, form.note.data = finding.category.code, finding.note
+        form.internal_note.data, form.lon.data, form.lat.data = finding.internal_note, point.x, point.y
+    return form
+
+
+def _measure_forms(finding) -> tuple[MeasureForm, MeasureStatusForm]:  # noqa: ANN001 - Finding
+    measure = finding.measure
+    form = MeasureForm(prefix="measure")
+    form.responsible_party.choices = _party_choices()
+    form.priority.choices = list(priority_names().items())
+    status_form = MeasureStatusForm(prefix="status")
+    status_form.responsible_party.choices = _party_choices()
+    names = measure_status_names()
+    status_form.status.choices = [
+        (s, names[s]) for s in (measure_service.next_statuses(measure) if measure else ())
+    ]
+    if not form.is_submitted():
+        if measure is not None:
+            form.proposal.data, form.priority.data = measure.proposal, measure.priority
+            form.responsible_party.data = str(measure.responsible_party_id or "")
+            form.deadline.data, form.public_answer.data = measure.deadline, measure.public_answer
+        else:
+            form.priority.data = "normal"
+            default = finding.category.default_responsible_party_id
+            form.responsible_party.data = str(default or "")
+    return form, status_form
+
+
+@bp.get("/walks/<slug>/findings/<finding_uuid>")
+def finding(slug: str, finding_uuid: str) -> str:
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    measure_form, status_form = _measure_forms(item)
+    point = convert.to_geom(item.geom_el)
+    map_data = walk_service.walk_map_data(walk, locale())
+    map_data["position"] = {"lon": point.x, "lat": point.y}
+    return render_template(
+        "staff/finding.html",
+        walk=walk,
+        finding=item,
+        form=_finding_form(walk, item),
+        action_form=ActionForm(),
+        blur_form=BlurForm(),
+        measure_form=measure_form,
+        status_form=status_form,
+        map_data=map_data,
+        photos=merge_service.group_photos(item),
+        members=merge_service.members_of(item),
+        history=event_service.history_for_finding(item),
+        measure_status_names=measure_status_names(),
+        priority_names=priority_names(),
+        measure_statuses=MEASURE_STATUSES,
+        priorities=PRIORITIES,
+    )
+
+
+def _back(slug: str, finding_uuid: str, anchor: str | None = None) -> Response:
+    return redirect(url_for("staff.finding", slug=slug, finding_uuid=finding_uuid, _anchor=anchor))
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>")
+def edit_finding(slug: str, finding_uuid: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    form = checked(_finding_form(walk, item))
+    review_service.edit_finding(
+        item,
+        review_service.FindingEdit(
+            note=form.note.data or "",
+            category_code=form.category.data,
+            lon=form.lon.data,
+            lat=form.lat.data,
+            internal_note=form.internal_note.data or "",
+        ),
+        user_id=user_id(),
+    )
+    flash(gettext("The finding was saved."), "success")
+    return _back(slug, finding_uuid)
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/<any(hide, show):action>")
+def hide_finding(slug: str, finding_uuid: str, action: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    checked(ActionForm())
+    review_service.set_finding_hidden(item, action == "hide", user_id=user_id())
+    flash(
+        gettext("The finding is hidden.") if action == "hide" else gettext("The finding is shown again."),
+        "success",
+    )
+    return _back(slug, finding_uuid)
+
+
+def _photo_of_walk(slug: str, finding_uuid: str, photo_uuid: str):  # noqa: ANN202 - Photo
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    photo = review_service.photo_by_uuid(photo_uuid)
+    if photo not in merge_service.group_photos(item):
+        raise NotFound(gettext("There is no such photo."))
+    return photo
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/photos/<photo_uuid>/<any(hide, show, unblur):action>")
+def photo_action(slug: str, finding_uuid: str, photo_uuid: str, action: str) -> Response:
+    photo = _photo_of_walk(slug, finding_uuid, photo_uuid)
+    checked(ActionForm())
+    if action == "unblur":
+        review_service.remove_blur(photo, user_id=user_id())
+    else:
+        review_service.set_photo_hidden(photo, action == "hide", user_id=user_id())
+    return _back(slug, finding_uuid, f"photo-{photo_uuid}")
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/photos/<photo_uuid>/blur")
+def blur_photo(slug: str, finding_uuid: str, photo_uuid: str) -> Response:
+    photo = _photo_of_walk(slug, finding_uuid, photo_uuid)
+    form = checked(BlurForm())
+    review_service.blur_photo(
+        photo,
+        review_service.BlurBox(
+            form.x.data / 100, form.y.data / 100, form.width.data / 100, form.height.data / 100
+        ),
+        user_id=user_id(),
+    )
+    flash(
+        gettext("The marked area was blurred. The blurred photo is the one that can be published."), "success"
+    )
+    return _back(slug, finding_uuid, f"photo-{photo_uuid}")
+
+
+@bp.get("/photos/<photo_uuid>/<any(display, thumb, blurred):variant>.jpg")
+def staff_photo(photo_uuid: str, variant: str) -> Response:
+    """Any stored size of any photo, original included (staff only)."""
+    photo = review_service.photo_by_uuid(photo_uuid)
+    response = Response(review_service.photo_bytes(photo, variant), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/measure")
+def save_measure(slug: str, finding_uuid: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    form, _ = _measure_forms(item)
+    checked(form)
+    measure_service.save_measure(
+        item,
+        measure_service.MeasureInput(
+            proposal=form.proposal.data or "",
+            priority=form.priority.data,
+            deadline=form.deadline.data,
+            responsible_party_id=int(form.responsible_party.data) if form.responsible_party.data else None,
+            public_answer=form.public_answer.data or "",
+        ),
+        user_id=user_id(),
+    )
+    flash(gettext("The measure was saved."), "success")
+    return _back(slug, finding_uuid, "measure")
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/measure/status")
+def measure_status(slug: str, finding_uuid: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    if item.measure is None:
+        raise Conflict(gettext("Save a measure before changing its status."))
+    _, form = _measure_forms(item)
+    checked(form)
+    party = form.responsible_party.data
+    measure_service.change_status(
+        item.measure,
+        form.status.data,
+        reason=form.reason.data or "",
+        responsible_party_id=int(party) if party else None,
+        user_id=user_id(),
+    )
+    flash(
+        gettext("The status was changed to: %(status)s.", status=measure_status_names()[form.status.data]),
+        "success",
+    )
+    return _back(slug, finding_uuid, "measure")

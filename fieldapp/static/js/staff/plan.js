@@ -1,0 +1,134 @@
+// Plan page: draw/edit the route with Leaflet-Geoman, place and drag numbered stops.
+/* global L */
+import { baseMap, fitTo, readJson, stopIcon } from "./map-base.js";
+
+const container = document.getElementById("plan-map");
+const data = readJson("walk-data");
+const routeInput = document.getElementById("route-geojson");
+const lengthOut = document.getElementById("route-length");
+const statusOut = document.getElementById("route-status");
+
+function lineLatLngs(layer) {
+  const latlngs = layer.getLatLngs();
+  return Array.isArray(latlngs[0]) ? latlngs : [latlngs];
+}
+
+function routeGeometry(group) {
+  const parts = [];
+  group.eachLayer((layer) => {
+    for (const part of lineLatLngs(layer)) {
+      if (part.length >= 2) parts.push(part.map((p) => [Number(p.lng.toFixed(7)), Number(p.lat.toFixed(7))]));
+    }
+  });
+  if (parts.length === 0) return null;
+  return parts.length === 1 ? { type: "LineString", coordinates: parts[0] } : { type: "MultiLineString", coordinates: parts };
+}
+
+function lengthKm(group) {
+  let metres = 0;
+  group.eachLayer((layer) => {
+    for (const part of lineLatLngs(layer)) {
+      for (let i = 1; i < part.length; i += 1) metres += part[i - 1].distanceTo(part[i]);
+    }
+  });
+  return metres / 1000;
+}
+
+function setupRoute(map, routeGroup) {
+  const update = () => {
+    const geometry = routeGeometry(routeGroup);
+    routeInput.value = geometry ? JSON.stringify(geometry) : "";
+    lengthOut.textContent = geometry ? `${lengthKm(routeGroup).toFixed(2)} ${lengthOut.dataset.km}` : "–";
+    statusOut.textContent = "";
+    container.dataset.routePoints = String(geometry ? geometry.coordinates.flat(2).length / 2 : 0);
+  };
+  const watch = (layer) => {
+    layer.on("pm:edit pm:vertexadded pm:vertexremoved pm:dragend", update);
+  };
+  routeGroup.eachLayer(watch);
+  map.on("pm:create", (event) => {
+    if (event.shape !== "Line") return;
+    event.layer.setStyle({ color: "#1d4ed8", weight: 5 });
+    routeGroup.addLayer(event.layer);
+    watch(event.layer);
+    update();
+  });
+  map.on("pm:remove", (event) => {
+    if (routeGroup.hasLayer(event.layer)) {
+      routeGroup.removeLayer(event.layer);
+      update();
+    }
+  });
+  update();
+}
+
+async function saveStopPosition(stopId, latlng) {
+  const body = new FormData();
+  body.append("csrf_token", container.dataset.csrf);
+  body.append("lon", latlng.lng.toFixed(7));
+  body.append("lat", latlng.lat.toFixed(7));
+  const response = await fetch(`${container.dataset.stopsUrl}/${stopId}`, {
+    method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
+  });
+  document.getElementById("place-hint").textContent = response.ok ? container.dataset.saved : container.dataset.saveFailed;
+}
+
+function setupStops(map) {
+  const layers = [];
+  for (const feature of data.stops.features) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const marker = L.marker([lat, lon], {
+      icon: stopIcon(feature.properties.seq), title: feature.properties.name, draggable: true, pmIgnore: true,
+      keyboard: true,
+    }).addTo(map);
+    marker.on("dragend", () => saveStopPosition(feature.id, marker.getLatLng()));
+    layers.push(marker);
+  }
+  const button = document.getElementById("place-stop");
+  const hint = document.getElementById("place-hint");
+  const lonInput = document.getElementById("stop-lon");
+  const latInput = document.getElementById("stop-lat");
+  let placing = false;
+  let draft = null;
+  button.addEventListener("click", () => {
+    placing = !placing;
+    button.setAttribute("aria-pressed", String(placing));
+    container.classList.toggle("placing", placing);
+    hint.textContent = placing ? button.dataset.hint ?? "" : "";
+  });
+  map.on("click", (event) => {
+    if (!placing) return;
+    lonInput.value = event.latlng.lng.toFixed(7);
+    latInput.value = event.latlng.lat.toFixed(7);
+    if (draft) draft.setLatLng(event.latlng);
+    else draft = L.marker(event.latlng, { icon: stopIcon(data.stops.features.length + 1), pmIgnore: true, opacity: 0.7 }).addTo(map);
+    placing = false;
+    button.setAttribute("aria-pressed", "false");
+    container.classList.remove("placing");
+    document.getElementById("stop-name").focus();
+  });
+  return layers;
+}
+
+if (container && data) {
+  const map = baseMap(container);
+  map.pm.setLang(container.dataset.lang === "sv" ? "sv" : "en");
+  map.pm.addControls({
+    position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolygon: false, drawRectangle: false,
+    drawCircle: false, drawText: false, drawPolyline: true, editMode: true, dragMode: false, cutPolygon: false,
+    removalMode: true, rotateMode: false,
+  });
+  map.pm.setPathOptions({ color: "#1d4ed8", weight: 5 });
+  // Geoman puts the tool name on the wrapper's title only; give the button itself an accessible name.
+  container.querySelectorAll(".button-container[title] > a.leaflet-buttons-control-button").forEach((link) => {
+    link.setAttribute("aria-label", link.parentElement.getAttribute("title"));
+  });
+  const routeGroup = L.featureGroup().addTo(map);
+  if (data.route) {
+    L.geoJSON(data.route, { style: { color: "#1d4ed8", weight: 5 } }).eachLayer((layer) => routeGroup.addLayer(layer));
+  }
+  setupRoute(map, routeGroup);
+  const stops = setupStops(map);
+  fitTo(map, [routeGroup, ...stops]);
+  container.dataset.ready = "true";
+}
