@@ -1,0 +1,381 @@
+"""Export and protocol benchmark: time and peak memory as the number of findings grows (1k, 10k, 100k).
+
+Run from the project root::
+
+    python bench/exports.py [--sizes 1000,10000,100000] [--ops ...] [--output PATH] [--timeout S]
+
+For each size a SpatiaLite database (real migrations) gets the demo route and stops and N findings written
+with bulk inserts: random categories and positions along the route, 30 % with a measure, 5 % merged into an
+earlier finding (confirmations), 2 % hidden, 40 photos. Each measurement runs in a fresh subprocess:
+
+* time: wall clock of the whole operation, database queries included, output written to a temp file;
+* memory: the peak resident set size during the operation (VmHWM, reset just before it via
+  ``/proc/self/clear_refs``) minus the resident size just before it (after imports, app setup and a
+  warm-up), i.e. how much memory the operation needed on top of the idle process (``ru_maxrss`` alone
+  would hide it behind the warm-up's own peak). tracemalloc is not used (it slows Python several-fold).
+
+The protocol HTML and PDF are also measured at 500 findings (target for the HTML: under 1 s). The PDF is
+rendered by WeasyPrint from the same HTML; above ``--pdf-max`` findings (default 1000) the PDF and the zip
+(which contains the PDF) are reported as skipped with the reason.
+Writes ``bench/results/exports.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid as uuid_lib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EXPORT_OPS = ("csv", "xlsx", "geojson", "gpkg", "kml", "zip")
+ALL_OPS = ("protocol_html", "protocol_pdf", *EXPORT_OPS)
+PROTOCOL_TARGET_SIZE = 500
+PDF_SKIP_REASON = (
+    "WeasyPrint lays out the whole document in memory and its time grows faster than linearly "
+    "(1k findings: a ~100-page action list taking minutes and ~0.5 GB); 10k would take tens of "
+    "minutes and several GB on this machine, so the PDF (and the zip that contains it) is "
+    "measured up to --pdf-max findings"
+)
+
+
+def make_app(db_path: Path, upload_dir: Path):  # noqa: ANN201 - a Flask app
+    from fieldapp import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "UPLOAD_DIR": str(upload_dir),
+            "SECRET_KEY": "bench",
+            "PUBLIC_URL": "http://fieldapp.bench",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- building the databases
+
+
+def build_template(folder: Path) -> Path:
+    """An empty migrated SpatiaLite database."""
+    from flask_migrate import upgrade
+
+    path = folder / "template.sqlite"
+    app = make_app(path, folder / "uploads")
+    with app.app_context():
+        upgrade()
+        from fieldapp.extensions import db
+
+        db.engine.dispose()
+    return path
+
+
+def seed(db_path: Path, upload_dir: Path, size: int, rng: random.Random) -> None:
+    """The demo walk with ``size`` findings, measures, merges, hidden ones and photos (bulk inserts)."""
+    from geoalchemy2.elements import WKTElement
+    from sqlalchemy import insert, select
+
+    from fieldapp.extensions import db
+    from fieldapp.imaging import process_photo
+    from fieldapp.models import Category, Finding, Measure, Photo, ResponsibleParty
+    from fieldapp.services.categories import ensure_default_categories
+    from fieldapp.services.demo import DEMO_ROUTE, DEMO_STOPS, demo_photo_bytes
+    from fieldapp.services.walks import create_walk
+    from fieldapp.storage import photo_store
+
+    app = make_app(db_path, upload_dir)
+    with app.app_context():
+        ensure_default_categories()
+        walk = create_walk(
+            "Bench: Nödinge centrum",
+            slug="bench",
+            route=DEMO_ROUTE,
+            stops=DEMO_STOPS,
+            area_name="Nödinge",
+            purpose="Benchmark",
+            municipality="Ale kommun",
+            starts_at=datetime(2025, 10, 15, 17, 30, tzinfo=UTC),
+            status="walked",
+        )
+        categories = list(db.session.execute(select(Category.id, Category.polarity)))
+        stop_ids = [s.id for s in walk.stops]
+        start = datetime(2025, 10, 15, 17, 30, tzinfo=UTC)
+        rows = []
+        for n in range(size):
+            point = DEMO_ROUTE.interpolate(rng.random(), normalized=True)
+            category_id, polarity = rng.choice(categories)
+            rows.append(
+                {
+                    "id": n + 1,
+                    "uuid": str(uuid_lib.UUID(int=rng.getrandbits(128))),
+                    "walk_id": walk.id,
+                    "geom_el": WKTElement(
+                        f"POINT({point.x + rng.gauss(0, 0.0002)} {point.y + rng.gauss(0, 0.0001)})", srid=4326
+                    ),
+                    "accuracy_m": round(rng.uniform(3, 25), 1),
+                    "position_source": "gps",
+                    "category_id": category_id,
+                    "polarity": polarity,
+                    "felt_safety": rng.choice((1, 2, 3, None)),
+                    "note": f"Iakttagelse {n + 1}: mörkt och skymd sikt vid gångvägen, åtgärd behövs.",
+                    "internal_note": "Internt" if n % 50 == 0 else "",
+                    "created_at": start + timedelta(seconds=n),
+                    "received_at": start + timedelta(seconds=n),
+                    "updated_at": start,
+                    "version": 1,
+                    "stop_id": rng.choice(stop_ids) if n % 3 == 0 else None,
+                    "canonical_id": rng.randint(1, n) if n > 10 and n % 20 == 0 else None,
+                    "hidden": n % 50 == 7,
+                    "is_demo": False,
+                }
+            )
+        for chunk in range(0, size, 5000):
+            db.session.execute(insert(Finding), rows[chunk : chunk + 5000])
+        parties = [ResponsibleParty(name=name) for name in ("Gatuenheten", "Bostadsbolaget", "Trafikverket")]
+        db.session.add_all(parties)
+        db.session.flush()
+        measures = [
+            {
+                "finding_id": r["id"],
+                "proposal": "Byt armatur och gallra buskar",
+                "responsible_party_id": rng.choice(parties).id,
+                "priority": rng.choice(("high", "normal")),
+                "status": rng.choice(("new", "planned", "done", "rejected")),
+                "status_reason": "",
+                "deadline": (start + timedelta(days=rng.randint(10, 200))).date(),
+                "open311_attempts": 0,
+                "created_at": start,
+                "updated_at": start,
+            }
+            for r in rows
+            if r["id"] % 10 < 3 and r["canonical_id"] is None
+        ]
+        for chunk in range(0, len(measures), 5000):
+            db.session.execute(insert(Measure), measures[chunk : chunk + 5000])
+        processed = process_photo(demo_photo_bytes(1, "Bench"))
+        store = photo_store()
+        store.put(processed.display.sha256, processed.display.data)
+        store.put(processed.thumb.sha256, processed.thumb.data)
+        db.session.execute(
+            insert(Photo),
+            [
+                {
+                    "uuid": str(uuid_lib.uuid4()),
+                    "finding_id": 1 + (k * size) // 40,
+                    "sha256": processed.display.sha256,
+                    "thumb_sha256": processed.thumb.sha256,
+                    "width": processed.display.width,
+                    "height": processed.display.height,
+                    "publishable": k % 2 == 0,
+                    "hidden": False,
+                    "blurred": False,
+                    "alt_text": "",
+                    "source_format": "JPEG",
+                    "created_at": start,
+                }
+                for k in range(40)
+            ],
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- one measurement (subprocess)
+
+
+def status_mb(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of this process from /proc, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def reset_peak() -> None:
+    """Reset VmHWM to the current RSS (Linux: writing 5 to clear_refs), so the peak is the operation's."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path) -> dict:
+    """Run one operation in this (fresh) process and measure it."""
+    import weasyprint  # noqa: F401 - imported before the baseline, like a running server has it
+
+    from fieldapp.services import exports, protocol, walks
+
+    app = make_app(db_path, upload_dir)
+    with app.test_request_context("/?lang=sv", base_url="http://fieldapp.bench"):
+        walk = walks.walk_by_slug("bench")
+        exports.count_findings(walk)  # warm-up: connection, SpatiaLite, mappers, compiled templates
+        for name in ("protocol/_document.html", "protocol/page.html", "base.html"):
+            app.jinja_env.get_template(name)
+        reset_peak()
+        before = status_mb("VmRSS")
+        started = time.perf_counter()
+        if op.startswith("protocol"):
+            data = protocol.build_protocol(walk, "internal", "sv")
+            page = protocol.render_page(
+                walk, protocol.render_document(data), audience="internal", for_pdf=op == "protocol_pdf"
+            )
+            body = protocol.pdf_bytes(page, walk, staff=True) if op == "protocol_pdf" else page.encode()
+            target = out_dir / f"{op}.{'pdf' if op == 'protocol_pdf' else 'html'}"
+            target.write_bytes(body)
+        else:
+
+            def protocol_pdf() -> bytes:
+                built = protocol.build_protocol(walk, "internal", "sv")
+                return protocol.pdf_bytes(
+                    protocol.render_page(
+                        walk, protocol.render_document(built), audience="internal", for_pdf=True
+                    ),
+                    walk,
+                    staff=True,
+                )
+
+            exporter, data = exports.build_export(walk, op, None, "sv", protocol_pdf=protocol_pdf)
+            target = out_dir / exporter.filename(data)
+            with target.open("wb") as handle:
+                for chunk in exporter.stream(data):
+                    handle.write(chunk)
+        seconds = time.perf_counter() - started
+        after = status_mb("VmHWM")
+    return {
+        "seconds": round(seconds, 3),
+        "rss_before_mb": round(before, 1),
+        "rss_peak_mb": round(after, 1),
+        "memory_growth_mb": round(after - before, 1),
+        "output_bytes": target.stat().st_size,
+    }
+
+
+def measure(op: str, db_path: Path, upload_dir: Path, timeout: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-out-") as out:
+        cmd = [
+            sys.executable,
+            __file__,
+            "--run",
+            op,
+            "--db",
+            str(db_path),
+            "--uploads",
+            str(upload_dir),
+            "--out",
+            out,
+        ]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout", "timeout_s": timeout}
+    if done.returncode != 0:
+        return {"status": "error", "stderr": done.stderr[-2000:]}
+    return {"status": "ok", **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def markdown_table(report: dict) -> str:
+    """The results as a Markdown table: one row per operation, one column pair per size."""
+    sizes = sorted({r["findings"] for r in report["results"]})
+    ops = list(dict.fromkeys(r["op"] for r in report["results"]))
+    cells = {(r["op"], r["findings"]): r for r in report["results"]}
+    lines = ["| operation | " + " | ".join(f"{n:,} findings: time / memory growth" for n in sizes) + " |",
+             "| --- |" + " --- |" * len(sizes)]
+    for op in ops:
+        row = []
+        for size in sizes:
+            cell = cells.get((op, size))
+            if cell is None:
+                row.append("")
+            elif cell["status"] == "ok":
+                row.append(f"{cell['seconds']:.2f} s / {cell['memory_growth_mb']:.0f} MB")
+            else:
+                row.append(cell["status"])
+        lines.append(f"| {op} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--ops", default=",".join(ALL_OPS))
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument(
+        "--pdf-max",
+        type=int,
+        default=1000,
+        help="largest size for the PDF (and the zip, which holds the PDF)",
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "exports.json")
+    parser.add_argument("--run")
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--uploads", type=Path)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--markdown", action="store_true", help="print the table of an earlier run's results")
+    args = parser.parse_args()
+    if args.markdown:
+        print(markdown_table(json.loads(args.output.read_text())))
+        return
+    if args.run:
+        print(json.dumps(run_one(args.run, args.db, args.uploads, args.out)))
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    ops = args.ops.split(",")
+    results: list[dict] = []
+    folder = Path(tempfile.mkdtemp(prefix="bench-exports-"))
+    try:
+        template = build_template(folder)
+        plan = [(PROTOCOL_TARGET_SIZE, ["protocol_html", "protocol_pdf"])] + [(size, ops) for size in sizes]
+        for size, size_ops in plan:
+            db_path, uploads = folder / f"walk-{size}.sqlite", folder / f"uploads-{size}"
+            shutil.copyfile(template, db_path)
+            started = time.perf_counter()
+            seed(db_path, uploads, size, random.Random(size))
+            print(f"seeded {size} findings in {time.perf_counter() - started:.1f} s", flush=True)
+            for op in size_ops:
+                if op in ("protocol_pdf", "zip") and size > args.pdf_max:
+                    results.append(
+                        {"findings": size, "op": op, "status": "skipped", "reason": PDF_SKIP_REASON}
+                    )
+                    continue
+                row = {"findings": size, "op": op, **measure(op, db_path, uploads, args.timeout)}
+                results.append(row)
+                print(json.dumps(row), flush=True)
+            db_path.unlink()
+            shutil.rmtree(uploads, ignore_errors=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps(
+            {
+                "benchmark": "exports",
+                "command": "python bench/exports.py " + " ".join(a for a in sys.argv[1:]),
+                "machine": {
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                },
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""A zip for the technical department: GeoPackage, CSV, the protocol PDF and the photos, named by finding."""
+
+from __future__ import annotations
+
+import dataclasses
+import zipfile
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext
+
+from fieldapp.exporters import csv as csv_exporter
+from fieldapp.exporters.base import Exporter, crs_name, file_chunks, temp_dir
+from fieldapp.exporters.gpkg import write_geopackage
+from gis import crs
+
+if TYPE_CHECKING:
+    from fieldapp.services.exports import FindingRow, WalkExport
+
+
+def _readme(data: WalkExport, has_pdf: bool) -> str:
+    lines = [
+        data.title,
+        "",
+        gettext(
+            "%(slug)s.gpkg – GeoPackage with the layers findings, route and stops "
+            "in %(crs)s (EPSG:%(epsg)s).",
+            slug=data.slug,
+            crs=crs_name(data.crs_epsg),
+            epsg=data.crs_epsg,
+        ),
+        gettext(
+            "%(slug)s.csv – the findings for Excel (UTF-8, semicolon, decimal comma), N/E in %(crs)s.",
+            slug=data.slug,
+            crs=crs_name(data.findings_crs),
+        ),
+        gettext("photos/ – the photos, named by finding number."),
+    ]
+    if has_pdf:
+        lines.append(gettext("protocol.pdf – the protocol (internal version)."))
+    return "\r\n".join(lines) + "\r\n"
+
+
+class ArchiveExporter(Exporter):
+    name = "zip"
+    label = "Zip"
+    extension = "zip"
+    media_type = "application/zip"
+    crs_choices = crs.EXPORT_CRS
+    default_crs = crs.SWEREF99_TM
+    metric_rows = True  # the CSV inside keeps N/E in SWEREF 99 TM when the GeoPackage is WGS84
+
+    def stream(self, data: WalkExport) -> Iterator[bytes]:
+        with temp_dir() as folder:
+            path = folder / self.filename(data)
+            numbers: dict[int, int] = {}
+
+            def numbered() -> Iterator[FindingRow]:
+                for row in data.findings():
+                    numbers[row.id] = row.number
+                    yield row
+
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                gpkg_path = folder / f"{data.slug}.gpkg"
+                write_geopackage(gpkg_path, data)
+                archive.write(gpkg_path, gpkg_path.name)
+                gpkg_path.unlink()
+                with archive.open(f"{data.slug}.csv", "w") as handle:
+                    for text in csv_exporter.write_rows(dataclasses.replace(data, findings=numbered)):
+                        handle.write(text.encode("utf-8"))
+                pdf = data.protocol_pdf() if data.protocol_pdf is not None else None
+                if pdf is not None:
+                    archive.writestr("protocol.pdf", pdf, compress_type=zipfile.ZIP_STORED)
+                counts: dict[int, int] = {}
+                for ref, photo in data.photos():
+                    number = numbers.get(ref.finding_id)
+                    if number is None:
+                        continue
+                    counts[number] = counts.get(number, 0) + 1
+                    archive.writestr(
+                        f"photos/{number:04d}-{counts[number]}.jpg", photo, compress_type=zipfile.ZIP_STORED
+                    )
+                archive.writestr("README.txt", _readme(data, pdf is not None))
+            yield from file_chunks(path)

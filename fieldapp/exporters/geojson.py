@@ -1,0 +1,76 @@
+"""GeoJSON (RFC 7946): a FeatureCollection of the findings in WGS84 lon/lat, written feature by feature."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from fieldapp.exporters.base import Exporter
+from gis import crs, geojson
+
+if TYPE_CHECKING:
+    from fieldapp.services.exports import FindingRow, WalkExport
+
+FEATURES_PER_CHUNK = 500
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def point_geometry(lon: float, lat: float) -> dict:
+    """An RFC 7946 Point (lon, lat; 7 decimals ≈ 1 cm). Written directly: the general
+    ``gis.geojson.geometry_to_geojson`` costs ~90 µs a point, most of a 100k-finding export."""
+    return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
+
+
+def finding_properties(row: FindingRow) -> dict:
+    """Machine-readable properties of a finding (stable English keys), shared by GeoJSON and KML."""
+    return {
+        "number": row.number,
+        "uuid": row.uuid,
+        "category": row.category_code,
+        "category_name": row.category_name,
+        "polarity": row.polarity,
+        "felt_safety": row.felt_safety,
+        "lighting_check": row.lighting_check,
+        "note": row.note,
+        "internal_note": row.internal_note,
+        "stop": row.stop_seq,
+        "stop_name": row.stop_name,
+        "at_stop": row.at_stop,
+        "stop_distance_m": None if row.stop_distance_m is None else round(row.stop_distance_m, 1),
+        "accuracy_m": row.accuracy_m,
+        "position_source": row.position_source,
+        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "confirmations": row.confirmations,
+        "photo_count": row.photo_count,
+        "proposal": row.proposal,
+        "responsible": row.responsible,
+        "priority": row.priority or None,
+        "deadline": row.deadline.isoformat() if row.deadline else None,
+        "status": row.status or None,
+        "status_reason": row.status_reason,
+        "public_answer": row.public_answer,
+    }
+
+
+class GeoJsonExporter(Exporter):
+    name = "geojson"
+    label = "GeoJSON"
+    extension = "geojson"
+    media_type = "application/geo+json"
+    crs_choices = (crs.WGS84,)  # RFC 7946 §4: WGS84 only, no "crs" member
+    default_crs = crs.WGS84
+
+    def stream(self, data: WalkExport) -> Iterator[bytes]:
+        yield b'{"type":"FeatureCollection","features":['
+        parts: list[str] = []
+        for n, row in enumerate(data.findings()):
+            feature = geojson.feature(None, finding_properties(row), id=row.uuid)
+            feature["geometry"] = point_geometry(row.lon, row.lat)
+            parts.append(("," if n else "") + ENCODER.encode(feature))
+            if len(parts) >= FEATURES_PER_CHUNK:
+                yield "\n".join(parts).encode("utf-8")
+                parts.clear()
+        if parts:
+            yield "\n".join(parts).encode("utf-8")
+        yield b"]}\n"
