@@ -1,0 +1,319 @@
+"""Open311 sender: push a measure to its responsible party's GeoReport v2 endpoint.
+
+States (``Measure.open311_state``):
+
+* ``None`` – never pushed; ``pending`` – queued for ``fieldapp open311-push``;
+* ``sending`` – claimed by one worker (a stale claim is taken over after ``SENDING_STALE``);
+* ``retrying`` – a transient failure (timeout, 5xx); the next attempt is due at
+  ``open311_next_attempt_at``, with exponential backoff;
+* ``awaiting_id`` – the server answered with a token (kept as ``token:<value>`` in
+  ``external_ticket_id``); the token is resolved later via ``GET tokens/<token>.json``;
+* ``sent`` – the server's ``service_request_id`` is in ``external_ticket_id``;
+* ``failed`` – refused by the server (e.g. a wrong API key) or too many attempts; staff can retry.
+
+Each attempt adds an Event (``open311_sent`` / ``open311_failed``). HTTP calls time out after
+``client.DEFAULT_TIMEOUT`` seconds, so a staff request is never blocked for long.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_date, gettext
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from fieldapp.errors import Conflict, DomainError, NotFound, ValidationError
+from fieldapp.extensions import db
+from fieldapp.models import Event, Finding, Measure, ResponsibleParty, Walk, utcnow
+from fieldapp.open311 import client
+from fieldapp.services.open311_read import first_publishable_photo, photo_public_url
+from gis import convert
+
+PENDING, SENDING, RETRYING, AWAITING_ID, SENT, FAILED = (
+    "pending", "sending", "retrying", "awaiting_id", "sent", "failed")
+DUE_STATES = (PENDING, SENDING, RETRYING, AWAITING_ID)
+TOKEN_PREFIX = "token:"  # noqa: S105 (a prefix, not a secret)
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+MAX_ATTEMPTS = 8
+TOKEN_POLL_INTERVAL = timedelta(minutes=5)
+SENDING_STALE = timedelta(minutes=5)
+MAX_DESCRIPTION = 4000
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What one push (or token poll) did to a measure."""
+
+    measure_id: int
+    state: str
+    message: str
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: 1, 2, 4, 8… minutes, at most 6 hours."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def _measure(measure_id: int, walk: Walk | None) -> Measure:
+    measure = db.session.get(Measure, measure_id)
+    if measure is None or (walk is not None and measure.finding.walk_id != walk.id):
+        raise NotFound(gettext("There is no such measure."), code="unknown_measure")
+    return measure
+
+
+def configured_party(measure: Measure) -> ResponsibleParty:
+    """The measure's responsible party if it has a usable Open311 endpoint, else ValidationError."""
+    party = measure.responsible_party
+    if party is None:
+        raise ValidationError(gettext("Choose a responsible party before sending the measure with Open311."),
+                              code="open311_no_party")
+    if not party.open311_endpoint:
+        raise ValidationError(
+            gettext("%(party)s has no Open311 endpoint configured.", party=party.name),
+            code="open311_not_configured")
+    try:
+        client.check_endpoint(party.open311_endpoint)
+    except ValueError:
+        raise ValidationError(
+            gettext("The Open311 endpoint of %(party)s is not an http(s) address.", party=party.name),
+            code="open311_bad_endpoint") from None
+    return party
+
+
+def _address(finding: Finding, walk: Walk) -> str:
+    return ", ".join(p for p in ((finding.stop.name if finding.stop else ""), walk.area_name,
+                                 walk.municipality) if p)
+
+
+def request_description(measure: Measure) -> str:
+    """Proposed measure, observation and context as one text, in the default language, ≤ 4000 characters."""
+    finding = measure.finding
+    walk = db.session.get(Walk, finding.walk_id)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        lines = []
+        if measure.proposal:
+            lines.append(gettext("Proposed measure: %(text)s", text=measure.proposal))
+        if finding.note:
+            lines.append(gettext("Observation: %(text)s", text=finding.note))
+        when = format_date(walk.starts_at, "yyyy-MM-dd") if walk.starts_at else ""
+        lines.append(gettext("Safety walk: %(title)s %(date)s", title=walk.title, date=when).strip())
+        if measure.deadline:
+            lines.append(gettext("Deadline: %(date)s", date=measure.deadline.isoformat()))
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def request_fields(measure: Measure, party: ResponsibleParty) -> dict[str, str]:
+    """The form fields of ``POST requests`` for this measure."""
+    finding = measure.finding
+    walk = db.session.get(Walk, finding.walk_id)
+    point = convert.to_geom(finding.geom_el)
+    fields = {
+        "service_code": finding.category.service_code,
+        "lat": f"{point.y:.7f}",
+        "long": f"{point.x:.7f}",
+        "description": request_description(measure),
+    }
+    if party.open311_api_key:
+        fields["api_key"] = party.open311_api_key
+    if party.open311_jurisdiction:
+        fields["jurisdiction_id"] = party.open311_jurisdiction
+    if address := _address(finding, walk):
+        fields["address_string"] = address
+    if photo := first_publishable_photo(finding):
+        fields["media_url"] = photo_public_url(photo)
+    return fields
+
+
+def _claim(measure: Measure, now: datetime) -> None:
+    """Mark the measure ``sending`` unless another worker is sending it right now (Conflict).
+
+    A compare-and-set UPDATE, so two workers (or a double click) never send the same measure twice.
+    """
+    attempts = measure.open311_attempts
+    claimed = db.session.execute(
+        update(Measure)
+        .where(Measure.id == measure.id, Measure.open311_attempts == attempts,
+               or_(Measure.open311_state.is_(None), Measure.open311_state != SENDING,
+                   Measure.open311_next_attempt_at <= now))
+        .values(open311_state=SENDING, open311_next_attempt_at=now + SENDING_STALE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        raise Conflict(gettext("This measure is being sent right now."), code="open311_busy")
+    db.session.refresh(measure)
+
+
+def _event(measure: Measure, kind: str, user_id: int | None, data: dict) -> None:
+    db.session.add(Event(walk_id=measure.finding.walk_id, finding_id=measure.finding_id,
+                         measure_id=measure.id, user_id=user_id, kind=kind, data=data))
+
+
+def _record_failure(measure: Measure, failure: client.Open311Failure, now: datetime, user_id: int | None,
+                    phase: str) -> None:
+    retry = failure.transient and measure.open311_attempts < MAX_ATTEMPTS
+    measure.open311_last_error = failure.message
+    if phase == "token":
+        measure.open311_state = AWAITING_ID if failure.transient else FAILED
+        measure.open311_next_attempt_at = now + TOKEN_POLL_INTERVAL if failure.transient else None
+    else:
+        measure.open311_state = RETRYING if retry else FAILED
+        measure.open311_next_attempt_at = now + backoff_delay(measure.open311_attempts) if retry else None
+    next_at = measure.open311_next_attempt_at
+    _event(measure, "open311_failed", user_id, {
+        "phase": phase, "attempt": measure.open311_attempts, "error": failure.message,
+        "http_status": failure.status, "transient": failure.transient, "state": measure.open311_state,
+        "next_attempt_at": next_at.isoformat() if next_at else None,
+    })
+
+
+def _record_sent(measure: Measure, service_request_id: str, user_id: int | None, data: dict) -> None:
+    measure.external_ticket_id = service_request_id
+    measure.open311_state = SENT
+    measure.open311_last_error = None
+    measure.open311_next_attempt_at = None
+    if measure.status in ("new", "assessed"):
+        measure.status = "sent"
+    _event(measure, "open311_sent", user_id, {"service_request_id": service_request_id,
+                                              "attempt": measure.open311_attempts,
+                                              "measure_status": measure.status, **data})
+
+
+def _result(measure: Measure) -> PushResult:
+    messages = {
+        SENT: gettext("Sent: the receiver's id is %(id)s.", id=measure.external_ticket_id),
+        AWAITING_ID: gettext("Received by the receiver; waiting for its id."),
+        RETRYING: gettext("Not sent (%(error)s). It will be tried again.", error=measure.open311_last_error),
+        FAILED: gettext("Not sent: %(error)s", error=measure.open311_last_error),
+    }
+    return PushResult(measure.id, measure.open311_state or "", messages.get(measure.open311_state, ""))
+
+
+def _post(measure: Measure, party: ResponsibleParty, now: datetime, timeout: float,
+          user_id: int | None) -> None:
+    fields = request_fields(measure, party)
+    measure.open311_attempts += 1
+    try:
+        submitted = client.post_request(party.open311_endpoint, fields, timeout=timeout)
+    except client.Open311Failure as failure:
+        _record_failure(measure, failure, now, user_id, phase="post")
+        return
+    if submitted.service_request_id:
+        _record_sent(measure, submitted.service_request_id, user_id,
+                     {"service_notice": submitted.service_notice})
+        return
+    measure.external_ticket_id = f"{TOKEN_PREFIX}{submitted.token}"
+    measure.open311_state = AWAITING_ID
+    measure.open311_last_error = None
+    measure.open311_next_attempt_at = now  # resolve right away on the next run
+    if measure.status in ("new", "assessed"):
+        measure.status = "sent"
+    _event(measure, "open311_sent", user_id, {"token": submitted.token, "attempt": measure.open311_attempts,
+                                              "service_notice": submitted.service_notice})
+
+
+def _poll_token(measure: Measure, party: ResponsibleParty, now: datetime, timeout: float,
+                user_id: int | None) -> None:
+    token = (measure.external_ticket_id or "").removeprefix(TOKEN_PREFIX)
+    query = {k: v for k, v in (("api_key", party.open311_api_key),
+                               ("jurisdiction_id", party.open311_jurisdiction)) if v}
+    try:
+        service_request_id = client.resolve_token(party.open311_endpoint, token, query, timeout=timeout)
+    except client.Open311Failure as failure:
+        _record_failure(measure, failure, now, user_id, phase="token")
+        return
+    if service_request_id is None:
+        measure.open311_state = AWAITING_ID
+        measure.open311_next_attempt_at = now + TOKEN_POLL_INTERVAL
+        return
+    _record_sent(measure, service_request_id, user_id, {"token": token})
+
+
+def push_measure(measure_id: int, *, walk: Walk | None = None, now: datetime | None = None,
+                 timeout: float = client.DEFAULT_TIMEOUT, user_id: int | None = None) -> PushResult:
+    """Send the measure to its responsible party's Open311 endpoint (or resolve its token).
+
+    With ``walk``, a measure of another walk is NotFound.
+    Raises ValidationError when no endpoint is configured, Conflict when it is already sent or
+    being sent. Server and network failures are not raised: they are recorded on the measure
+    (state, attempts, last error, next attempt) and in an Event.
+    """
+    now = now or utcnow()
+    measure = _measure(measure_id, walk)
+    party = configured_party(measure)
+    if measure.open311_state == SENT:
+        raise Conflict(gettext("This measure has already been sent (id %(id)s).",
+                               id=measure.external_ticket_id), code="open311_already_sent")
+    _claim(measure, now)
+    if (measure.external_ticket_id or "").startswith(TOKEN_PREFIX):  # never POST twice once a token came back
+        _poll_token(measure, party, now, timeout, user_id)
+    else:
+        _post(measure, party, now, timeout, user_id)
+    db.session.commit()
+    return _result(measure)
+
+
+def _walk_measures(walk: Walk) -> Select:
+    return (
+        select(Measure)
+        .join(Finding, Measure.finding_id == Finding.id)
+        .where(Finding.walk_id == walk.id, Finding.hidden.is_(False), Finding.canonical_id.is_(None))
+    )
+
+
+def walk_measures(walk: Walk) -> list[Measure]:
+    """The walk's measures (of visible, canonical findings) with what the Open311 page shows."""
+    query = _walk_measures(walk).options(
+        selectinload(Measure.responsible_party),
+        selectinload(Measure.finding).selectinload(Finding.category),
+        selectinload(Measure.finding).selectinload(Finding.stop),
+    ).order_by(Finding.created_at, Finding.id)
+    return list(db.session.scalars(query))
+
+
+def queue_walk(walk: Walk) -> int:
+    """Queue every never-sent measure of the walk whose party has an endpoint; returns how many."""
+    measures = db.session.scalars(
+        _walk_measures(walk)
+        .join(ResponsibleParty, Measure.responsible_party_id == ResponsibleParty.id)
+        .where(Measure.open311_state.is_(None), ResponsibleParty.open311_endpoint.is_not(None),
+               ResponsibleParty.open311_endpoint != "")
+    ).all()
+    for measure in measures:
+        measure.open311_state = PENDING
+        measure.open311_next_attempt_at = None
+    db.session.commit()
+    return len(measures)
+
+
+def due_measure_ids(now: datetime | None = None, walk: Walk | None = None) -> list[int]:
+    """Measures whose next Open311 step is due: queued, retries and token polls whose time has come."""
+    now = now or utcnow()
+    query = (
+        select(Measure.id)
+        .join(Finding, Measure.finding_id == Finding.id)
+        .where(Measure.open311_state.in_(DUE_STATES),
+               or_(Measure.open311_next_attempt_at.is_(None), Measure.open311_next_attempt_at <= now))
+        .order_by(Measure.open311_next_attempt_at.nulls_first(), Measure.id)
+    )
+    if walk is not None:
+        query = query.where(Finding.walk_id == walk.id)
+    return list(db.session.scalars(query))
+
+
+def push_due(now: datetime | None = None, walk: Walk | None = None,
+             timeout: float = client.DEFAULT_TIMEOUT) -> list[PushResult]:
+    """Run every due step (see :func:`due_measure_ids`); what cannot be sent is reported, not raised."""
+    now = now or utcnow()
+    results = []
+    for measure_id in due_measure_ids(now, walk):
+        try:
+            results.append(push_measure(measure_id, now=now, timeout=timeout))
+        except DomainError as err:
+            db.session.rollback()
+            results.append(PushResult(measure_id, "skipped", err.message))
+    return results
