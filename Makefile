@@ -8,7 +8,7 @@ FIELDAPP := $(VENV)/bin/fieldapp
 TEST_DATABASE ?= fieldapp_test
 export FIELDAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://fieldapp:fieldapp@127.0.0.1:5432/$(TEST_DATABASE)
 
-.PHONY: run test test-fast setup bench lint clean
+.PHONY: run test test-fast setup bench lint bandit clean
 
 run:  ## set up, migrate, seed the demo walk and serve on http://$(HOST):$(PORT)
 	@scripts/bootstrap.sh run
@@ -19,7 +19,11 @@ run:  ## set up, migrate, seed the demo walk and serve on http://$(HOST):$(PORT)
 test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite on both databases
 	@scripts/bootstrap.sh test
 	@scripts/setup-postgres.sh $(TEST_DATABASE)
+	$(VENV)/bin/bandit -q -r fieldapp gis -ll
 	$(VENV)/bin/python -m pytest $(if $(FIELDAPP_REQUIRE_BACKENDS),--require-backends) $(PYTEST_ARGS)
+
+bandit:  ## static security scan: any medium or high severity finding fails
+	$(VENV)/bin/bandit -q -r fieldapp gis -ll
 
 lint:
 	$(VENV)/bin/ruff check fieldapp gis tests bench
@@ -27,6 +31,8 @@ lint:
 bench:  ## benchmarks; results in bench/results/, summary in docs/PERFORMANCE.md
 	@scripts/bootstrap.sh test
 	$(VENV)/bin/python bench/photos.py
+	@scripts/setup-postgres.sh fieldapp_load
+	$(VENV)/bin/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache

@@ -4,11 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale, refresh
 
 from fieldapp.config import load_config
-from fieldapp.extensions import babel, csrf, db, install_spatialite_hook, limiter, login_manager, migrate
+from fieldapp.extensions import (
+    babel,
+    compress,
+    csrf,
+    db,
+    install_spatialite_hook,
+    limiter,
+    login_manager,
+    migrate,
+)
 from gis import spatialite
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -18,7 +27,9 @@ LANGUAGES = ("sv", "en")
 
 
 def select_locale() -> str:
-    """Language: ?lang= → cookie → Accept-Language → Swedish."""
+    """Language: ?lang= → cookie → Accept-Language → Swedish (also outside a request: CLI, cron)."""
+    if not has_request_context():
+        return "sv"
     languages = LANGUAGES
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in languages:
@@ -37,6 +48,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_HOPS"):  # trust X-Forwarded-For/-Proto from that many proxies (client IP, https)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         spatialite.check_spatialite()
@@ -46,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     with app.app_context():
         install_spatialite_hook(app)
@@ -58,6 +75,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(staff_bp)
+    from fieldapp.open311 import bp as open311_bp
+
+    app.register_blueprint(open311_bp)
+    from fieldapp.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
     from fieldapp.api import init_api
 
     init_api(app)

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from fieldapp.errors import DomainError
+from fieldapp.export_cli import export_command, protocol_command
 from gis.errors import GeometryError
 from gis.spatialite import SpatialiteUnavailable
 
@@ -70,8 +71,13 @@ def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool
 
 
 def register_commands(app: Flask) -> None:
-    for command in (demo_command, create_user_command, create_walk_command):
+    for command in (demo_command, create_user_command, create_walk_command, export_command, protocol_command):
         app.cli.add_command(command)
+    from fieldapp.check_cli import check_command
+    from fieldapp.open311_cli import open311_push_command
+
+    app.cli.add_command(open311_push_command)
+    app.cli.add_command(check_command)
 
 
 def _create_app() -> Flask:

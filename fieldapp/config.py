@@ -47,5 +47,12 @@ def load_config(instance_path: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(env("FIELDAPP_SESSION_SECONDS") or 8 * 3600),
         "RATELIMIT_STORAGE_URI": env("FIELDAPP_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": env("FIELDAPP_RATELIMIT", "1") != "0",
+        "PROXY_HOPS": int(env("FIELDAPP_PROXY_HOPS") or 0),  # reverse proxies in front that set X-Forwarded-*
+        # Only text is compressed; photos (JPEG) are sent as they are, with their own ETag.
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
+                               "application/javascript",
+                               "application/json", "application/geo+json", "application/manifest+json",
+                               "application/xml", "text/xml", "image/svg+xml"],
         "WTF_CSRF_TIME_LIMIT": None,
     }

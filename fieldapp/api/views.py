@@ -13,7 +13,9 @@ from fieldapp.api.schemas import (
     WalkSchema,
 )
 from fieldapp.errors import ValidationError
+from fieldapp.extensions import limiter
 from fieldapp.participant_session import require_participant, require_walk_access
+from fieldapp.ratelimits import FINDING_WRITES, PHOTO_UPLOADS, participant_key
 from fieldapp.services import findings as finding_service
 from fieldapp.services import photos as photo_service
 from fieldapp.services import walks as walk_service
@@ -29,6 +31,28 @@ PHOTO_BODY_DOC = {
             "image/heic": {"schema": {"type": "string", "format": "binary"}},
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
+    }
+}
+
+FINDING_PATH = "#/paths/~1api~1v1~1walks~1{slug}~1findings~1{finding_uuid}"
+PHOTO_PATH = "#/paths/~1api~1v1~1findings~1{finding_uuid}~1photos~1{photo_uuid}"
+SAME_FINDING = {"slug": "$request.path.slug", "finding_uuid": "$request.path.finding_uuid"}
+# OpenAPI links: what a client (and schemathesis' stateful tests) can do next with what it got back.
+FINDING_LINKS = {
+    "links": {
+        "UpdateFinding": {"operationRef": f"{FINDING_PATH}/put", "parameters": SAME_FINDING},
+        "AddPhoto": {"operationRef": f"{PHOTO_PATH}/put",
+                     "parameters": {"finding_uuid": "$request.path.finding_uuid"}},
+        "ListFindings": {"operationRef": "#/paths/~1api~1v1~1walks~1{slug}~1findings/get",
+                         "parameters": {"slug": "$request.path.slug"}},
+        "WithdrawFinding": {"operationRef": f"{FINDING_PATH}/delete", "parameters": SAME_FINDING},
+    }
+}
+PHOTO_LINKS = {
+    "links": {
+        "RepeatUpload": {"operationRef": f"{PHOTO_PATH}/put",
+                         "parameters": {"finding_uuid": "$response.body#/finding_uuid",
+                                        "photo_uuid": "$response.body#/uuid"}},
     }
 }
 
@@ -70,12 +94,15 @@ def list_findings(slug: str) -> dict:
 
 
 @bp.put("/walks/<slug>/findings/<finding_uuid>")
+@limiter.limit(FINDING_WRITES, key_func=participant_key)
 @bp.arguments(FindingInSchema)
 @bp.response(200, FindingOutSchema, description="Updated, or the same request repeated")
 @bp.alt_response(201, schema=FindingOutSchema, description="Created")
+@bp.doc(responses={200: FINDING_LINKS, 201: FINDING_LINKS})
 @error(403, "Not a participant, not your finding, or the walk is closed")
 @error(404, "No such walk")
 @error(409, "The finding changed since `base_version`, or the id is used elsewhere")
+@error(429, "Too many requests from this participant; retry later")
 def put_finding(body: dict, slug: str, finding_uuid: str):
     """Create or update a finding by its client UUID (idempotent)."""
     walk = walk_service.walk_by_slug(slug)
@@ -104,15 +131,18 @@ def delete_finding(slug: str, finding_uuid: str) -> None:
 
 
 @bp.put("/findings/<finding_uuid>/photos/<photo_uuid>")
+@limiter.limit(PHOTO_UPLOADS, key_func=participant_key)
 @bp.doc(**PHOTO_BODY_DOC)
 @bp.response(200, PhotoOutSchema, description="Already stored (same photo UUID)")
 @bp.alt_response(201, schema=PhotoOutSchema, description="Stored")
+@bp.doc(responses={200: PHOTO_LINKS, 201: PHOTO_LINKS})
 @error(400, "Empty body")
 @error(403, "Not your finding, or the walk is closed")
 @error(404, "No such walk or finding")
 @error(413, "Too large (bytes or pixels)")
 @error(415, "Not a supported image type")
 @error(422, "Corrupt image")
+@error(429, "Too many uploads from this participant; retry later")
 def put_photo(finding_uuid: str, photo_uuid: str):
     """Upload one photo of your finding (multipart field `file`, or the raw image as the body)."""
     walk, finding = finding_service.finding_with_walk(finding_uuid)

@@ -8,4 +8,13 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from fieldapp.staff import views  # noqa: E402,F401  (registers routes)
+from fieldapp.staff import views  # noqa: E402,F401,I001  (registers routes; one import per line)
+from fieldapp.staff import exports_views  # noqa: E402,F401  (exports and publishing)
+from fieldapp.staff import open311_views  # noqa: E402,F401
+from fieldapp.staff import access  # noqa: E402,F401  (login/403 check for every staff route)
+from fieldapp.staff import planning  # noqa: E402,F401
+from fieldapp.staff import live  # noqa: E402,F401
+from fieldapp.staff import review  # noqa: E402,F401
+from fieldapp.staff import duplicates  # noqa: E402,F401
+from fieldapp.staff import measures  # noqa: E402,F401
+from fieldapp.staff import admin  # noqa: E402,F401

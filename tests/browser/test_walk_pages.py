@@ -8,11 +8,16 @@ from tests.browser.conftest import axe_violations, staff_login
 pytestmark = pytest.mark.browser
 
 
-def test_participant_opens_join_link_and_sees_route_and_stops(page, live_server) -> None:
+def join(page, live_server) -> None:
     page.goto(live_server.join_url)
-    page.wait_for_url("**/w/demo-nodinge")
-    page.wait_for_selector("#walk-map[data-ready=true]")
-    assert page.locator("#walk-map path.leaflet-interactive").count() >= 1  # the route line
+    page.click("button[type=submit]")
+    page.wait_for_url("**/w/demo-nodinge*")
+
+
+def test_participant_opens_join_link_and_sees_route_and_stops(page, live_server) -> None:
+    join(page, live_server)
+    page.wait_for_selector("#field-map[data-ready=true]")
+    assert page.locator("#field-map path.leaflet-interactive").count() >= 1  # the route line
     assert page.locator(".stop-marker").count() == 7
     assert page.get_by_role("heading", level=1).inner_text().startswith("DEMO")
 
@@ -33,8 +38,8 @@ def test_public_pages_have_no_axe_violations(page, live_server, path: str) -> No
 
 
 def test_walk_pages_have_no_axe_violations(page, live_server) -> None:
-    page.goto(live_server.join_url)
-    page.wait_for_selector("#walk-map[data-ready=true]")
+    join(page, live_server)
+    page.wait_for_selector("#field-map[data-ready=true]")
     assert axe_violations(page) == []
     staff_login(page, live_server)
     assert axe_violations(page) == []

@@ -1,0 +1,30 @@
+"""Rate-limit keys and limits for participant writes (Flask-Limiter).
+
+Forty people on one walk often share one public IP (a municipal guest Wi-Fi or a mobile
+carrier's NAT), so limits on findings and photos are counted per participant — the pseudonymous
+id in the signed, walk-scoped session cookie — not per IP. Requests without a participant
+cookie (which the API refuses anyway) fall back to the client IP. New participant ids can only
+be minted through the join page, which is limited per IP.
+"""
+from __future__ import annotations
+
+from flask import request
+from flask_limiter.util import get_remote_address
+
+from fieldapp.participant_session import current_participant_ids
+
+# A person adds a finding every minute or two; an outbox that was offline for the whole walk
+# sends its backlog at once (the phone retries 429 with backoff, so nothing is lost).
+FINDING_WRITES = "120 per minute"
+PHOTO_UPLOADS = "60 per minute"
+
+
+def participant_key() -> str:
+    """The participant cookie's id for this request's walk, else every joined id, else the IP."""
+    joined = current_participant_ids()
+    slug = (request.view_args or {}).get("slug")
+    if slug and slug in joined:
+        return f"participant:{joined[slug]}"
+    if joined:
+        return "participant:" + ",".join(sorted(joined.values()))
+    return f"ip:{get_remote_address()}"
