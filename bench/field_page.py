@@ -130,9 +130,9 @@ def main() -> None:
                 page.check("input[name=category][value=lighting]", force=True)
                 page.set_input_files("#photo-gallery", str(photo))
                 page.wait_for_selector("#sheet-photos li")
-                page.evaluate("document.body.dataset.lastSaveMs = ''")
+                page.evaluate("delete document.body.dataset.lastSaveMs")
                 page.click("#sheet-save")
-                page.wait_for_function("document.body.dataset.lastSaveMs !== ''", timeout=60_000)
+                page.wait_for_selector("body[data-last-save-ms]", state="attached", timeout=60_000)
                 save_ms.append(float(page.evaluate("document.body.dataset.lastSaveMs")))
                 page.wait_for_selector("#sync-status[data-state=sent]", timeout=60_000)
                 sent_bytes.append(page.evaluate(

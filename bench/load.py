@@ -446,11 +446,9 @@ def markdown(result: dict, stress: dict | None = None) -> str:
         f"{kind} {'meets' if data['walk']['all']['p95_ms'] < TARGET_P95_MS else 'misses'} it "
         f"(findings alone p95 {data['walk']['finding_put']['p95_ms']} ms)"
         for kind, data in result["databases"].items())
-    shared = (f" The machine was shared with other jobs (load average {load[0]:.1f} on "
-              f"{result['machine']['cpus']} CPUs at the start)." if load else "")
+    shared = (f" Load average {load[0]:.1f} on {result['machine']['cpus']} CPUs at the start." if load else "")
     lines += ["", f"Target: zero errors and p95 < {TARGET_P95_MS} ms including photo uploads — {verdicts}. "
-              "Photo latency is mostly the imaging pipeline itself (one 2048 px photo takes 175–300 ms "
-              "of CPU here)." + shared]
+              "Photo latency is mostly the imaging pipeline itself (see \"Photo pipeline\")." + shared]
     lines += [
         "",
         "Throughput of the finding endpoint against a trivial endpoint (`GET /healthz`) on the same server, "

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fieldapp.exporters.base import METRIC_CRS, Exporter, crs_name
@@ -33,21 +33,30 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
 
 
+def _text(value: Any) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _formatter(kind: str) -> Callable[[Any], str]:
+    """How a column of this kind is written (chosen once per export, not per cell)."""
+    if kind.startswith("float:"):
+        spec = f".{int(kind[6:])}f"
+        return lambda value: format(value, spec).replace(".", ",")
+    if kind == "int":
+        return lambda value: str(int(value))
+    if kind == "datetime":
+        return lambda value: local_naive(value).strftime("%Y-%m-%d %H:%M")
+    if kind == "date":
+        return lambda value: value.isoformat()
+    return _text
+
+
 def cell(column: Column, value: Any) -> str:
     """One CSV cell as text in the dialect above."""
     if value is None or value == "":
         return ""
-    kind = column.kind
-    if kind.startswith("float:"):
-        return f"{value:.{int(kind[6:])}f}".replace(".", ",")
-    if kind == "int":
-        return str(int(value))
-    if kind == "datetime":
-        return local_naive(value).strftime("%Y-%m-%d %H:%M")
-    if kind == "date":
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return _formatter(column.kind)(value)
 
 
 def write_rows(data: WalkExport) -> Iterator[str]:
@@ -57,8 +66,10 @@ def write_rows(data: WalkExport) -> Iterator[str]:
     writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([c.header for c in columns])
+    cells = [(c.value, _formatter(c.kind)) for c in columns]
     for n, row in enumerate(data.findings(), start=1):
-        writer.writerow([cell(c, c.value(row)) for c in columns])
+        values = [(get(row), fmt) for get, fmt in cells]
+        writer.writerow(["" if value is None or value == "" else fmt(value) for value, fmt in values])
         if n % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)

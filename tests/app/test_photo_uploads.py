@@ -48,7 +48,7 @@ def assert_clean(data: bytes) -> Image.Image:
 
 
 def fingerprint(data: bytes) -> list[int]:
-    return list(Image.open(io.BytesIO(data)).convert("L").resize((32, 24)).getdata())
+    return list(Image.open(io.BytesIO(data)).convert("L").resize((32, 24)).tobytes())
 
 
 def similar(a: list[int], b: list[int]) -> bool:
