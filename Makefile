@@ -10,11 +10,13 @@ export FIELDAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://fieldapp:fieldapp@127.
 
 .PHONY: run test test-fast setup bench lint bandit clean
 
+export FIELDAPP_PUBLIC_URL ?= http://$(HOST):$(PORT)
+
 run:  ## set up, migrate, seed the demo walk and serve on http://$(HOST):$(PORT)
 	@scripts/bootstrap.sh run
 	$(FIELDAPP) db upgrade
 	$(FIELDAPP) demo
-	FIELDAPP_PUBLIC_URL=$${FIELDAPP_PUBLIC_URL:-http://$(HOST):$(PORT)} $(FIELDAPP) run --host $(HOST) --port $(PORT)
+	$(FIELDAPP) run --host $(HOST) --port $(PORT)
 
 test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite on both databases
 	@scripts/bootstrap.sh test
