@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from PIL import Image
 
-from tests.app.conftest import postgres_url
 from tests.conftest import PROJECT_ROOT, skip_or_fail
 
 FIELDAPP = [sys.executable, "-c", "from fieldapp.cli import main; main()"]
@@ -194,21 +192,12 @@ def servers() -> Iterator[list[Server]]:
 
 
 @pytest.fixture
-def postgis_schema(pytestconfig: pytest.Config) -> Iterator[str]:
+def postgis_schema(pytestconfig: pytest.Config, tmp_path) -> Iterator[str]:
     """A database URL on a fresh PostgreSQL schema (PostGIS stays in public), dropped afterwards."""
-    from tests.app.conftest import postgis_available
+    from tests.app.conftest import fresh_database
 
-    postgis_available(pytestconfig)
-    schema = f"system_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(postgres_url())
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{postgres_url()}?options=-csearch_path%3D{schema},public"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
+    with fresh_database("postgis", tmp_path, pytestconfig) as url:
+        yield url
 
 
 @pytest.fixture
