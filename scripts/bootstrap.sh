@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what="${1:-run}"
 venv="${VENV:-.venv}"
 
-apt_packages=(libsqlite3-mod-spatialite python3-venv python3-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+apt_packages=(libsqlite3-mod-spatialite python3-venv python3-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation)
 if [ "$what" = test ]; then
   apt_packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-color-emoji libvips42 imagemagick poppler-utils)
 fi

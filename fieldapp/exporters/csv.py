@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from fieldapp.exporters.base import METRIC_CRS, Exporter, crs_name
-from fieldapp.exporters.tabular import Column, finding_columns, local_naive
+from fieldapp.exporters.tabular import STOCKHOLM, finding_columns
 from gis import crs
 
 if TYPE_CHECKING:
@@ -29,34 +31,47 @@ if TYPE_CHECKING:
 
 DELIMITER = ";"
 BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset("=+-@\t\r")
 ROWS_PER_CHUNK = 500
 
 
-def _text(value: Any) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+def _texts(values: Iterable[Any]) -> list[str]:
+    out = []
+    for value in values:
+        if value is None or value == "":
+            out.append("")
+            continue
+        text = value if type(value) is str else str(value)
+        out.append("'" + text if text[0] in FORMULA_FIRST else text)
+    return out
 
 
-def _formatter(kind: str) -> Callable[[Any], str]:
-    """How a column of this kind is written (chosen once per export, not per cell)."""
+def _decimals(places: int) -> Callable[[Iterable[Any]], list[str]]:
+    spec = f".{places}f"
+    return lambda values: ["" if v is None else format(v, spec).replace(".", ",") for v in values]
+
+
+def _ints(values: Iterable[Any]) -> list[str]:
+    return ["" if v is None or v == "" else str(int(v)) for v in values]
+
+
+def _datetimes(values: Iterable[Any]) -> list[str]:
+    local = ZoneInfo(STOCKHOLM)
+    # str() of an aware datetime is "YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM"; the first 16 characters are
+    # the local minute (a third of the time strftime takes).
+    return ["" if v is None else str(v.astimezone(local))[:16] for v in values]
+
+
+def _dates(values: Iterable[Any]) -> list[str]:
+    return ["" if v is None else v.isoformat() for v in values]
+
+
+def column_formatter(kind: str) -> Callable[[Iterable[Any]], list[str]]:
+    """Formats a whole column of values in the dialect above (chosen once per export, run per batch:
+    one list comprehension per column is a third of the cost of a function call per cell)."""
     if kind.startswith("float:"):
-        spec = f".{int(kind[6:])}f"
-        return lambda value: format(value, spec).replace(".", ",")
-    if kind == "int":
-        return lambda value: str(int(value))
-    if kind == "datetime":
-        return lambda value: local_naive(value).strftime("%Y-%m-%d %H:%M")
-    if kind == "date":
-        return lambda value: value.isoformat()
-    return _text
-
-
-def cell(column: Column, value: Any) -> str:
-    """One CSV cell as text in the dialect above."""
-    if value is None or value == "":
-        return ""
-    return _formatter(column.kind)(value)
+        return _decimals(int(kind[6:]))
+    return {"int": _ints, "datetime": _datetimes, "date": _dates}.get(kind, _texts)
 
 
 def write_rows(data: WalkExport) -> Iterator[str]:
@@ -66,15 +81,15 @@ def write_rows(data: WalkExport) -> Iterator[str]:
     writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([c.header for c in columns])
-    cells = [(c.value, _formatter(c.kind)) for c in columns]
-    for n, row in enumerate(data.findings(), start=1):
-        values = [(get(row), fmt) for get, fmt in cells]
-        writer.writerow(["" if value is None or value == "" else fmt(value) for value, fmt in values])
-        if n % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    formats = [(c.value, column_formatter(c.kind)) for c in columns]
+    rows = data.findings()
+    while batch := list(islice(rows, ROWS_PER_CHUNK)):
+        writer.writerows(zip(*[fmt(map(get, batch)) for get, fmt in formats], strict=True))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 class CsvExporter(Exporter):

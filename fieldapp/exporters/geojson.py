@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from itertools import islice
 from typing import TYPE_CHECKING
 
+import orjson
+
 from fieldapp.exporters.base import Exporter
-from gis import crs, geojson
+from gis import crs
 
 if TYPE_CHECKING:
     from fieldapp.services.exports import FindingRow, WalkExport
 
 FEATURES_PER_CHUNK = 500
-ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def point_geometry(lon: float, lat: float) -> dict:
@@ -62,15 +63,23 @@ class GeoJsonExporter(Exporter):
     default_crs = crs.WGS84
 
     def stream(self, data: WalkExport) -> Iterator[bytes]:
-        yield b'{"type":"FeatureCollection","features":['
-        parts: list[str] = []
-        for n, row in enumerate(data.findings()):
-            feature = geojson.feature(None, finding_properties(row), id=row.uuid)
-            feature["geometry"] = point_geometry(row.lon, row.lat)
-            parts.append(("," if n else "") + ENCODER.encode(feature))
-            if len(parts) >= FEATURES_PER_CHUNK:
-                yield "\n".join(parts).encode("utf-8")
-                parts.clear()
-        if parts:
-            yield "\n".join(parts).encode("utf-8")
-        yield b"]}\n"
+        # One feature per line. orjson encodes a feature in ~1 µs where json needs ~12 µs: most of the
+        # time of a 100k-finding export. Its output is UTF-8 (no \u escapes), floats as repr() gives them.
+        yield b'{"type":"FeatureCollection","features":[\n'
+        rows = data.findings()
+        first = True
+        while batch := list(islice(rows, FEATURES_PER_CHUNK)):
+            encoded = b",\n".join(
+                orjson.dumps(
+                    {
+                        "type": "Feature",
+                        "id": row.uuid,
+                        "geometry": point_geometry(row.lon, row.lat),
+                        "properties": finding_properties(row),
+                    }
+                )
+                for row in batch
+            )
+            yield encoded if first else b",\n" + encoded
+            first = False
+        yield b"\n]}\n"

@@ -20,7 +20,7 @@ from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name
 from fieldapp.extensions import db
-from fieldapp.models import Category, Finding, Measure, Photo, ProtocolVersion, ResponsibleParty, Stop, Walk
+from fieldapp.models import Category, Finding, Measure, Photo, ProtocolVersion, ResponsibleParty, Walk
 from gis import convert, crs
 
 BATCH_SIZE = 2000
@@ -42,6 +42,7 @@ class FindingRow:
 
     ``easting``/``northing`` are in ``crs_epsg`` (a metric SWEREF 99 system, or lon/lat for 4326).
     ``stop_*`` is the stop the finding was made at, or else the nearest stop (``at_stop`` False).
+    ``_batch_rows`` builds it positionally: keep the field order in step with it.
     """
 
     number: int
@@ -177,6 +178,37 @@ def count_findings(walk: Walk) -> int:
     return db.session.scalar(select(func.count(Finding.id)).where(_visible(walk.id))) or 0
 
 
+@dataclass(frozen=True)
+class _Lookups:
+    """Small per-walk tables read once, so the row query joins nothing but the measure."""
+
+    stops: list[StopRow]
+    stop_seq: dict[int, int]  # stop id → seq
+    category: dict[int, tuple[str, str]]  # category id → (code, name in the export's language)
+    responsible: dict[int, str]  # responsible party id → name
+    confirmations: dict[int, int]  # canonical finding id → merged duplicates
+    photo_counts: dict[int, int]  # canonical finding id → visible photos
+
+
+def _pairs(stmt) -> dict:  # noqa: ANN001 - a two-column select
+    return {key: value for key, value in db.session.execute(stmt)}
+
+
+def _lookups(walk: Walk, locale: str, public_only_photos: bool) -> _Lookups:
+    name = Category.name_en if locale == "en" else Category.name_sv
+    categories = select(Category.id, Category.code, name)
+    return _Lookups(
+        stops=stop_rows(walk),
+        stop_seq={stop.id: stop.seq for stop in walk.stops},
+        category={cid: (code, text) for cid, code, text in db.session.execute(categories)},
+        responsible=_pairs(select(ResponsibleParty.id, ResponsibleParty.name)),
+        # Counts come from two small grouped queries read into dicts: joining them as subqueries made
+        # SQLite rescan the materialised counts for every row.
+        confirmations=_pairs(select(*_confirmations_subquery(walk.id).c)),
+        photo_counts=_pairs(select(*_photo_count_subquery(walk.id, public_only_photos).c)),
+    )
+
+
 def iter_findings(
     walk: Walk,
     crs_epsg: int = crs.SWEREF99_TM,
@@ -190,13 +222,7 @@ def iter_findings(
     Positions are read as plain numbers (ST_X/ST_Y, the same on SpatiaLite and PostGIS) rather than as
     geometry elements: for a point that is all there is, and it saves ~25 µs a row on large exports.
     """
-    stops = stop_rows(walk)
-    # Counts come from two small grouped queries read into dicts first: joining them as subqueries made
-    # SQLite rescan the materialised counts for every row.
-    confirmations = {fid: n for fid, n in db.session.execute(select(*_confirmations_subquery(walk.id).c))}
-    photo_counts = {
-        fid: n for fid, n in db.session.execute(select(*_photo_count_subquery(walk.id, public_only_photos).c))
-    }
+    lookups = _lookups(walk, locale, public_only_photos)
     stmt = (
         select(
             Finding.id,
@@ -211,111 +237,62 @@ def iter_findings(
             Finding.note,
             Finding.internal_note,
             Finding.created_at,
-            Category.code,
-            Category.name_sv,
-            Category.name_en,
-            Stop.seq,
+            Finding.category_id,
+            Finding.stop_id,
             Measure.proposal,
             Measure.priority,
             Measure.deadline,
             Measure.status,
             Measure.status_reason,
             Measure.public_answer,
-            ResponsibleParty.name,
+            Measure.responsible_party_id,
         )
-        .join(Category, Finding.category_id == Category.id)
-        .outerjoin(Stop, Finding.stop_id == Stop.id)
         .outerjoin(Measure, Measure.finding_id == Finding.id)
-        .outerjoin(ResponsibleParty, Measure.responsible_party_id == ResponsibleParty.id)
         .where(_visible(walk.id))
         .order_by(Finding.created_at, Finding.id)
         .execution_options(yield_per=batch_size)
     )
-    result = db.session.execute(stmt)
+    # Executed on the session's connection (Core), not through the ORM: the rows are plain tuples either
+    # way, and the ORM's per-row loading step cost ~0.4 s per 100k findings.
+    result = db.session.connection().execute(stmt)
     number = 0
     for batch in result.partitions():
-        rows = _batch_rows(batch, number, crs_epsg, locale, stops, confirmations, photo_counts)
+        rows = _batch_rows(batch, number, crs_epsg, lookups)
         number += len(rows)
         yield from rows
 
 
-def _batch_rows(
-    batch, start: int, crs_epsg: int, locale: str, stops: list[StopRow], confirmations: dict[int, int],
-    photo_counts: dict[int, int],
-) -> list[FindingRow]:
+def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups) -> list[FindingRow]:
     lon = np.fromiter((row[2] for row in batch), float, len(batch))
     lat = np.fromiter((row[3] for row in batch), float, len(batch))
     if crs_epsg == crs.WGS84:
         east, north = lon, lat
     else:
         east, north = crs.transformer(crs.WGS84, crs_epsg).transform(lon, lat)
-    nearest, distance = _nearest_stops(lon, lat, stops)
+    nearest, distance = _nearest_stops(lon, lat, lookups.stops)
     distances = distance.tolist() if distance is not None else None
     lon, lat, east, north = lon.tolist(), lat.tolist(), np.asarray(east).tolist(), np.asarray(north).tolist()
-    by_seq = {s.seq: s for s in stops}
+    names = {s.seq: s.name for s in lookups.stops}
+    stop_seq, category, responsible = lookups.stop_seq, lookups.category, lookups.responsible
+    confirmations, photo_counts = lookups.confirmations, lookups.photo_counts
     rows = []
-    for i, row in enumerate(batch):
-        (
-            fid,
-            uuid,
-            _x,
-            _y,
-            accuracy,
-            source,
-            polarity,
-            felt,
-            lighting,
-            note,
-            internal,
-            created,
-            code,
-            name_sv,
-            name_en,
-            stop_seq,
-            proposal,
-            priority,
-            deadline,
-            status,
-            reason,
-            answer,
-            responsible,
-        ) = row
-        at_stop = stop_seq is not None
-        seq = stop_seq if at_stop else nearest[i]
-        stop = by_seq.get(seq) if seq is not None else None
+    for i, (
+        fid, uuid, _x, _y, accuracy, source, polarity, felt, lighting, note, internal, created, category_id,
+        stop_id, proposal, priority, deadline, status, reason, answer, party_id,
+    ) in enumerate(batch):
+        at_stop = stop_id is not None
+        seq = stop_seq.get(stop_id) if at_stop else nearest[i]
+        code, category_name = category[category_id]
+        # Positional, in field order: this loop runs once per finding of a 100k export.
         rows.append(
             FindingRow(
-                number=start + i + 1,
-                id=fid,
-                uuid=uuid,
-                category_code=code,
-                category_name=name_en if locale == "en" else name_sv,
-                polarity=polarity,
-                felt_safety=felt,
-                lighting_check=lighting,
-                note=note or "",
-                internal_note=internal or "",
-                position_source=source,
-                accuracy_m=accuracy,
-                created_at=created,
-                lon=lon[i],
-                lat=lat[i],
-                easting=east[i],
-                northing=north[i],
-                crs_epsg=crs_epsg,
-                stop_seq=seq,
-                stop_name=stop.name if stop else "",
-                at_stop=at_stop,
-                stop_distance_m=None if at_stop or distances is None else distances[i],
-                confirmations=confirmations.get(fid, 0),
-                photo_count=photo_counts.get(fid, 0),
-                proposal=proposal or "",
-                responsible=responsible or "",
-                priority=priority or "",
-                deadline=deadline,
-                status=status or "",
-                status_reason=reason or "",
-                public_answer=answer or "",
+                start + i + 1, fid, uuid, code, category_name, polarity, felt, lighting,
+                note or "", internal or "", source, accuracy, created, lon[i], lat[i], east[i], north[i],
+                crs_epsg, seq, names.get(seq, "") if seq is not None else "", at_stop,
+                None if at_stop or distances is None else distances[i],
+                confirmations.get(fid, 0), photo_counts.get(fid, 0), proposal or "",
+                responsible.get(party_id, "") if party_id is not None else "",
+                priority or "", deadline, status or "", reason or "", answer or "",
             )
         )
     return rows

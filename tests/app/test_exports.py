@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import openpyxl
@@ -345,6 +346,14 @@ def test_csv_has_bom_semicolons_decimal_commas_and_swedish_text(staff_client, pr
         assert abs(float(row[column["N (SWEREF 99 TM)"]].replace(",", ".")) - northing) <= 0.001
         assert abs(float(row[column["E (SWEREF 99 TM)"]].replace(",", ".")) - easting) <= 0.001
         assert row[column["Observation"]].lstrip("'") == finding.note
+        local = finding.created_at.astimezone(ZoneInfo("Europe/Stockholm"))
+        assert row[column["Reported"]] == local.strftime("%Y-%m-%d %H:%M")  # Swedish wall-clock time
+        assert row[column["Felt safety (1 unsafe – 3 fairly safe)"]] == str(finding.felt_safety or "")
+    numbers = [int(row[column["No."]]) for row in body]
+    assert numbers == list(range(1, len(body) + 1))
+    assert body[0][column["Deadline"]] == "2026-11-30" and body[0][column["Priority"]] == "High"
+    without_measure = [r for r in body if not r[column["Proposed measure"]]]
+    assert without_measure and all(r[column["Deadline"]] == r[column["Status"]] == "" for r in without_measure)
     assert "Två lyktstolpar släckta längs gångvägen." in text
     injected = next(r for r in body if "HYPERLINK" in r[column["Observation"]])
     assert injected[column["Observation"]].startswith("'=")
