@@ -30,9 +30,15 @@ bandit:  ## static security scan: any medium or high severity finding fails
 lint:
 	$(VENV)/bin/ruff check fieldapp gis tests bench
 
-bench:  ## benchmarks; results in bench/results/, summary in docs/PERFORMANCE.md
+bench:  ## every benchmark (~40 min); results in bench/results/, summary in docs/PERFORMANCE.md
 	@scripts/bootstrap.sh test
+	@scripts/setup-postgres.sh fieldapp_bench
 	$(VENV)/bin/python bench/photos.py
+	$(VENV)/bin/python bench/field_page.py
+	$(VENV)/bin/python bench/nearby.py
+	@scripts/setup-postgres.sh fieldapp_bench_organizer
+	$(VENV)/bin/python bench/duplicates.py
+	$(VENV)/bin/python bench/exports.py
 	@scripts/setup-postgres.sh fieldapp_load
 	$(VENV)/bin/python bench/load.py
 
