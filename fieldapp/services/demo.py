@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from fieldapp.extensions import db
-from fieldapp.models import Finding, User, Walk
+from fieldapp.models import Finding, Participant, User, Walk
 from fieldapp.services.categories import ensure_default_categories
 from fieldapp.services.findings import FindingInput, save_finding
 from fieldapp.services.photos import add_photo
@@ -130,8 +130,26 @@ def _demo_walk(user: User) -> Walk:
     )
 
 
+# Who "walked" the demo: the protocol counts participants by group, so the demo shows a realistic mix.
+DEMO_GROUPS = ("resident", "resident", "police", "housing_company", "resident", "staff", "association")
+
+
+def _demo_participants(walk: Walk) -> list[Participant]:
+    participants = []
+    for k, group in enumerate(DEMO_GROUPS):
+        public_id = str(uuid_lib.uuid5(DEMO_NAMESPACE, f"participant-{k}"))
+        participant = db.session.scalar(select(Participant).where(Participant.public_id == public_id))
+        if participant is None:
+            participant = Participant(public_id=public_id, walk_id=walk.id, group_type=group, language="sv")
+            db.session.add(participant)
+        participants.append(participant)
+    db.session.commit()  # before save_finding, which may roll back its own failed attempt
+    return participants
+
+
 def _demo_findings(walk: Walk) -> None:
     base_time = walk.starts_at or datetime.now(STOCKHOLM)
+    participants = _demo_participants(walk)
     for n, (code, lon, lat, stop, felt, lighting, note, photos) in enumerate(DEMO_FINDINGS):
         finding_uuid = str(uuid_lib.uuid5(DEMO_NAMESPACE, f"finding-{n}"))
         if db.session.scalar(select(Finding.id).where(Finding.uuid == finding_uuid)) is not None:
@@ -140,6 +158,7 @@ def _demo_findings(walk: Walk) -> None:
             walk, finding_uuid,
             FindingInput(lon=lon, lat=lat, category=code, accuracy_m=8.0, stop_seq=stop, felt_safety=felt,
                          lighting_check=lighting, note=note, created_at=base_time + timedelta(minutes=4 * n)),
+            participant_id=participants[n % len(participants)].id,
             is_demo=True,
         )
         for k in range(photos):
