@@ -15,8 +15,10 @@ earlier finding (confirmations), 2 % hidden, 40 photos. Each measurement runs in
   would hide it behind the warm-up's own peak). tracemalloc is not used (it slows Python several-fold).
 
 The protocol HTML and PDF are also measured at 500 findings (target for the HTML: under 1 s). The PDF is
-rendered by WeasyPrint from the same HTML; above ``--pdf-max`` findings (default 1000) the PDF and the zip
-(which contains the PDF) are reported as skipped with the reason.
+rendered by WeasyPrint from the same HTML. Walks above the app's PROTOCOL_PDF_MAX_FINDINGS (default 2000)
+get no PDF: the protocol_pdf cell then records the refusal (``status: refused``, with the time it took) and
+the zip is written without the PDF, as the app does. ``--pdf-limit N`` raises the limit to measure a
+larger PDF anyway.
 Writes ``bench/results/exports.json``.
 """
 
@@ -42,26 +44,20 @@ sys.path.insert(0, str(ROOT))
 EXPORT_OPS = ("csv", "xlsx", "geojson", "gpkg", "kml", "zip")
 ALL_OPS = ("protocol_html", "protocol_pdf", *EXPORT_OPS)
 PROTOCOL_TARGET_SIZE = 500
-PDF_SKIP_REASON = (
-    "WeasyPrint lays out the whole document in memory and its time grows faster than linearly "
-    "(1k findings: a ~100-page action list taking minutes and ~0.5 GB); 10k would take tens of "
-    "minutes and several GB on this machine, so the PDF (and the zip that contains it) is "
-    "measured up to --pdf-max findings"
-)
 
-
-def make_app(db_path: Path, upload_dir: Path):  # noqa: ANN201 - a Flask app
+def make_app(db_path: Path, upload_dir: Path, pdf_limit: int | None = None):  # noqa: ANN201 - a Flask app
     from fieldapp import create_app
 
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
-            "UPLOAD_DIR": str(upload_dir),
-            "SECRET_KEY": "bench",
-            "PUBLIC_URL": "http://fieldapp.bench",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "UPLOAD_DIR": str(upload_dir),
+        "SECRET_KEY": "bench",
+        "PUBLIC_URL": "http://fieldapp.bench",
+        "RATELIMIT_ENABLED": False,
+    }
+    if pdf_limit is not None:
+        config["PROTOCOL_PDF_MAX_FINDINGS"] = pdf_limit
+    return create_app(config)
 
 
 # --------------------------------------------------------------------------- building the databases
@@ -207,13 +203,14 @@ def reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path) -> dict:
+def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path, pdf_limit: int | None = None) -> dict:
     """Run one operation in this (fresh) process and measure it."""
     import weasyprint  # noqa: F401 - imported before the baseline, like a running server has it
 
+    from fieldapp.errors import ValidationError
     from fieldapp.services import exports, protocol, walks
 
-    app = make_app(db_path, upload_dir)
+    app = make_app(db_path, upload_dir, pdf_limit)
     with app.test_request_context("/?lang=sv", base_url="http://fieldapp.bench"):
         walk = walks.walk_by_slug("bench")
         exports.count_findings(walk)  # warm-up: connection, SpatiaLite, mappers, compiled templates
@@ -222,6 +219,12 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path) -> dict:
         reset_peak()
         before = status_mb("VmRSS")
         started = time.perf_counter()
+        if op == "protocol_pdf":
+            try:
+                exports.ensure_pdf_possible(walk)  # what the app checks before laying out a PDF
+            except ValidationError as refused:
+                return {"status": "refused", "seconds": round(time.perf_counter() - started, 3),
+                        "reason": refused.message}
         if op.startswith("protocol"):
             data = protocol.build_protocol(walk, "internal", "sv")
             page = protocol.render_page(
@@ -250,6 +253,7 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path) -> dict:
         seconds = time.perf_counter() - started
         after = status_mb("VmHWM")
     return {
+        "status": "ok",
         "seconds": round(seconds, 3),
         "rss_before_mb": round(before, 1),
         "rss_peak_mb": round(after, 1),
@@ -258,7 +262,7 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path) -> dict:
     }
 
 
-def measure(op: str, db_path: Path, upload_dir: Path, timeout: float) -> dict:
+def measure(op: str, db_path: Path, upload_dir: Path, timeout: float, pdf_limit: int | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-out-") as out:
         cmd = [
             sys.executable,
@@ -271,6 +275,7 @@ def measure(op: str, db_path: Path, upload_dir: Path, timeout: float) -> dict:
             str(upload_dir),
             "--out",
             out,
+            *(["--pdf-limit", str(pdf_limit)] if pdf_limit is not None else []),
         ]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -278,7 +283,7 @@ def measure(op: str, db_path: Path, upload_dir: Path, timeout: float) -> dict:
             return {"status": "timeout", "timeout_s": timeout}
     if done.returncode != 0:
         return {"status": "error", "stderr": done.stderr[-2000:]}
-    return {"status": "ok", **json.loads(done.stdout.strip().splitlines()[-1])}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def markdown_table(report: dict) -> str:
@@ -294,6 +299,8 @@ def markdown_table(report: dict) -> str:
             cell = cells.get((op, size))
             if cell is None:
                 row.append("")
+            elif cell["status"] == "refused":
+                row.append(f"refused ({cell['seconds'] * 1000:.0f} ms)")
             elif cell["status"] == "ok":
                 row.append(f"{cell['seconds']:.2f} s / {cell['memory_growth_mb']:.0f} MB")
             else:
@@ -311,10 +318,10 @@ def main() -> None:
     parser.add_argument("--ops", default=",".join(ALL_OPS))
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument(
-        "--pdf-max",
+        "--pdf-limit",
         type=int,
-        default=1000,
-        help="largest size for the PDF (and the zip, which holds the PDF)",
+        default=None,
+        help="PROTOCOL_PDF_MAX_FINDINGS for the measured app (default: the app's own, 2000)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "exports.json")
     parser.add_argument("--run")
@@ -327,7 +334,7 @@ def main() -> None:
         print(markdown_table(json.loads(args.output.read_text())))
         return
     if args.run:
-        print(json.dumps(run_one(args.run, args.db, args.uploads, args.out)))
+        print(json.dumps(run_one(args.run, args.db, args.uploads, args.out, args.pdf_limit)))
         return
 
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -344,12 +351,8 @@ def main() -> None:
             seed(db_path, uploads, size, random.Random(size))
             print(f"seeded {size} findings in {time.perf_counter() - started:.1f} s", flush=True)
             for op in size_ops:
-                if op in ("protocol_pdf", "zip") and size > args.pdf_max:
-                    results.append(
-                        {"findings": size, "op": op, "status": "skipped", "reason": PDF_SKIP_REASON}
-                    )
-                    continue
-                row = {"findings": size, "op": op, **measure(op, db_path, uploads, args.timeout)}
+                measured = measure(op, db_path, uploads, args.timeout, args.pdf_limit)
+                row = {"findings": size, "op": op, **measured}
                 results.append(row)
                 print(json.dumps(row), flush=True)
             db_path.unlink()

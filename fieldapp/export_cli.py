@@ -72,6 +72,8 @@ def protocol_command(slug: str, public: bool, pdf: bool, output: Path, lang: str
     with _request_context(lang):
         try:
             walk = walks.walk_by_slug(slug)
+            if pdf:
+                protocol.ensure_pdf_possible(walk)
             data = protocol.build_protocol(walk, audience, lang)
             page = protocol.render_page(walk, protocol.render_document(data), audience=audience, for_pdf=pdf)
             body = protocol.pdf_bytes(page, walk, staff=not public) if pdf else page.encode("utf-8")

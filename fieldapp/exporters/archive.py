@@ -38,6 +38,8 @@ def _readme(data: WalkExport, has_pdf: bool) -> str:
     ]
     if has_pdf:
         lines.append(gettext("protocol.pdf – the protocol (internal version)."))
+    elif data.protocol_pdf_omitted:
+        lines += ["", gettext("No protocol.pdf:"), data.protocol_pdf_omitted]
     return "\r\n".join(lines) + "\r\n"
 
 

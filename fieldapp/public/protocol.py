@@ -53,6 +53,7 @@ def protocol(slug: str) -> str:
 @limiter.limit("10 per minute")  # a PDF takes seconds of CPU to render
 def protocol_pdf(slug: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
+    protocol_service.ensure_pdf_possible(walk)  # before laying out a document that could not be rendered
     html, internal = _page(walk, for_pdf=True)
     pdf = protocol_service.pdf_bytes(html, walk, staff=internal)
     response = Response(pdf, mimetype="application/pdf")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
+from flask import current_app
+from flask_babel import format_number, gettext
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -107,6 +109,7 @@ class WalkExport:
     findings: Callable[[], Iterator[FindingRow]]
     photos: Callable[[], Iterator[tuple[PhotoRef, bytes]]] = field(default=lambda: iter(()))
     protocol_pdf: Callable[[], bytes] | None = None
+    protocol_pdf_omitted: str | None = None  # why the zip has no protocol PDF (see pdf_refusal)
 
 
 def exporter_for(fmt: str) -> Exporter:
@@ -207,6 +210,28 @@ def _lookups(walk: Walk, locale: str, public_only_photos: bool) -> _Lookups:
         confirmations=_pairs(select(*_confirmations_subquery(walk.id).c)),
         photo_counts=_pairs(select(*_photo_count_subquery(walk.id, public_only_photos).c)),
     )
+
+
+def pdf_refusal(walk: Walk) -> str | None:
+    """Why the walk's protocol cannot be made as a PDF (too many findings), or None when it can."""
+    limit = current_app.config["PROTOCOL_PDF_MAX_FINDINGS"]
+    count = count_findings(walk)
+    if count <= limit:
+        return None
+    return gettext(
+        "This walk has %(count)s findings; the PDF protocol is made for walks with up to %(limit)s "
+        "(a larger one would take many minutes and gigabytes of memory to lay out). The web page of the "
+        "protocol can be printed, and the complete action list is in the XLSX and CSV exports.",
+        count=format_number(count),
+        limit=format_number(limit),
+    )
+
+
+def ensure_pdf_possible(walk: Walk) -> None:
+    """ValidationError (``pdf_too_large``) when the walk has too many findings for a PDF protocol."""
+    refusal = pdf_refusal(walk)
+    if refusal is not None:
+        raise ValidationError(refusal, code="pdf_too_large")
 
 
 def iter_findings(
@@ -364,6 +389,7 @@ def build_export(
     crs_epsg = export_crs(exporter, requested_crs)
     row_crs = crs_epsg if crs_epsg != crs.WGS84 or not exporter.metric_rows else crs.SWEREF99_TM
     route = convert.to_geom(walk.route.geom_el) if walk.route else None
+    refusal = pdf_refusal(walk) if protocol_pdf is not None else None
     store = photo_store()
 
     def photos() -> Iterator[tuple[PhotoRef, bytes]]:
@@ -384,7 +410,8 @@ def build_export(
         stops=stop_rows(walk),
         findings=lambda: iter_findings(walk, row_crs, locale),
         photos=photos,
-        protocol_pdf=protocol_pdf,
+        protocol_pdf=protocol_pdf if refusal is None else None,
+        protocol_pdf_omitted=refusal if protocol_pdf is not None else None,
     )
     return exporter, data
 
@@ -404,6 +431,7 @@ class ExportsPage:
     finding_count: int
     formats: list[FormatChoice]
     versions: list[ProtocolVersion]
+    pdf_refusal: str | None  # why there is no PDF for this walk, or None
 
 
 def exports_page(walk: Walk) -> ExportsPage:
@@ -421,4 +449,4 @@ def exports_page(walk: Walk) -> ExportsPage:
             .order_by(ProtocolVersion.number.desc())
         )
     )
-    return ExportsPage(count_findings(walk), formats, versions)
+    return ExportsPage(count_findings(walk), formats, versions, pdf_refusal(walk))

@@ -30,7 +30,14 @@ from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, Photo, ProtocolVersion, Walk, utcnow
 from fieldapp.services import events
-from fieldapp.services.exports import FindingRow, iter_findings, iter_photos, stop_rows
+from fieldapp.services.exports import (
+    FindingRow,
+    ensure_pdf_possible,
+    iter_findings,
+    iter_photos,
+    pdf_refusal,
+    stop_rows,
+)
 from fieldapp.storage import photo_store
 from gis import convert, crs, geojson
 
@@ -428,6 +435,7 @@ def render_page(
         for_pdf=for_pdf,
         version=version,
         pdf_args=pdf_args or {},
+        pdf_refusal=None if for_pdf else pdf_refusal(walk),
     )
 
 
@@ -525,7 +533,11 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
 
 
 def pdf_bytes(page_html: str, walk: Walk, *, staff: bool) -> bytes:
-    """Render a protocol page to PDF with WeasyPrint, fetching only our static files and the walk's photos."""
+    """Render a protocol page to PDF with WeasyPrint, fetching only our static files and the walk's photos.
+
+    Refused with ValidationError (``pdf_too_large``) for walks above PROTOCOL_PDF_MAX_FINDINGS.
+    """
+    ensure_pdf_possible(walk)
     from weasyprint import HTML
     from weasyprint.urls import URLFetcherResponse
 

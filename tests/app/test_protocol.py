@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
+import zipfile
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -180,3 +182,42 @@ def test_cli_protocol_writes_html_and_pdf(runner, app, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert pdf_out.read_bytes().startswith(b"%PDF")
     assert "Intern: elnätet" in " ".join(pdf_text(pdf_out.read_bytes(), tmp_path).split())  # wrapped or not
+
+
+# --------------------------------------------------------------------------- walks too large for a PDF
+
+
+def test_walk_at_the_pdf_limit_still_gets_its_pdf(app, staff_client) -> None:
+    prepared = prepare_walk()
+    app.config["PROTOCOL_PDF_MAX_FINDINGS"] = len(prepared.visible)
+    response = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en")
+    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+
+
+def test_walk_above_the_pdf_limit_gets_a_clear_refusal_and_the_other_exports(
+    app, staff_client, runner, tmp_path
+) -> None:
+    prepared = prepare_walk()
+    count = len(prepared.visible)
+    app.config["PROTOCOL_PDF_MAX_FINDINGS"] = count - 1
+
+    page = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert f"This walk has {count} findings" in text and f"up to {count - 1}" in text and "XLSX" in text
+    as_json = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en", headers={"Accept": "application/json"})
+    assert as_json.status_code == 422 and as_json.get_json()["error"]["code"] == "pdf_too_large"
+
+    protocol_page = staff_client.get(f"/walks/{SLUG}/protocol?lang=en").get_data(as_text=True)
+    assert "Download PDF" not in protocol_page and f"This walk has {count} findings" in protocol_page
+    exports_page = staff_client.get(f"/staff/walks/{SLUG}/exports?lang=en").get_data(as_text=True)
+    assert "protocol.pdf" not in exports_page and f"This walk has {count} findings" in exports_page
+
+    archive = zipfile.ZipFile(io.BytesIO(staff_client.get(f"/staff/walks/{SLUG}/export.zip?lang=en").get_data()))
+    assert "protocol.pdf" not in archive.namelist() and f"{SLUG}.csv" in archive.namelist()
+    readme = archive.read("README.txt").decode("utf-8")
+    assert "No protocol.pdf" in readme and f"This walk has {count} findings" in readme
+
+    result = runner.invoke(args=["protocol", SLUG, "--pdf", "--lang", "en", "-o", str(tmp_path / "p.pdf")])
+    assert result.exit_code != 0 and f"This walk has {count} findings" in result.output
+    assert not (tmp_path / "p.pdf").exists()
