@@ -55,7 +55,7 @@ def load_config(instance_path: Path) -> dict:
                                "application/json", "application/geo+json", "application/manifest+json",
                                "application/xml", "text/xml", "image/svg+xml"],
         "WTF_CSRF_TIME_LIMIT": None,
-        # WeasyPrint needs ~0.4 MB and ~45 ms per finding and grows faster than linearly (10k findings:
-        # 8 min, 4.3 GB; docs/PERFORMANCE.md). Larger walks get the action list as XLSX/CSV instead.
+        # WeasyPrint needs ~0.45 MB and ~35 ms per finding, all laid out in memory at once (10k findings:
+        # 6 min, 4.3 GB; docs/PERFORMANCE.md). Larger walks get the action list as XLSX/CSV instead.
         "PROTOCOL_PDF_MAX_FINDINGS": int(env("FIELDAPP_PROTOCOL_PDF_MAX_FINDINGS") or 2000),
     }
