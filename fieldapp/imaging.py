@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageFilter, UnidentifiedImageError
 
 from fieldapp.errors import PhotoError
 
@@ -60,6 +60,8 @@ __all__ = [
     "Rendition",
     "ProcessedPhoto",
     "process_photo",
+    "image_size",
+    "blur_region",
 ]
 
 MAX_PIXELS = 50_000_000
@@ -467,6 +469,23 @@ def _icc_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
 @lru_cache(maxsize=1)
 def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a stored image, read from its header."""
+    with Image.open(io.BytesIO(data)) as opened:
+        return opened.size
+
+
+def blur_region(data: bytes, box: tuple[int, int, int, int]) -> bytes:
+    """A display JPEG with the pixel rectangle ``box`` (left, top, right, bottom) blurred beyond recognition,
+    encoded like every display image (same quality, no metadata)."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image = opened.convert("RGB")
+    region = image.crop(box)
+    radius = max(8, max(region.size) // 6)
+    image.paste(region.filter(ImageFilter.GaussianBlur(radius)), box[:2])
+    return _encode_jpeg(image, JPEG_QUALITY, DISPLAY_SUBSAMPLING)
 
 
 def _encode_jpeg(im: Image.Image, quality: int, subsampling: str) -> bytes:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from PIL import Image, ImageFilter
 from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from fieldapp import imaging
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
@@ -212,15 +211,8 @@ def blur_photo(photo: Photo, box: BlurBox, *, user_id: int | None) -> Photo:
     source = store.get(photo.blurred_sha256 or photo.sha256)
     if source is None:
         raise NotFound(gettext("There is no such photo."))
-    with Image.open(io.BytesIO(source)) as opened:
-        image = opened.convert("RGB")
-    pixels = box.pixels(*image.size)
-    region = image.crop(pixels)
-    radius = max(8, max(region.size) // 6)
-    image.paste(region.filter(ImageFilter.GaussianBlur(radius)), pixels[:2])
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # no EXIF: nothing is copied over
-    data = out.getvalue()
+    pixels = box.pixels(*imaging.image_size(source))
+    data = imaging.blur_region(source, pixels)
     digest = hashlib.sha256(data).hexdigest()
     store.put(digest, data)
     photo.blurred_sha256 = digest
