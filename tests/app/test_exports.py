@@ -324,6 +324,10 @@ def test_xlsx_reopens_with_the_right_rows(staff_client, prepared) -> None:
     assert body[0][column["Deadline"]].date() == date(2026, 11, 30)
     assert body[0][column["Status"]] == "Planned"
     assert [r[0] for r in workbook["Stops"].iter_rows(min_row=2, values_only=True)] == list(range(1, 8))
+    for cells in sheet.iter_rows(min_row=2):  # Excel shows dates as dates and coordinates with fixed decimals
+        assert cells[column["Reported"]].number_format == "yyyy-mm-dd hh:mm"
+        assert cells[column["Latitude (WGS 84)"]].number_format == "0.0000000"
+        assert cells[column["N (SWEREF 99 12 00)"]].number_format == "0.000"
 
 
 def test_csv_has_bom_semicolons_decimal_commas_and_swedish_text(staff_client, prepared) -> None:
