@@ -30,7 +30,7 @@ bandit:  ## static security scan: any medium or high severity finding fails
 lint:
 	$(VENV)/bin/ruff check fieldapp gis tests bench
 
-bench:  ## every benchmark (~40 min); results in bench/results/, summary in docs/PERFORMANCE.md
+bench:  ## every benchmark, one after the other; results in bench/results/, summary in docs/PERFORMANCE.md
 	@scripts/bootstrap.sh test
 	@scripts/setup-postgres.sh fieldapp_bench
 	$(VENV)/bin/python bench/photos.py

@@ -212,10 +212,13 @@ def _lookups(walk: Walk, locale: str, public_only_photos: bool) -> _Lookups:
     )
 
 
-def pdf_refusal(walk: Walk) -> str | None:
-    """Why the walk's protocol cannot be made as a PDF (too many findings), or None when it can."""
+def pdf_refusal(walk: Walk, count: int | None = None) -> str | None:
+    """Why the walk's protocol cannot be made as a PDF (too many findings), or None when it can.
+
+    ``count`` is the walk's number of findings when the caller already has it.
+    """
     limit = current_app.config["PROTOCOL_PDF_MAX_FINDINGS"]
-    count = count_findings(walk)
+    count = count_findings(walk) if count is None else count
     if count <= limit:
         return None
     return gettext(
@@ -449,4 +452,5 @@ def exports_page(walk: Walk) -> ExportsPage:
             .order_by(ProtocolVersion.number.desc())
         )
     )
-    return ExportsPage(count_findings(walk), formats, versions, pdf_refusal(walk))
+    count = count_findings(walk)
+    return ExportsPage(count, formats, versions, pdf_refusal(walk, count))
