@@ -22,3 +22,16 @@ def clean_text(value: str) -> str:
 def xml_safe(value: str) -> str:
     """``value`` with every character XML 1.0 forbids removed (for KML, Open311 XML, XLSX cells)."""
     return _NOT_XML.sub("", value)
+
+
+def plain_int(text: str, max_digits: int = 12) -> int | None:
+    """``text`` as a non-negative integer when it is only ASCII digits ('²' and '٣' are digits to Python)."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Whether ``value`` holds half of a UTF-16 pair (JSON's "\\ud800"), which no text encoding can store."""
+    return any("\ud800" <= ch <= "\udfff" for ch in value)

@@ -7,14 +7,17 @@ import marshmallow as ma
 from marshmallow import validate
 
 from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES
-from fieldapp.text import clean_text
+from fieldapp.text import clean_text, has_lone_surrogate
 
 
 class Text(ma.fields.String):
     """A string from a phone, cleaned by the one input rule (``fieldapp.text.clean_text``)."""
 
     def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202 - marshmallow's signature
-        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_lone_surrogate(text):
+            raise ma.ValidationError("The text contains an invalid character (half of a UTF-16 pair).")
+        return clean_text(text)
 
 
 class UTCDateTime(ma.fields.AwareDateTime):

@@ -81,6 +81,7 @@ def test_edit_text_category_and_position_is_recorded(staff_client) -> None:
             "lon": "12.0690",
             "lat": "57.8945",
             "internal_note": "",
+            "version": str(finding.version),
         },
     )
     assert response.status_code == 302
