@@ -10,8 +10,8 @@ import re
 
 # C0 controls except \t (0x09) and \n (0x0a); DEL; lone surrogates (cannot be encoded as UTF-8).
 _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-# What XML 1.0 does not allow at all (besides the C0 controls above): U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 does not allow (C0 controls but tab, newline, CR; surrogates; U+FFFE/U+FFFF), and DEL.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(value: str) -> str:
