@@ -15,6 +15,7 @@ from fieldapp.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import (
     LIGHTING_CHECKS,
+    Event,
     POLARITIES,
     POSITION_SOURCES,
     Finding,
@@ -165,14 +166,26 @@ def _by_uuid(finding_uuid: str) -> Finding | None:
     return db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
 
 
+def _withdrawn_before_arrival(walk: Walk, participant_id: int | None, finding_uuid: str) -> bool:
+    """Whether the phone withdrew this UUID before its create reached the server (a delayed request)."""
+    tombstones = db.session.scalars(select(Event.data).where(
+        Event.walk_id == walk.id, Event.kind == "withdrawn_before_arrival", Event.participant_id == participant_id))
+    return any(data.get("uuid") == finding_uuid for data in tombstones)
+
+
 def _create(walk: Walk, finding_uuid: str, values: dict, participant_id: int | None, now: datetime) -> SaveResult:
     arrival = late_sync.arrival_of_new_finding(walk, values["created_at"], now)
+    withdrawn = _withdrawn_before_arrival(walk, participant_id, finding_uuid)
     finding = Finding(uuid=finding_uuid, walk_id=walk.id, participant_id=participant_id, received_at=now,
-                      arrival=arrival, hidden=arrival == late_sync.AFTER_CLOSE, **values)
+                      arrival=late_sync.LATE if withdrawn and arrival == late_sync.AFTER_CLOSE else arrival,
+                      hidden=withdrawn or arrival == late_sync.AFTER_CLOSE, **values)
     db.session.add(finding)
     try:
         db.session.flush()
-        if arrival == late_sync.AFTER_CLOSE:
+        if withdrawn:
+            events.record("finding_withdrawn", walk_id=walk.id, finding_id=finding.id,
+                          participant_id=participant_id, uuid=finding_uuid)
+        elif arrival == late_sync.AFTER_CLOSE:
             events.record("finding_after_close", walk_id=walk.id, finding_id=finding.id,
                           participant_id=participant_id, uuid=finding_uuid)
         db.session.commit()
@@ -245,7 +258,14 @@ def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> bo
     """
     finding_uuid = parse_uuid(finding_uuid)
     finding = _by_uuid(finding_uuid)
-    if finding is None or (finding.hidden and finding.arrival != late_sync.AFTER_CLOSE):
+    if finding is None:
+        # Its create is still on the way (or lost): remember the withdrawal so a late create stays withdrawn.
+        if not _withdrawn_before_arrival(walk, participant_id, finding_uuid):
+            events.record("withdrawn_before_arrival", walk_id=walk.id, participant_id=participant_id,
+                          uuid=finding_uuid)
+            db.session.commit()
+        return True
+    if finding.hidden and finding.arrival != late_sync.AFTER_CLOSE:
         return True
     if finding.walk_id != walk.id or finding.participant_id != participant_id:
         raise Forbidden("Only the person who added a finding can delete it.", code="not_yours")

@@ -308,3 +308,21 @@ def test_hostile_json_bodies_get_a_4xx(phone, raw):
 def test_odd_query_values_get_a_4xx_not_a_500(client, walk, url):
     response = client.get(url)
     assert 400 <= response.status_code < 500, (url, response.status_code)
+
+
+# --- the network's orderings ---------------------------------------------------------------------------------
+
+def test_a_create_delivered_again_after_an_edit_does_not_undo_the_edit(phone):
+    finding_uuid = str(uuid.uuid4())
+    create = body(note="Först")
+    version = put(phone, finding_uuid, create).get_json()["properties"]["version"]
+    assert put(phone, finding_uuid, body(note="Sedan", base_version=version)).status_code == 200
+    assert put(phone, finding_uuid, create).status_code == 409  # the old create, replayed by the network
+    assert stored(finding_uuid).note == "Sedan"
+
+
+def test_a_create_that_lands_after_its_withdrawal_stays_withdrawn(phone):
+    finding_uuid = str(uuid.uuid4())
+    assert phone.delete(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding_uuid}").status_code == 204
+    assert put(phone, finding_uuid, body()).status_code in (200, 201)
+    assert stored(finding_uuid).hidden and finding_uuid not in listed(phone)
