@@ -67,7 +67,7 @@ def test_item4_regenerated_link_locks_out_old_participants(app: Flask, walk: Wal
         assert response.status_code == 403, response.request.path
         assert error_code(response) == "link_revoked", response.request.path
     page = old.get(f"/w/{DEMO_SLUG}")
-    assert page.status_code == 403 and "join link was replaced" in page.get_data(as_text=True)
+    assert page.status_code == 403 and "anslutningslänk har bytts ut" in page.get_data(as_text=True)  # Swedish: joined with language sv
     assert db.session.get(Finding, db.session.query(Finding.id).filter_by(uuid=finding_uuid).scalar()).note == \
         FINDING["note"]
     if action == "regenerate":
