@@ -3,7 +3,7 @@
 import { openDB } from "../../vendor/idb-8.0.4/index.js";
 
 const dbPromise = openDB("fieldapp", 2, {
-  upgrade(db, oldVersion) {
+  async upgrade(db, oldVersion, newVersion, transaction) {
     if (oldVersion < 1) {
       const findings = db.createObjectStore("findings", { keyPath: "uuid" });
       findings.createIndex("walk", "walk");
@@ -13,6 +13,20 @@ const dbPromise = openDB("fieldapp", 2, {
     }
     if (oldVersion < 2) {
       db.createObjectStore("walks", { keyPath: "slug" }); // what the phone keeps per walk (rejoin key)
+    }
+    if (oldVersion === 1) {
+      // Version 1 kept refusals as "conflict"/"rejected" with the reason in `error`: both need attention now.
+      for (const name of ["findings", "photos"]) {
+        let cursor = await transaction.objectStore(name).openCursor();
+        while (cursor) {
+          const record = cursor.value;
+          if (record.state === "conflict" || record.state === "rejected") {
+            const code = record.state === "conflict" ? "version_conflict" : null;
+            cursor.update({ ...record, state: "attention", reason: { code, message: record.error ?? "", status: 0 } });
+          }
+          cursor = await cursor.continue();
+        }
+      }
     }
   },
 });
