@@ -231,3 +231,40 @@ def test_throttled_item_waits_while_the_others_arrive(page: Page, context: Brows
     assert server_counts(live_server, [throttled]) == (1, 0)
     arrived = time.monotonic() - answered[0]
     assert arrived >= 5.5, f"Retry-After honoured (sent again after {arrived:.1f} s)"
+
+
+def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: BrowserContext, live_server) -> None:
+    """The create arrived but its answer was lost; the edit (sent without a base version) gets 409 with the
+    phone's own earlier body as the server's: that is no conflict, the phone sends the edit on top of it."""
+    join(page, live_server)
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.request.method == "PUT" else None)
+    lost: list[bool] = []
+
+    def lose_first_answer(route: Route) -> None:
+        if route.request.method == "PUT" and not lost:
+            lost.append(True)
+            route.fetch()  # stored on the server...
+            route.abort("connectionreset")  # ...answer lost
+        else:
+            route.continue_()
+
+    page.route(FINDINGS_PUT, lose_first_answer)
+    page.click("#add-finding")
+    page.check("input[name=category][value=graffiti]", force=True)
+    page.fill("#sheet-note", "tappat svar original")
+    page.click("#sheet-save")
+    while not lost:
+        page.wait_for_timeout(20)
+    context.set_offline(True)  # the automatic retry (1–2 s later) cannot get through either
+    assert live_server.query("SELECT note FROM findings WHERE note LIKE 'tappat svar%'") == [("tappat svar original",)]
+    item(page, "tappat svar").get_by_role("button", name="Ändra").click()
+    page.fill("#sheet-note", "tappat svar ändrad")
+    page.click("#sheet-save")
+    context.set_offline(False)
+    state = item(page, "tappat svar ändrad").locator(".finding-state")
+    expect(state).to_have_attribute("data-state", "sent", timeout=30_000)
+    expect(status(page)).to_have_attribute("data-state", "sent")
+    assert live_server.query("SELECT note FROM findings WHERE note LIKE 'tappat svar%'") == [("tappat svar ändrad",)]
+    assert 409 in statuses, statuses  # the server saw no base version on a changed finding...
+    assert statuses[-1] == 200, statuses  # ...and the phone rebased and sent the edit without asking
