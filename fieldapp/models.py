@@ -37,6 +37,8 @@ PRIORITIES = ("acute", "high", "normal", "low")
 MEASURE_STATUSES = ("new", "assessed", "sent", "planned", "done", "rejected", "referred", "verified")
 ROLES = ("admin", "organizer")
 GROUP_TYPES = ("resident", "police", "housing_company", "staff", "association", "politician", "other")
+# When a finding reached the server, relative to the walk (services/late_sync.py decides).
+ARRIVALS = ("on_time", "late", "after_close")
 
 
 def utcnow() -> datetime:
@@ -175,6 +177,8 @@ class Walk(db.Model):
     # older link (Participant.join_generation below it) lose access.
     join_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     weather: Mapped[str] = mapped_column(String(200), default="")
+    # When the organizer marked the walk done: late findings are accepted for a grace window after it.
+    walked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_walk_id: Mapped[int | None] = mapped_column(ForeignKey("walks.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -275,6 +279,9 @@ class Finding(db.Model):
     canonical_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"), index=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # on_time; late (synced after the walk was marked done, inside the grace window); after_close (kept
+    # hidden in the staff's "arrived after closing" list until staff take it into the walk).
+    arrival: Mapped[str] = mapped_column(String(12), default="on_time", server_default="on_time")
 
     # Optimistic locking: every UPDATE bumps `version`, so an edit made on an older copy (offline
     # phone, another staff tab) is detected instead of silently overwriting.

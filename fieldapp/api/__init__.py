@@ -6,9 +6,14 @@ document says so through ``ERROR_SCHEMA``.
 """
 from __future__ import annotations
 
+import json
+import typing
+
+import flask
 import marshmallow as ma
 from flask import Flask
 from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
 
 
 class ErrorBodySchema(ma.Schema):
@@ -30,7 +35,21 @@ class FieldApi(Api):
         """Errors are rendered by fieldapp.errors_http for the whole app."""
 
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Field app: walks, findings and photos")
+class BoundedJSONParser(FlaskParser):
+    """webargs' parser, with JSON nested too deep for Python's decoder answered as invalid JSON (400)."""
+
+    def _raw_load_json(self, req: flask.Request) -> typing.Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
+
+
+class FieldBlueprint(Blueprint):
+    ARGUMENTS_PARSER = BoundedJSONParser()
+
+
+bp = FieldBlueprint("api", __name__, url_prefix="/api/v1", description="Field app: walks, findings and photos")
 
 API_CONFIG = {
     "API_TITLE": "fieldapp field API",

@@ -1,10 +1,34 @@
 """Request and response schemas of the field API (validation and OpenAPI in one declaration)."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 from marshmallow import validate
 
 from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES
+from fieldapp.text import clean_text, has_lone_surrogate
+
+
+class Text(ma.fields.String):
+    """A string from a phone, cleaned by the one input rule (``fieldapp.text.clean_text``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202 - marshmallow's signature
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_lone_surrogate(text):
+            raise ma.ValidationError("The text contains an invalid character (half of a UTF-16 pair).")
+        return clean_text(text)
+
+
+class UTCDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 time with offset, converted to UTC; years that cannot be represented are refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202 - marshmallow's signature
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("Not a valid date and time.") from None
 
 
 class FindingInSchema(ma.Schema):
@@ -20,12 +44,12 @@ class FindingInSchema(ma.Schema):
     position_source = ma.fields.String(load_default="gps", validate=validate.OneOf(POSITION_SOURCES))
     stop = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 1000),
                              metadata={"description": "stop number (sequence) the finding belongs to"})
-    category = ma.fields.String(required=True, validate=validate.Length(1, 50))
+    category = Text(required=True, validate=validate.Length(1, 50))
     polarity = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(POLARITIES))
     felt_safety = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 3))
     lighting_check = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(LIGHTING_CHECKS))
-    note = ma.fields.String(load_default="", validate=validate.Length(max=5000))
-    created_at = ma.fields.AwareDateTime(allow_none=True, load_default=None,
+    note = Text(load_default="", validate=validate.Length(max=5000))
+    created_at = UTCDateTime(allow_none=True, load_default=None,
                                          metadata={"description": "device time with offset (ISO 8601)"})
     base_version = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 1_000_000),
                                      metadata={"description": "version the client edited; a newer server "

@@ -103,6 +103,8 @@ def list_findings(slug: str) -> dict:
 @bp.arguments(FindingInSchema)
 @bp.response(200, FindingOutSchema, description="Updated, or the same request repeated")
 @bp.alt_response(201, schema=FindingOutSchema, description="Created")
+@bp.alt_response(202, schema=FindingOutSchema,
+                 description="Kept for the organizer: arrived after the walk closed (`arrival` = after_close)")
 @bp.doc(responses={200: FINDING_LINKS, 201: FINDING_LINKS})
 @error(403, "Not a participant, not your finding, or the walk is closed")
 @error(404, "No such walk")
@@ -118,21 +120,23 @@ def put_finding(body: dict, slug: str, finding_uuid: str):
         felt_safety=body["felt_safety"], lighting_check=body["lighting_check"], note=body["note"],
         created_at=body["created_at"], base_version=body["base_version"],
     )
-    finding, created = finding_service.save_finding(walk, finding_uuid, data, participant_id=participant.id)
-    feature = finding_service.finding_feature(finding, _locale())
+    result = finding_service.save_finding(walk, finding_uuid, data, participant_id=participant.id)
+    feature = finding_service.finding_feature(result.finding, _locale())
     feature["properties"]["mine"] = True
-    return feature, 201 if created else 200
+    return feature, 202 if result.held else 201 if result.created else 200
 
 
 @bp.delete("/walks/<slug>/findings/<finding_uuid>")
 @bp.response(204)
+@bp.alt_response(202, description="Kept for the organizer: the walk closed before the withdrawal arrived")
 @error(403, "Not your finding, or the walk is closed")
 @error(404, "No such walk")
-def delete_finding(slug: str, finding_uuid: str) -> None:
+def delete_finding(slug: str, finding_uuid: str):
     """Withdraw your own finding (repeating is harmless)."""
     walk = walk_service.walk_by_slug(slug)
     participant = require_participant(walk)
-    finding_service.delete_own_finding(walk, finding_uuid, participant.id)
+    applied = finding_service.delete_own_finding(walk, finding_uuid, participant.id)
+    return "", 204 if applied else 202
 
 
 @bp.put("/findings/<finding_uuid>/photos/<photo_uuid>")
@@ -157,7 +161,7 @@ def put_photo(finding_uuid: str, photo_uuid: str):
     data = upload.read() if upload is not None else request.get_data(cache=False)
     if request.mimetype == "multipart/form-data" and upload is None:
         raise ValidationError("Send the photo in the multipart field 'file'.", code="no_file", status=400)
-    photo, created = photo_service.add_photo(finding, photo_uuid, data, walk_open=walk.accepts_findings)
+    photo, created = photo_service.add_photo(finding, photo_uuid, data)
     return photo_service.photo_out(photo), 201 if created else 200
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
@@ -12,6 +13,7 @@ from shapely.geometry import LineString, MultiLineString
 from fieldapp.exporters.base import Exporter
 from fieldapp.exporters.geojson import finding_properties
 from fieldapp.exporters.labels import MEASURE_STATUS, label
+from fieldapp.text import xml_safe
 from gis import crs
 
 if TYPE_CHECKING:
@@ -54,6 +56,17 @@ def _words() -> dict:
     }
 
 
+def _text(value: object) -> str:
+    """Plain text as KML element content: XML-escaped, without characters XML forbids."""
+    return escape(xml_safe("" if value is None else str(value)))
+
+
+def _html(value: str) -> str:
+    """Plain text for a KML ``<description>``, which viewers such as Google Earth render as HTML: escaped
+    as HTML first (a note's "<a href=…>" stays text), line breaks kept, then escaped as XML."""
+    return escape(html.escape(xml_safe(value)).replace("\n", "<br>"))
+
+
 def _placemark(row: FindingRow, words: dict) -> str:
     description = row.note
     if row.proposal:
@@ -61,13 +74,13 @@ def _placemark(row: FindingRow, words: dict) -> str:
     if row.status:
         description += "\n" + words["status"] + ": " + label(words["statuses"], row.status)
     data = "".join(
-        f"<Data name={quoteattr(key)}><value>{escape('' if value is None else str(value))}</value></Data>"
+        f"<Data name={quoteattr(key)}><value>{_text(value)}</value></Data>"
         for key, value in finding_properties(row).items()
     )
     return (
         f"<Placemark id={quoteattr('finding-' + row.uuid)}>"
-        f"<name>{row.number}. {escape(row.category_name)}</name>"
-        f"<description>{escape(description)}</description><styleUrl>#{row.polarity}</styleUrl>"
+        f"<name>{row.number}. {_text(row.category_name)}</name>"
+        f"<description>{_html(description)}</description><styleUrl>#{row.polarity}</styleUrl>"
         f"<ExtendedData>{data}</ExtendedData>"
         f"<Point><coordinates>{row.lon:.7f},{row.lat:.7f}</coordinates></Point></Placemark>\n"
     )
@@ -84,17 +97,17 @@ class KmlExporter(Exporter):
     def stream(self, data: WalkExport) -> Iterator[bytes]:
         head = [
             '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>',
-            f"<name>{escape(data.title)}</name>",
+            f"<name>{_text(data.title)}</name>",
             STYLES,
         ]
         if data.route is not None:
             head.append(
-                f"<Folder><name>{escape(gettext('Route'))}</name><Placemark><name>{escape(data.title)}"
+                f"<Folder><name>{escape(gettext('Route'))}</name><Placemark><name>{_text(data.title)}"
                 f"</name><styleUrl>#route</styleUrl>{_route(data.route)}</Placemark></Folder>\n"
             )
         head.append(f"<Folder><name>{escape(gettext('Stops'))}</name>")
         head.extend(
-            f"<Placemark><name>{stop.seq}. {escape(stop.name)}</name><styleUrl>#stop</styleUrl>"
+            f"<Placemark><name>{stop.seq}. {_text(stop.name)}</name><styleUrl>#stop</styleUrl>"
             f"<Point><coordinates>{stop.lon:.7f},{stop.lat:.7f}</coordinates></Point></Placemark>\n"
             for stop in data.stops
         )

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from fieldapp.exporters.base import METRIC_CRS, Exporter, crs_name, file_chunks, temp_dir
 from fieldapp.exporters.tabular import Column, finding_columns, local_naive
+from fieldapp.text import xml_safe
 from gis import crs
 
 if TYPE_CHECKING:
@@ -37,6 +38,17 @@ def _value(column: Column, value: Any) -> Any:
     return value
 
 
+def _set(cell: WriteOnlyCell, value: Any) -> WriteOnlyCell:
+    """Put ``value`` in ``cell``; text is always a text cell (a note "=HYPERLINK(…)" is never a formula)
+    and loses characters a spreadsheet cannot hold (XML 1.0 forbids control characters)."""
+    if isinstance(value, str):
+        cell.value = xml_safe(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
 def _header(sheet: WriteOnlyWorksheet, headers: list[str]) -> None:
     cells = []
     for text in headers:
@@ -56,24 +68,19 @@ def _findings_sheet(workbook: Workbook, data: WalkExport) -> None:
     _header(sheet, [c.header for c in columns])
     # One styled cell per formatted column, reused for every row: the write-only sheet serialises a row when
     # it is appended, and giving each new cell its number format cost ~40 % of a large export.
+    # Text columns reuse one cell each too, so their values can be marked as text.
     styled = []
     for column in columns:
-        number_format = NUMBER_FORMATS.get(column.kind)
-        if number_format is None:
-            styled.append(None)
-            continue
         cell = WriteOnlyCell(sheet)
-        cell.number_format = number_format
+        number_format = NUMBER_FORMATS.get(column.kind)
+        if number_format is not None:
+            cell.number_format = number_format
         styled.append(cell)
     for row in data.findings():
         cells = []
         for column, cell in zip(columns, styled, strict=True):
             value = _value(column, column.value(row))
-            if cell is not None and value is not None:
-                cell.value = value
-                cells.append(cell)
-            else:
-                cells.append(value)
+            cells.append(None if value is None else _set(cell, value))
         sheet.append(cells)
 
 
@@ -84,8 +91,9 @@ def _stops_sheet(workbook: Workbook, data: WalkExport) -> None:
     _header(
         sheet, [gettext("No."), gettext("Name"), gettext("Latitude (WGS 84)"), gettext("Longitude (WGS 84)")]
     )
+    name_cell = WriteOnlyCell(sheet)
     for stop in data.stops:
-        sheet.append([stop.seq, stop.name, stop.lat, stop.lon])
+        sheet.append([stop.seq, _set(name_cell, stop.name) if stop.name else None, stop.lat, stop.lon])
 
 
 class XlsxExporter(Exporter):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from fieldapp.forms import Form
 from wtforms import RadioField
 from wtforms.validators import Optional
 
@@ -19,6 +19,6 @@ GROUP_CHOICES = [
 LANGUAGE_CHOICES = [("sv", "Svenska"), ("en", "English")]
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     group = RadioField(_l("I take part as"), choices=GROUP_CHOICES, default="", validators=[Optional()])
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="sv")

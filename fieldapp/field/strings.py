@@ -37,6 +37,7 @@ def js_strings() -> dict[str, str]:
         "statusSending": _("Sending…"),
         "statusSent": _("Sent"),
         "statusSentLate": _("Sent – arrived after the walk closed"),
+        "statusSentLateAccepted": _("Sent after the walk – still included"),
         "statusAttention": _("Needs attention"),
         "statusConflict": _("Changed by someone else"),
         "reasonConflict": _("Someone else (the organiser or another phone) changed this finding after you did. "

@@ -8,6 +8,8 @@ from xml.etree import ElementTree as ET
 
 from flask import Response
 
+from fieldapp.text import xml_safe
+
 FORMATS = ("json", "xml")
 MIMETYPES = {"json": "application/json", "xml": "text/xml"}
 
@@ -28,7 +30,7 @@ def _xml_text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))  # ElementTree escapes markup but writes control characters as they are
 
 
 def _append(parent: ET.Element, name: str, value: Any) -> None:

@@ -7,6 +7,7 @@ from flask import Response, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from fieldapp.text import plain_int
 from fieldapp.errors import NotFound
 from fieldapp.extensions import limiter
 from fieldapp.models import ProtocolVersion, Walk
@@ -34,9 +35,9 @@ def _page(walk: Walk, *, for_pdf: bool) -> tuple[str, bool]:
         ), audience == "internal"
     number = None
     if wanted is not None:
-        if not wanted.isdigit():
+        number = plain_int(wanted, max_digits=6)
+        if number is None:
             raise NotFound("There is no such protocol version.")
-        number = int(wanted)
     version: ProtocolVersion = protocol_service.published_version(walk, number)
     return protocol_service.render_page(
         walk, version.html, audience="public", for_pdf=for_pdf, version=version, pdf_args=pdf_args

@@ -148,19 +148,21 @@ def _demo_participants(walk: Walk) -> list[Participant]:
 
 
 def _demo_findings(walk: Walk) -> None:
-    base_time = walk.starts_at or datetime.now(STOCKHOLM)
+    # Stamped an hour ago (a try-out before the walk): the findings API accepts no times in the future.
+    base_time = datetime.now(STOCKHOLM) - timedelta(hours=1)
     participants = _demo_participants(walk)
     for n, (code, lon, lat, stop, felt, lighting, note, photos) in enumerate(DEMO_FINDINGS):
         finding_uuid = str(uuid_lib.uuid5(DEMO_NAMESPACE, f"finding-{n}"))
         if db.session.scalar(select(Finding.id).where(Finding.uuid == finding_uuid)) is not None:
             continue
-        finding, _ = save_finding(
+        finding = save_finding(
             walk, finding_uuid,
             FindingInput(lon=lon, lat=lat, category=code, accuracy_m=8.0, stop_seq=stop, felt_safety=felt,
                          lighting_check=lighting, note=note, created_at=base_time + timedelta(minutes=4 * n)),
             participant_id=participants[n % len(participants)].id,
-            is_demo=True,
-        )
+        ).finding
+        finding.is_demo = True  # the same write path as real findings, marked afterwards
+        db.session.commit()
         for k in range(photos):
             add_photo(finding, str(uuid_lib.uuid5(DEMO_NAMESPACE, f"photo-{n}-{k}")),
                       demo_photo_bytes(n * 10 + k, note))

@@ -21,6 +21,7 @@ def record(
     user_id: int | None = None,
     finding_id: int | None = None,
     measure_id: int | None = None,
+    participant_id: int | None = None,
     **data: Any,
 ) -> Event:
     """Add one event to the session (no commit)."""
@@ -30,6 +31,7 @@ def record(
         user_id=user_id,
         finding_id=finding_id,
         measure_id=measure_id,
+        participant_id=participant_id,
         data={k: v for k, v in data.items() if v is not None},
     )
     db.session.add(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import uuid as uuid_lib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shapely.geometry import Point
 from sqlalchemy import func, select
@@ -17,13 +17,13 @@ from fieldapp.models import (
     LIGHTING_CHECKS,
     POLARITIES,
     POSITION_SOURCES,
-    Event,
     Finding,
     Photo,
     Stop,
     Walk,
     utcnow,
 )
+from fieldapp.services import events, late_sync
 from fieldapp.services.categories import category_by_code
 from gis import convert, geojson
 
@@ -70,7 +70,12 @@ def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
     return Point(data.lon, data.lat), stop
 
 
-def _validate(data: FindingInput) -> None:
+# A phone's clock may be wrong, and people try the app before the walk: a finding may be stamped from a day
+# before the walk was created up to a day after the server's clock; anything else is a broken clock or input.
+CREATED_AT_SLACK = timedelta(days=1)
+
+
+def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
     if data.position_source not in POSITION_SOURCES:
         raise ValidationError("position_source must be gps, map or stop.")
     if data.polarity is not None and data.polarity not in POLARITIES:
@@ -83,6 +88,12 @@ def _validate(data: FindingInput) -> None:
         raise ValidationError("accuracy_m must be a positive number of metres.")
     if len(data.note) > 5000:
         raise ValidationError("The note is too long (at most 5000 characters).")
+    if data.created_at is not None:
+        earliest = (walk.created_at or now) - CREATED_AT_SLACK
+        if not earliest <= data.created_at <= now + CREATED_AT_SLACK:
+            raise ValidationError(
+                N_("The phone's date and time look wrong: set the clock and save the finding again."),
+                code="invalid_created_at")
 
 
 def _category_for(walk: Walk, code: str):
@@ -94,27 +105,37 @@ def _category_for(walk: Walk, code: str):
     return category
 
 
-def _apply(finding: Finding, walk: Walk, data: FindingInput) -> None:
-    """Copy validated input onto the finding (no commit)."""
+def _values(walk: Walk, data: FindingInput, current_created_at: datetime | None, now: datetime) -> dict:
+    """The column values ``data`` gives a finding of ``walk`` (validated, not yet applied)."""
     category = _category_for(walk, data.category)
     point, stop = _position(walk, data)
-    finding.geom_el = convert.to_element(point)
-    finding.stop_id = stop.id if stop else None
-    finding.accuracy_m = data.accuracy_m
-    finding.position_source = "stop" if (stop and data.lon is None) else data.position_source
-    finding.category_id = category.id
-    finding.polarity = data.polarity or category.polarity
-    finding.felt_safety = data.felt_safety
-    finding.lighting_check = data.lighting_check if category.code == "lighting" else None
-    finding.note = data.note.strip()
-    finding.created_at = data.created_at or finding.created_at or datetime.now(UTC)
+    return {
+        "geom_el": convert.to_element(point),
+        "stop_id": stop.id if stop else None,
+        "accuracy_m": data.accuracy_m,
+        "position_source": "stop" if (stop and data.lon is None) else data.position_source,
+        "category_id": category.id,
+        "polarity": data.polarity or category.polarity,
+        "felt_safety": data.felt_safety,
+        "lighting_check": data.lighting_check if category.code == "lighting" else None,
+        "note": data.note.strip(),
+        "created_at": data.created_at or current_created_at or now,
+    }
 
 
-def _snapshot(finding: Finding) -> tuple:
-    return (convert.to_geom(finding.geom_el).wkb if finding.geom_el is not None else None, finding.stop_id,
-            finding.accuracy_m, finding.position_source, finding.category_id, finding.polarity,
-            finding.felt_safety, finding.lighting_check, finding.note,
-            finding.created_at.astimezone(UTC) if finding.created_at else None)
+def _same_content(finding: Finding, values: dict) -> bool:
+    """Whether ``finding`` already holds exactly ``values`` (a repeated request)."""
+    for name, value in values.items():
+        current = getattr(finding, name)
+        if name == "geom_el":
+            if not convert.to_geom(current).equals_exact(convert.to_geom(value), 1e-9):
+                return False
+        elif name == "created_at":
+            if current is None or current.astimezone(UTC) != value.astimezone(UTC):
+                return False
+        elif current != value:
+            return False
+    return True
 
 
 def _check_writable(walk: Walk, finding: Finding | None, participant_id: int | None) -> None:
@@ -126,72 +147,129 @@ def _check_writable(walk: Walk, finding: Finding | None, participant_id: int | N
         raise Forbidden(N_("Only the person who added a finding can change it."), code="not_yours")
 
 
-def save_finding(
-    walk: Walk, finding_uuid: str, data: FindingInput, *, participant_id: int | None = None,
-    is_demo: bool = False,
-) -> tuple[Finding, bool]:
-    """Create the finding with this UUID, or update it if it exists. Returns (finding, created).
+def _conflict(finding: Finding) -> Conflict:
+    return Conflict(N_("This finding was changed elsewhere since you edited it."), code="version_conflict",
+                    details={"current": finding_feature(finding)})
 
-    Repeating a request is harmless: the same content again changes nothing. An update based on
-    an older version than the server's (``base_version``) raises Conflict with the current finding
-    in ``details``. Findings of another walk or another participant are never touched.
-    """
-    finding_uuid = parse_uuid(finding_uuid)
-    if not walk.accepts_findings and not is_demo:
-        raise Forbidden(N_("This walk is closed; findings can no longer be added or changed."), code="walk_closed")
-    _validate(data)
-    finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
-    _check_writable(walk, finding, participant_id)
-    if finding is None:
-        finding = Finding(uuid=finding_uuid, walk_id=walk.id, participant_id=participant_id,
-                          received_at=utcnow(), is_demo=is_demo)
-        _apply(finding, walk, data)
-        db.session.add(finding)
-        created = True
-    else:
-        before = _snapshot(finding)
-        _apply(finding, walk, data)
-        if _snapshot(finding) == before:
-            db.session.rollback()  # a replay: nothing to change
-            return db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid)), False
-        if data.base_version is not None and data.base_version != finding.version:
-            db.session.rollback()
-            current = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
-            raise Conflict(N_("This finding was changed elsewhere since you edited it."), code="version_conflict",
-                           details={"current": finding_feature(current)})
-        created = False
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a phone's write did: ``created`` a finding, or changed/confirmed one; ``held`` = kept for staff."""
+
+    finding: Finding
+    created: bool = False
+    held: bool = False
+
+
+def _by_uuid(finding_uuid: str) -> Finding | None:
+    return db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+
+
+def _create(walk: Walk, finding_uuid: str, values: dict, participant_id: int | None, now: datetime) -> SaveResult:
+    arrival = late_sync.arrival_of_new_finding(walk, values["created_at"], now)
+    finding = Finding(uuid=finding_uuid, walk_id=walk.id, participant_id=participant_id, received_at=now,
+                      arrival=arrival, hidden=arrival == late_sync.AFTER_CLOSE, **values)
+    db.session.add(finding)
     try:
+        db.session.flush()
+        if arrival == late_sync.AFTER_CLOSE:
+            events.record("finding_after_close", walk_id=walk.id, finding_id=finding.id,
+                          participant_id=participant_id, uuid=finding_uuid)
         db.session.commit()
-    except (IntegrityError, StaleDataError):
-        # A concurrent request with the same UUID won the race: the finding exists now.
+    except IntegrityError:
+        # A concurrent request created this UUID first: the same body is a repeat, another one a conflict.
         db.session.rollback()
-        existing = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+        existing = _by_uuid(finding_uuid)
         if existing is None or existing.walk_id != walk.id:
             raise Conflict("This finding id is already in use.", code="uuid_conflict") from None
-        return existing, False
-    return finding, created
+        _check_writable(walk, existing, participant_id)
+        if not _same_content(existing, values):
+            raise _conflict(existing) from None
+        return SaveResult(existing, held=existing.arrival == late_sync.AFTER_CLOSE)
+    return SaveResult(finding, created=True, held=arrival == late_sync.AFTER_CLOSE)
 
 
-def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> None:
-    """A participant withdraws their own finding (hidden, with an Event); repeating is harmless."""
+def _update(walk: Walk, finding: Finding, values: dict, data: FindingInput, now: datetime) -> SaveResult:
+    held = finding.arrival == late_sync.AFTER_CLOSE
+    if _same_content(finding, values):
+        return SaveResult(finding, held=held)  # a repeat: nothing to change
+    # Updates must say which version they change: without it a stale copy would undo staff corrections.
+    if data.base_version is None or data.base_version != finding.version:
+        raise _conflict(finding)
+    if not held and not late_sync.edits_apply(walk, now):
+        events.record("edit_after_close", walk_id=walk.id, finding_id=finding.id,
+                      participant_id=finding.participant_id, base_version=data.base_version,
+                      body={"note": values["note"], "category_id": values["category_id"],
+                            "felt_safety": values["felt_safety"], "polarity": values["polarity"]})
+        db.session.commit()
+        return SaveResult(finding, held=True)
+    for name, value in values.items():
+        setattr(finding, name, value)
+    try:
+        db.session.commit()  # UPDATE … WHERE version = base_version: exactly one concurrent writer wins
+    except StaleDataError:
+        db.session.rollback()
+        current = _by_uuid(finding.uuid)
+        if current is not None and _same_content(current, values):
+            return SaveResult(current, held=held)
+        raise _conflict(current) from None
+    return SaveResult(finding, held=held)
+
+
+def save_finding(
+    walk: Walk, finding_uuid: str, data: FindingInput, *, participant_id: int | None = None,
+) -> SaveResult:
+    """Create the finding with this UUID, or update it if it exists.
+
+    Repeating a request is harmless: the same content again changes nothing (200). An update must carry
+    the ``base_version`` it was made on; a missing or older one raises Conflict with the current finding in
+    ``details``, so a stale copy never silently overwrites staff corrections or another writer. Late and
+    after-closing arrivals follow ``late_sync``. Findings of another walk or participant are never touched.
+    """
     finding_uuid = parse_uuid(finding_uuid)
-    finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
-    if finding is None or finding.hidden:
-        return
-    if not walk.accepts_findings:
-        raise Forbidden(N_("This walk is closed; findings can no longer be added or changed."), code="walk_closed")
+    now = utcnow()
+    _validate(walk, data, now)
+    finding = _by_uuid(finding_uuid)
+    _check_writable(walk, finding, participant_id)
+    values = _values(walk, data, finding.created_at if finding else None, now)
+    if finding is None:
+        return _create(walk, finding_uuid, values, participant_id, now)
+    return _update(walk, finding, values, data, now)
+
+
+def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> bool:
+    """A participant withdraws their own finding (hidden, with an Event); repeating is harmless.
+
+    Returns False when the withdrawal came after closing and is kept for staff instead. Withdrawing a
+    finding that others' findings were merged into promotes the oldest of them (``merge.withdraw_canonical``).
+    """
+    finding_uuid = parse_uuid(finding_uuid)
+    finding = _by_uuid(finding_uuid)
+    if finding is None or (finding.hidden and finding.arrival != late_sync.AFTER_CLOSE):
+        return True
     if finding.walk_id != walk.id or finding.participant_id != participant_id:
         raise Forbidden("Only the person who added a finding can delete it.", code="not_yours")
+    if finding.arrival != late_sync.AFTER_CLOSE and not late_sync.edits_apply(walk, utcnow()):
+        events.record("withdrawal_after_close", walk_id=walk.id, finding_id=finding.id,
+                      participant_id=participant_id, uuid=finding.uuid)
+        db.session.commit()
+        return False
+    from fieldapp.services import merge  # merge imports review, which imports this module
+
+    merge.promote_members(finding)
     finding.hidden = True
-    db.session.add(Event(walk_id=walk.id, finding_id=finding.id, participant_id=participant_id,
-                         kind="finding_withdrawn", data={"uuid": finding.uuid}))
+    if finding.arrival == late_sync.AFTER_CLOSE:
+        finding.arrival = late_sync.LATE  # withdrawn: no longer waiting in the "arrived after closing" list
+    events.record("finding_withdrawn", walk_id=walk.id, finding_id=finding.id, participant_id=participant_id,
+                  uuid=finding.uuid)
     db.session.commit()
+    return True
 
 
 def finding_with_walk(finding_uuid: str) -> tuple[Walk, Finding]:
-    """The finding with this UUID and its walk (NotFound if unknown or withdrawn)."""
-    finding = db.session.scalar(select(Finding).where(Finding.uuid == parse_uuid(finding_uuid)))
-    if finding is None or finding.hidden:
+    """The finding with this UUID and its walk (NotFound if unknown or withdrawn; held ones count)."""
+    finding = _by_uuid(parse_uuid(finding_uuid))
+    if finding is None or (finding.hidden and finding.arrival != late_sync.AFTER_CLOSE):
         raise NotFound("No such finding. Send the finding before its photos.", code="unknown_finding")
     return db.session.get(Walk, finding.walk_id), finding
 
@@ -237,6 +315,7 @@ def finding_feature(finding: Finding, locale: str = "sv") -> dict:
             "photo_count": sum(1 for p in finding.photos if not p.hidden),
             "photos": [photo_urls(p) for p in finding.photos if not p.hidden],
             "version": finding.version,
+            "arrival": finding.arrival,
             "is_demo": finding.is_demo,
         },
         id=finding.uuid,

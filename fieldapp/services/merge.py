@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.errors import Conflict, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import Finding, Photo, Walk
+from fieldapp.models import Event, Finding, Photo, Walk
 from fieldapp.services import events
 from fieldapp.services.review import finding_by_uuid
 from gis import convert
@@ -95,6 +95,7 @@ def merge(walk: Walk, canonical_uuid: str, member_uuids: list[str], *, user_id: 
     members = [finding_by_uuid(walk, u) for u in dict.fromkeys(member_uuids) if u != canonical.uuid]
     if not members:
         raise ValidationError(gettext("Choose at least two findings to merge."))
+    measure_from = None
     for member in members:
         if member.canonical_id is not None and member.canonical_id != canonical.id:
             raise Conflict(gettext("One of the findings is already merged into another one."))
@@ -103,19 +104,21 @@ def merge(walk: Walk, canonical_uuid: str, member_uuids: list[str], *, user_id: 
                 raise Conflict(
                     gettext("Two of the findings have measures; keep the measure on one of them only.")
                 )
-            member.measure.finding_id = canonical.id
-            db.session.flush()
-            db.session.expire(canonical, ["measure"])
-            db.session.expire(member, ["measure"])
+            _move_measure(member, canonical)
+            measure_from = member.uuid
+    regrouped: dict[str, str] = {}
     for member in members:
         for child in _members_of(member):
             child.canonical_id = canonical.id
+            regrouped[child.uuid] = member.uuid
         member.canonical_id = canonical.id
         events.record(
             "merged_into", walk_id=walk.id, finding_id=member.id, user_id=user_id, canonical=canonical.uuid
         )
+    # What unmerge needs to put back exactly: where the measure came from, and earlier groups.
     events.record(
-        "merged", walk_id=walk.id, finding_id=canonical.id, user_id=user_id, members=[m.uuid for m in members]
+        "merged", walk_id=walk.id, finding_id=canonical.id, user_id=user_id, members=[m.uuid for m in members],
+        measure_from=measure_from, regrouped=regrouped or None,
     )
     db.session.commit()
     return canonical
@@ -127,8 +130,13 @@ def unmerge(walk: Walk, canonical_uuid: str, *, user_id: int | None) -> list[Fin
     members = _members_of(canonical)
     if not members:
         raise Conflict(gettext("Nothing is merged into this finding."))
+    by_uuid = {m.uuid: m for m in members}
+    measure_from, regrouped = _merge_record(canonical)
+    if canonical.measure is not None and measure_from in by_uuid:
+        _move_measure(canonical, by_uuid[measure_from])
     for member in members:
-        member.canonical_id = None
+        earlier = by_uuid.get(regrouped.get(member.uuid, ""))
+        member.canonical_id = earlier.id if earlier is not None else None
         events.record(
             "unmerged", walk_id=walk.id, finding_id=member.id, user_id=user_id, canonical=canonical.uuid
         )
@@ -141,6 +149,55 @@ def unmerge(walk: Walk, canonical_uuid: str, *, user_id: int | None) -> list[Fin
     )
     db.session.commit()
     return members
+
+
+def _move_measure(source: Finding, target: Finding) -> None:
+    source.measure.finding_id = target.id
+    db.session.flush()
+    db.session.expire(source, ["measure"])
+    db.session.expire(target, ["measure"])
+
+
+def _merge_record(canonical: Finding) -> tuple[str | None, dict[str, str]]:
+    """Since the last unmerge of ``canonical``: which member's measure moved to it, and child → earlier group."""
+    measure_from: str | None = None
+    regrouped: dict[str, str] = {}
+    history = db.session.scalars(
+        select(Event).where(Event.finding_id == canonical.id, Event.kind.in_(("merged", "group_unmerged",
+                                                                                "promoted")))
+        .order_by(Event.id)
+    )
+    for event in history:
+        if event.kind == "group_unmerged":
+            measure_from, regrouped = None, {}
+            continue
+        measure_from = event.data.get("measure_from") or measure_from
+        regrouped.update(event.data.get("regrouped") or {})
+    return measure_from, regrouped
+
+
+def promote_members(finding: Finding) -> Finding | None:
+    """Before ``finding`` is withdrawn: the oldest finding merged into it takes its place (no commit).
+
+    The others are merged into the promoted one and the measure moves with the group, so withdrawing
+    one report never hides the reports of everyone else who confirmed the place.
+    """
+    members = _members_of(finding)
+    if not members:
+        return None
+    promoted, rest = members[0], members[1:]
+    promoted.canonical_id = None
+    for member in rest:
+        member.canonical_id = promoted.id
+    measure_from = None
+    if finding.measure is not None and promoted.measure is None:
+        _move_measure(finding, promoted)
+        measure_from = finding.uuid
+    events.record("promoted", walk_id=finding.walk_id, finding_id=promoted.id, replaces=finding.uuid,
+                  members=[m.uuid for m in rest], measure_from=None)
+    if measure_from:
+        events.record("measure_moved", walk_id=finding.walk_id, finding_id=promoted.id, source=measure_from)
+    return promoted
 
 
 def _members_of(finding: Finding) -> list[Finding]:

@@ -18,6 +18,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from fieldapp.text import plain_int
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Photo, Walk
@@ -183,19 +184,20 @@ def _public_requests() -> Select:
 
 
 def _parse_when(name: str, text: str) -> datetime:
+    """An ISO 8601 time as UTC; an unreadable one, or one outside what a date can hold, is a 400."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return (value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValidationError(
             gettext("%(name)s must be a date and time like 2026-10-01T00:00:00+02:00.", name=name),
-            code="bad_date",
+            code="bad_date", status=400,
         ) from None
-    return value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value
 
 
 def _as_id(text: str) -> int | None:
     """A service request id as a measure id, or None when it cannot be one."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+    return plain_int(text)
 
 
 def _split(text: str | None) -> tuple[str, ...]:

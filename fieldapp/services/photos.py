@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from fieldapp.errors import N_, Conflict, Forbidden, NotFound, PhotoError, ValidationError
 from fieldapp.extensions import db
@@ -26,20 +27,25 @@ def _aware(taken_at: datetime | None) -> datetime | None:
     return taken_at.replace(tzinfo=CAMERA_TIMEZONE)
 
 
-def add_photo(finding: Finding, photo_uuid: str, data: bytes, *, walk_open: bool = True) -> tuple[Photo, bool]:
+def _stored(finding: Finding, photo_uuid: str) -> Photo | None:
+    existing = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
+    if existing is not None and existing.finding_id != finding.id:
+        raise Conflict("This photo id belongs to another finding.", code="uuid_conflict")
+    return existing
+
+
+def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bool]:
     """Process and store one photo for ``finding``. Returns (photo, created).
 
-    The same photo UUID sent again returns the stored photo without reprocessing. Nothing is
-    stored when the photo is refused.
+    The same photo UUID sent again returns the stored photo without reprocessing (also when two copies
+    race). Nothing is stored when the photo is refused. A photo of a finding is accepted whenever its
+    finding was (late sync included): photos stay internal until staff approve them, so nothing a
+    participant sends is dropped.
     """
     photo_uuid = parse_uuid(photo_uuid)
-    existing = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
+    existing = _stored(finding, photo_uuid)
     if existing is not None:
-        if existing.finding_id != finding.id:
-            raise Conflict("This photo id belongs to another finding.", code="uuid_conflict")
         return existing, False
-    if not walk_open:
-        raise Forbidden("This walk is closed; photos can no longer be added.", code="walk_closed")
     if len(finding.photos) >= MAX_PHOTOS_PER_FINDING:
         raise PhotoError(f"A finding can have at most {MAX_PHOTOS_PER_FINDING} photos.", code="too_many_photos",
                          status=409)
@@ -60,7 +66,14 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes, *, walk_open: bool
         exif_lat=processed.gps_lat,
     )
     db.session.add(photo)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same photo UUID was stored by a concurrent request
+        db.session.rollback()
+        existing = _stored(finding, photo_uuid)
+        if existing is None:
+            raise
+        return existing, False
     return photo, True
 
 

@@ -11,7 +11,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import Route, Stop, Walk
+from fieldapp.models import Route, Stop, Walk, utcnow
 from fieldapp.services import events
 from fieldapp.services.categories import all_categories
 from fieldapp.services.walks import create_walk, new_join_token
@@ -210,6 +210,10 @@ def set_status(walk: Walk, status: str, *, user_id: int | None) -> Walk:
     if status == "open" and walk.route is None:
         raise Conflict(gettext("Draw or import the route before opening the walk."))
     previous, walk.status = walk.status, status
+    if status == "walked":
+        walk.walked_at = utcnow()  # late findings are accepted for a grace window from here (late_sync)
+    elif status in ("open", "draft"):
+        walk.walked_at = None
     events.record("walk_status", walk_id=walk.id, user_id=user_id, old=previous, new=status)
     db.session.commit()
     return walk

@@ -10,12 +10,13 @@ from flask_babel import gettext
 from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from fieldapp import imaging
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
-from fieldapp.services import events
+from fieldapp.services import events, late_sync
 from fieldapp.services.findings import parse_uuid
 from fieldapp.storage import photo_store
 from gis import convert
@@ -88,6 +89,16 @@ class FindingEdit:
     lon: float
     lat: float
     internal_note: str = ""
+    base_version: int | None = None  # the version the editor saw; None only for callers without a form
+
+
+class EditConflict(Conflict):
+    """Someone changed the finding after the editor opened it: nothing was saved."""
+
+    def __init__(self, current: Finding):
+        super().__init__(gettext("Someone changed this finding after you opened it. Nothing was saved: "
+                                 "compare the two versions and choose."), code="version_conflict")
+        self.current = current
 
 
 def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) -> Finding:
@@ -105,6 +116,8 @@ def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) ->
         and -90 <= edit.lat <= 90
     ):
         raise ValidationError(gettext("The position is outside the map."))
+    if edit.base_version is not None and edit.base_version != finding.version:
+        raise EditConflict(finding)
     old_point = convert.to_geom(finding.geom_el)
     changes: dict[str, object] = {}
     if edit.note.strip() != finding.note:
@@ -127,6 +140,28 @@ def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) ->
         events.record(
             "finding_edited", walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id, **changes
         )
+    try:
+        db.session.commit()  # UPDATE … WHERE version = the one read: a concurrent change is not overwritten
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict(db.session.get(Finding, finding.id)) from None
+    return finding
+
+
+def after_close_findings(walk: Walk) -> list[Finding]:
+    """Findings that arrived after the walk closed, kept aside for staff (late_sync), oldest first."""
+    return list(db.session.scalars(
+        select(Finding).where(Finding.walk_id == walk.id, Finding.arrival == late_sync.AFTER_CLOSE)
+        .order_by(Finding.created_at, Finding.id)
+    ))
+
+
+def accept_after_close(finding: Finding, *, user_id: int | None) -> Finding:
+    """Take a finding that arrived after closing into the walk: visible, flagged late."""
+    if finding.arrival != late_sync.AFTER_CLOSE:
+        raise Conflict(gettext("This finding is already part of the walk."))
+    finding.arrival, finding.hidden = late_sync.LATE, False
+    events.record("after_close_accepted", walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id)
     db.session.commit()
     return finding
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from fieldapp.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,17 +23,17 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(validators=[DataRequired(), Length(max=254)])
     password = PasswordField(validators=[DataRequired(), Length(max=200)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
@@ -42,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class WalkForm(FlaskForm):
+class WalkForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     area_name = StringField(_l("Area"), validators=[Optional(), Length(max=200)])
     municipality = StringField(_l("Municipality"), validators=[Optional(), Length(max=200)])
@@ -66,15 +66,15 @@ class WalkForm(FlaskForm):
         return datetime.combine(self.date.data, self.time.data, tzinfo=STOCKHOLM)
 
 
-class RouteForm(FlaskForm):
+class RouteForm(Form):
     route_geojson = HiddenField(validators=[DataRequired(message=_l("Draw the route on the map first."))])
 
 
-class RouteImportForm(FlaskForm):
+class RouteImportForm(Form):
     file = FileField(_l("Route file (GPX, KML or GeoJSON)"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class StopForm(FlaskForm):
+class StopForm(Form):
     name = StringField(_l("Name of the stop"), validators=[Optional(), Length(max=200)])
     questions = TextAreaField(_l("Questions to discuss here"), validators=[Optional(), Length(max=2000)])
     lon = FloatField(
@@ -87,38 +87,40 @@ class StopForm(FlaskForm):
     )
 
 
-class StopEditForm(FlaskForm):
+class StopEditForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     questions = TextAreaField(_l("Questions"), validators=[Optional(), Length(max=2000)])
     lon = FloatField(validators=[Optional(), NumberRange(-180, 180)])
     lat = FloatField(validators=[Optional(), NumberRange(-90, 90)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = HiddenField(validators=[DataRequired()])
 
 
-class FindingForm(FlaskForm):
+class FindingForm(Form):
     category = SelectField(_l("Category"), validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
     internal_note = TextAreaField(_l("Internal note (staff only)"), validators=[Optional(), Length(max=5000)])
     lon = FloatField(_l("Longitude"), validators=[InputRequired(), NumberRange(-180, 180)])
     lat = FloatField(_l("Latitude"), validators=[InputRequired(), NumberRange(-90, 90)])
+    # The version the form was opened on: a save over someone else's later change shows both instead.
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class BlurForm(FlaskForm):
+class BlurForm(Form):
     x = FloatField(_l("From the left (%)"), validators=[InputRequired(), NumberRange(0, 100)])
     y = FloatField(_l("From the top (%)"), validators=[InputRequired(), NumberRange(0, 100)])
     width = FloatField(_l("Width (%)"), validators=[InputRequired(), NumberRange(1, 100)])
     height = FloatField(_l("Height (%)"), validators=[InputRequired(), NumberRange(1, 100)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     canonical = HiddenField(validators=[DataRequired()])
     members = SelectMultipleField(validate_choice=False)
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(Form):
     proposal = TextAreaField(_l("Proposed measure"), validators=[Optional(), Length(max=5000)])
     responsible_party = SelectField(_l("Responsible party"), coerce=str, validators=[Optional()])
     priority = SelectField(_l("Priority"), validators=[DataRequired()])
@@ -126,7 +128,7 @@ class MeasureForm(FlaskForm):
     public_answer = TextAreaField(_l("Answer shown to the public"), validators=[Optional(), Length(max=5000)])
 
 
-class MeasureStatusForm(FlaskForm):
+class MeasureStatusForm(Form):
     status = SelectField(_l("New status"), validators=[DataRequired()])
     reason = TextAreaField(
         _l("Reason (required when rejected or referred)"), validators=[Optional(), Length(max=5000)]
@@ -134,7 +136,7 @@ class MeasureStatusForm(FlaskForm):
     responsible_party = SelectField(_l("Referred to (new owner)"), coerce=str, validators=[Optional()])
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
@@ -143,26 +145,26 @@ class NewUserForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
     active = BooleanField(_l("Can log in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     password = PasswordField(
         _l("New password (at least 10 characters)"), validators=[DataRequired(), Length(max=200)]
     )
 
 
-class PartyForm(FlaskForm):
+class PartyForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     active = BooleanField(_l("In use"), default=True)
 
 
-class RadiusForm(FlaskForm):
+class RadiusForm(Form):
     """GET form (no CSRF needed for reading): the duplicate distance."""
 
     class Meta:

@@ -50,6 +50,7 @@ def review(slug: str) -> str:
         filters=filters,
         map_data=map_data,
         confirmations=merge_service.confirmation_counts(walk),
+        after_close=review_service.after_close_findings(walk),
         polarities=POLARITIES,
         status_filters=review_service.STATUS_FILTERS,
         measure_status_names=measure_status_names(),
@@ -67,6 +68,7 @@ def _finding_form(walk, finding) -> FindingForm:  # noqa: ANN001 - Walk, Finding
         point = convert.to_geom(finding.geom_el)
         form.category.data, form.note.data = finding.category.code, finding.note
         form.internal_note.data, form.lon.data, form.lat.data = finding.internal_note, point.x, point.y
+        form.version.data = finding.version
     return form
 
 
@@ -97,6 +99,11 @@ def _measure_forms(finding) -> tuple[MeasureForm, MeasureStatusForm]:  # noqa: A
 def finding(slug: str, finding_uuid: str) -> str:
     walk = walk_service.walk_by_slug(slug)
     item = review_service.finding_by_uuid(walk, finding_uuid)
+    return _finding_page(walk, item, _finding_form(walk, item))
+
+
+def _finding_page(walk, item, form: FindingForm, conflict=None) -> str:  # noqa: ANN001 - Walk, Finding, Finding
+    """The finding page; ``conflict`` is the newer version someone saved while this form was open."""
     measure_form, status_form = _measure_forms(item)
     point = convert.to_geom(item.geom_el)
     map_data = walk_service.walk_map_data(walk, locale())
@@ -105,7 +112,8 @@ def finding(slug: str, finding_uuid: str) -> str:
         "staff/finding.html",
         walk=walk,
         finding=item,
-        form=_finding_form(walk, item),
+        form=form,
+        conflict=conflict,
         action_form=ActionForm(),
         blur_form=BlurForm(),
         measure_form=measure_form,
@@ -130,18 +138,36 @@ def edit_finding(slug: str, finding_uuid: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
     item = review_service.finding_by_uuid(walk, finding_uuid)
     form = checked(_finding_form(walk, item))
-    review_service.edit_finding(
-        item,
-        review_service.FindingEdit(
-            note=form.note.data or "",
-            category_code=form.category.data,
-            lon=form.lon.data,
-            lat=form.lat.data,
-            internal_note=form.internal_note.data or "",
-        ),
-        user_id=user_id(),
-    )
+    try:
+        review_service.edit_finding(
+            item,
+            review_service.FindingEdit(
+                note=form.note.data or "",
+                category_code=form.category.data,
+                lon=form.lon.data,
+                lat=form.lat.data,
+                internal_note=form.internal_note.data or "",
+                base_version=form.version.data,
+            ),
+            user_id=user_id(),
+        )
+    except review_service.EditConflict as conflict:
+        # Both versions side by side; the form keeps what this person typed, now based on the newer
+        # version, so "keep mine" is saving it again and "take theirs" is reloading the page.
+        form.version.data = conflict.current.version
+        return _finding_page(walk, conflict.current, form, conflict=conflict.current), 409
     flash(gettext("The finding was saved."), "success")
+    return _back(slug, finding_uuid)
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/accept-late")
+def accept_late(slug: str, finding_uuid: str) -> Response:
+    """Take a finding that arrived after the walk closed into the walk."""
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    checked(ActionForm())
+    review_service.accept_after_close(item, user_id=user_id())
+    flash(gettext("The finding is now part of the walk, marked as sent late."), "success")
     return _back(slug, finding_uuid)
 
 

@@ -41,9 +41,10 @@ def test_multilinestring_route_round_trip(app) -> None:
 def test_finding_point_round_trip_and_srid(app) -> None:
     ensure_default_categories()
     walk = create_walk("Points", route=LINE, status="open")
-    finding, created = save_finding(walk, "0b3f3f4e-96a8-4c59-8f4c-1b1e0f2f6a01",
-                                    FindingInput(lon=12.06871234567, lat=57.89441234567, category="lighting"))
-    assert created
+    result = save_finding(walk, "0b3f3f4e-96a8-4c59-8f4c-1b1e0f2f6a01",
+                          FindingInput(lon=12.06871234567, lat=57.89441234567, category="lighting"))
+    finding = result.finding
+    assert result.created
     db.session.expire_all()
     element = db.session.get(type(finding), finding.id).geom_el
     assert convert.to_geom(element).equals_exact(Point(12.06871234567, 57.89441234567), tolerance=1e-12)

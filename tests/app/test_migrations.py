@@ -30,7 +30,7 @@ def table_names(engine: sa.Engine) -> set[str]:
 
 
 def schema_snapshot(engine: sa.Engine) -> set[tuple[str, str]]:
-    """The app's tables, columns and (non-spatial) indexes, as (table, index name, 'column:<name>' or '')."""
+    """The app's tables, their columns and (non-spatial) indexes, as (table, index name, 'column:name' or '')."""
     inspector = sa.inspect(engine)
     found = set()
     for table in table_names(engine):

@@ -12,10 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from shapely.geometry import LineString, Point
+from sqlalchemy import select
 
 from fieldapp.config import load_config
 from fieldapp.extensions import db
-from fieldapp.models import Walk
+from fieldapp.models import Event, Finding, Walk
 from fieldapp.services.demo import DEMO_SLUG, seed_demo
 from fieldapp.services.users import create_user
 from fieldapp.services.walks import StopInput, create_walk
@@ -165,21 +166,28 @@ def test_a_forged_session_cookie_is_ignored(app: Flask, demo: Walk) -> None:
 
 
 @pytest.mark.parametrize("status", ["walked", "protocol_draft", "published", "closed"])
-def test_a_walk_that_is_not_open_refuses_writes(app: Flask, client: FlaskClient, demo: Walk,
-                                                status: str) -> None:
+def test_a_walk_past_its_grace_window_keeps_what_arrives_for_staff(app: Flask, client: FlaskClient, demo: Walk,
+                                                                   status: str) -> None:
+    """Nothing a participant sends is dropped: after closing it is kept aside for staff, not applied."""
     join(client, demo)
     finding_uuid = str(uuid.uuid4())
-    assert put_finding(client, demo.slug, finding_uuid).status_code == 201
-    demo.status = status
+    created = put_finding(client, demo.slug, finding_uuid)
+    assert created.status_code == 201
+    version = created.get_json()["properties"]["version"]
+    demo.status = status  # set directly: no walked_at, so no grace window
     db.session.commit()
-    for response in (
-        put_finding(client, demo.slug, finding_uuid, {**FINDING, "note": "later"}),
-        put_finding(client, demo.slug, str(uuid.uuid4())),
-        put_photo(client, finding_uuid, jpeg_bytes()),
-        client.delete(f"/api/v1/walks/{demo.slug}/findings/{finding_uuid}"),
-    ):
-        assert response.status_code == 403, response.get_json()
-        assert response.get_json()["error"]["code"] == "walk_closed"
+    edit = put_finding(client, demo.slug, finding_uuid, {**FINDING, "note": "later", "base_version": version})
+    assert edit.status_code == 202 and edit.get_json()["properties"]["note"] == FINDING["note"]
+    late_uuid = str(uuid.uuid4())
+    held = put_finding(client, demo.slug, late_uuid)
+    assert held.status_code == 202 and held.get_json()["properties"]["arrival"] == "after_close"
+    assert put_photo(client, late_uuid, jpeg_bytes()).status_code == 201
+    assert client.delete(f"/api/v1/walks/{demo.slug}/findings/{finding_uuid}").status_code == 202
+    db.session.expire_all()
+    kept = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+    assert kept.note == FINDING["note"] and not kept.hidden
+    kinds = set(db.session.scalars(select(Event.kind).where(Event.walk_id == demo.id)))
+    assert {"edit_after_close", "finding_after_close", "withdrawal_after_close"} <= kinds
     assert client.post(f"/j/{demo.join_token}", data={"group": ""}).status_code == 410
 
 

@@ -17,9 +17,9 @@ from fieldapp.services.walks import create_walk
 def finding_url(app):
     ensure_default_categories()
     walk = create_walk("Åtgärder", route=LineString([(12.069, 57.894), (12.071, 57.896)]), status="open")
-    finding, _ = save_finding(
+    finding = save_finding(
         walk, str(uuid.uuid4()), FindingInput(lon=12.07, lat=57.895, category="lighting", note="Släckt lampa")
-    )
+    ).finding
     return f"/staff/walks/{walk.slug}/findings/{finding.uuid}"
 
 

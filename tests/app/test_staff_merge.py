@@ -26,9 +26,9 @@ def offset(point: Point, metres: float, bearing: float) -> tuple[float, float]:
 
 
 def add(walk, category: str, lonlat: tuple[float, float], photos: int = 0):
-    finding, _ = save_finding(
+    finding = save_finding(
         walk, str(uuid.uuid4()), FindingInput(lon=lonlat[0], lat=lonlat[1], category=category, note=category)
-    )
+    ).finding
     for n in range(photos):
         add_photo(finding, str(uuid.uuid4()), demo_photo_bytes(n, "lamp"))
     return finding

@@ -35,9 +35,9 @@ def open_walk():
 def add(
     walk, category: str, lon: float, lat: float, note: str = "", stop: int | None = None, photos: int = 0
 ):
-    finding, _ = save_finding(
+    finding = save_finding(
         walk, str(uuid.uuid4()), FindingInput(lon=lon, lat=lat, category=category, note=note, stop_seq=stop)
-    )
+    ).finding
     for n in range(photos):
         add_photo(finding, str(uuid.uuid4()), demo_photo_bytes(n, note))
     return finding
@@ -81,6 +81,7 @@ def test_edit_text_category_and_position_is_recorded(staff_client) -> None:
             "lon": "12.0690",
             "lat": "57.8945",
             "internal_note": "",
+            "version": str(finding.version),
         },
     )
     assert response.status_code == 302

@@ -48,7 +48,7 @@ def participant_of(server, note: str) -> list[tuple]:
     return server.query("SELECT participant_id FROM findings WHERE note = ?", note)
 
 
-def test_offline_finding_with_photo_arrives_after_the_walk_closed(page: Page, context: BrowserContext, live_server,
+def test_offline_finding_with_photo_arrives_after_the_walk_was_marked_done(page: Page, context: BrowserContext, live_server,
                                                                    browser, browser_context_args) -> None:
     join(page, live_server)
     context.set_offline(True)
@@ -60,10 +60,11 @@ def test_offline_finding_with_photo_arrives_after_the_walk_closed(page: Page, co
         context.set_offline(False)
         state = item(page, note).locator(".finding-state")
         expect(state).to_have_attribute("data-state", "sent", timeout=30_000)
-        expect(state).to_have_attribute("data-arrival", "after_close")
-        expect(state).to_contain_text("efter att vandringen stängts")
+        expect(state).to_have_attribute("data-arrival", "late")  # made during the walk: still part of it
+        expect(state).to_contain_text("kommer med ändå")
         expect(status(page)).to_have_attribute("data-state", "sent", timeout=30_000)
         assert server_counts(live_server, [note]) == (1, 1)
+        assert live_server.query("SELECT arrival, hidden FROM findings WHERE note = ?", note) == [("late", 0)]
     finally:
         context.set_offline(False)
         set_walk_status(browser, browser_context_args, live_server, "open")

@@ -13,7 +13,7 @@ export function itemState(record, photos, inFlight) {
   if (refused) return { state: "attention", reason: t("reasonPhoto", { reason: reasonText(refused.reason) }), photo: refused };
   if (inFlight.has(record.uuid) || mine.some((p) => inFlight.has(p.uuid))) return { state: "sending" };
   if (record.state === "pending" || mine.some((p) => p.state === "pending")) return { state: "pending" };
-  return { state: "sent", late: record.arrival === "after_close" };
+  return { state: "sent", arrival: record.arrival ?? "on_time" };
 }
 
 function reasonText(reason) {
@@ -34,6 +34,8 @@ function reasonText(reason) {
 
 const STATE_TEXT = { pending: "statusPending", sending: "statusSending", sent: "statusSent",
                      attention: "statusAttention", conflict: "statusConflict" };
+// Sent after the organiser marked the walk done: still part of the walk ("late"), or kept for staff.
+const SENT_TEXT = { late: "statusSentLateAccepted", after_close: "statusSentLate" };
 
 /** Ask in the page: resolves true when the person confirms. */
 export function confirmInPage(message, confirmLabel) {
@@ -144,8 +146,8 @@ export class SyncView {
     const state = document.createElement("span");
     state.className = "finding-state";
     state.dataset.state = view.state;
-    if (view.late) state.dataset.arrival = "after_close";
-    state.textContent = t(view.late ? "statusSentLate" : STATE_TEXT[view.state]);
+    if (view.arrival) state.dataset.arrival = view.arrival;
+    state.textContent = t(SENT_TEXT[view.arrival] ?? STATE_TEXT[view.state]);
     item.append(title, meta, state);
     if (view.reason) {
       const reason = document.createElement("p");
