@@ -261,7 +261,9 @@ export class Outbox extends EventTarget {
         if (!cur) return undefined;
         const done = {
           ...cur, serverVersion: feature?.properties?.version ?? cur.serverVersion, sentBodies: [], attempts: 0,
-          nextAttemptAt: 0, arrival: feature?.properties?.arrival ?? (status === 202 ? "after_close" : cur.arrival ?? null),
+          nextAttemptAt: 0,
+          // 202: stored, but it arrived after closing (kept for the organiser)
+          arrival: status === 202 ? "after_close" : feature?.properties?.arrival ?? cur.arrival ?? null,
         };
         if (cur.revision !== sent.revision) {
           this.again = true; // edited while this was in flight: the newer copy goes next
