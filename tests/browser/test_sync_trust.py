@@ -183,7 +183,7 @@ def test_photo_upload_whose_answer_is_lost_is_stored_once(page: Page, live_serve
             return
         attempts.append(1)
         if len(attempts) == 1:
-            route.fetch()  # the server receives and stores the photo...
+            assert route.fetch().status == 201  # the server receives and stores the photo...
             route.abort("connectionreset")  # ...but the phone never hears back
         else:
             route.continue_()
@@ -240,13 +240,15 @@ def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: B
     join(page, live_server)
     statuses: list[int] = []
     page.on("response", lambda r: statuses.append(r.status) if r.request.method == "PUT" else None)
+    handled: list[bool] = []
     lost: list[bool] = []
 
     def lose_first_answer(route: Route) -> None:
-        if route.request.method == "PUT" and not lost:
-            lost.append(True)
-            route.fetch()  # stored on the server...
+        if route.request.method == "PUT" and not handled:
+            handled.append(True)
+            assert route.fetch().status == 201  # stored on the server...
             route.abort("connectionreset")  # ...answer lost
+            lost.append(True)  # (only now: the test thread may run while this handler waits for the server)
         else:
             route.continue_()
 
