@@ -271,3 +271,55 @@ def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: B
     assert live_server.query("SELECT note FROM findings WHERE note LIKE 'tappat svar%'") == [("tappat svar ändrad",)]
     assert 409 in statuses, statuses  # the server saw no base version on a changed finding...
     assert statuses[-1] == 200, statuses  # ...and the phone rebased and sent the edit without asking
+
+
+def test_photo_removed_offline_is_withdrawn_on_the_server(page: Page, context: BrowserContext, live_server) -> None:
+    join(page, live_server)
+    note = "foto-tillbaka buskage"
+    add_finding(page, "vegetation", note, PHONE_PHOTOS[:1])
+    expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=30_000)
+    photo_hidden = ("SELECT photos.hidden FROM photos JOIN findings ON photos.finding_id = findings.id "
+                    "WHERE findings.note = ?")
+    assert live_server.query(photo_hidden, note) == [(0,)]
+    context.set_offline(True)
+    item(page, note).get_by_role("button", name="Ändra").click()
+    page.locator("#sheet-photos li button").click()
+    expect(page.locator("#sheet-photos li")).to_have_count(0)
+    page.click("#sheet-save")
+    expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "pending")
+    expect(status(page)).to_contain_text("1 väntar")
+    context.set_offline(False)
+    expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=30_000)
+    assert live_server.query(photo_hidden, note) == [(1,)]
+    assert live_server.query("SELECT count(*) FROM events WHERE kind = 'photo_withdrawn' AND finding_id = "
+                             "(SELECT id FROM findings WHERE note = ?)", note) == [(1,)]
+
+
+FULL_STORAGE = """
+const put = IDBObjectStore.prototype.put;
+IDBObjectStore.prototype.put = function (...args) {
+  if (self.__storageFull) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+  return put.apply(this, args);
+};
+"""
+
+
+def test_full_phone_storage_is_said_plainly_and_keeps_the_sheet(page: Page, live_server) -> None:
+    page.add_init_script(FULL_STORAGE)
+    join(page, live_server)
+    page.evaluate("self.__storageFull = true")
+    page.click("#add-finding")
+    page.check("input[name=category][value=litter]", force=True)
+    page.fill("#sheet-note", "full lagring skräp")
+    page.click("#sheet-save")
+    expect(page.locator("#sheet-error")).to_contain_text("lagring är full")
+    expect(page.locator("#finding-sheet")).to_be_visible()  # what was typed is still there
+    expect(page.locator("#sheet-note")).to_have_value("full lagring skräp")
+    expect(page.locator("#sync-problem")).to_contain_text("lagring är full")
+    page.evaluate("self.__storageFull = false")  # space was freed: saving again works
+    page.click("#sheet-save")
+    expect(page.locator("#finding-sheet")).to_be_hidden()
+    expect(item(page, "full lagring skräp").locator(".finding-state")).to_have_attribute("data-state", "sent",
+                                                                                         timeout=30_000)
+    expect(page.locator("#sync-problem")).to_be_hidden()
+    assert server_counts(live_server, ["full lagring skräp"]) == (1, 0)
