@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python scripts/i18n.py
 Swedish translations live in fieldapp/translations/sv/LC_MESSAGES/messages.po. New ones may be dropped as
-JSON objects {"English msgid": "svensk text"} (plurals: {"English singular": ["en form", "andra formen"]}) into fieldapp/translations/pending/*.json: they are merged into
+JSON objects {"English msgid": "svensk text"} (a plural: {"English singular": ["en form", "andra formen"]})
+into fieldapp/translations/pending/*.json: they are merged into
 the catalog (so several people can add strings without editing the same .po), then the .mo files are compiled.
 English needs no translations (msgids are English). Prints the Swedish msgids still untranslated.
 """

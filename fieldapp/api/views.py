@@ -18,8 +18,8 @@ from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
 from fieldapp.participant_session import remember_participant, require_participant, require_walk_access
 from fieldapp.ratelimits import FINDING_WRITES, PHOTO_UPLOADS, REJOINS, participant_key
-from fieldapp.services import participants as participant_service
 from fieldapp.services import findings as finding_service
+from fieldapp.services import participants as participant_service
 from fieldapp.services import photos as photo_service
 from fieldapp.services import walks as walk_service
 from gis import geojson

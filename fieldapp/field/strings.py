@@ -27,9 +27,10 @@ def js_strings() -> dict[str, str]:
         "accuracyPoor": _("The position is uncertain (±%(metres)s m). Drag the marker or pick a stop.",
                           metres="{metres}"),
         "allSent": _("Everything is sent."),
-        "countWaiting": _plural(lambda n: ngettext("%(count)s waiting", "%(count)s waiting", n, count="{count}")),
-        "countAttention": _plural(lambda n: ngettext("%(count)s needs attention", "%(count)s need attention", n,
-                                                     count="{count}")),
+        "countWaiting": _plural(lambda n: ngettext("%(count)s waiting", "%(count)s waiting", n,
+                                                   count="{count}")),
+        "countAttention": _plural(lambda n: ngettext("%(count)s needs attention", "%(count)s need attention",
+                                                     n, count="{count}")),
         "offline": _("Offline – your findings are saved on this phone and sent when you have network."),
         "offlineShort": _("Offline"),
         "online": _("Online"),
@@ -40,8 +41,8 @@ def js_strings() -> dict[str, str]:
         "statusSentLateAccepted": _("Sent after the walk – still included"),
         "statusAttention": _("Needs attention"),
         "statusConflict": _("Changed by someone else"),
-        "reasonConflict": _("Someone else (the organiser or another phone) changed this finding after you did. "
-                            "Keep their version, or send yours on top of it."),
+        "reasonConflict": _("Someone else (the organiser or another phone) changed this finding after you "
+                            "did. Keep their version, or send yours on top of it."),
         "reasonLinkRevoked": _("The walk's join link was replaced. Ask the organiser for the new link; "
                                "until then you can copy the text of this finding."),
         "reasonNotJoined": _("This phone is no longer joined to the walk. Open the walk's join link again."),

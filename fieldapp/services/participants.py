@@ -30,7 +30,8 @@ def join_walk(walk: Walk, known_public_id: str | None, *, language: str = "sv",
     participant = None
     if known_public_id:
         participant = db.session.scalar(
-            select(Participant).where(Participant.public_id == known_public_id, Participant.walk_id == walk.id,
+            select(Participant).where(Participant.public_id == known_public_id,
+                                      Participant.walk_id == walk.id,
                                       Participant.join_generation == walk.join_generation)
         )
     if participant is None:  # new, or joined through an older link: a new person as far as we know
@@ -54,7 +55,8 @@ def participant_key(participant: Participant) -> str:
     Stateless: the participant's public id and join generation, signed with the app secret. It is
     worth nothing once the join link is regenerated or revoked (the generation moves on).
     """
-    return f"{participant.public_id}.{participant.join_generation}.{_key_mac(participant.public_id, participant.join_generation)}"
+    public_id, generation = participant.public_id, participant.join_generation
+    return f"{public_id}.{generation}.{_key_mac(public_id, generation)}"
 
 
 BAD_KEY = N_("This phone's participant key is not valid for this walk. Open the walk's join link again.")
@@ -72,8 +74,8 @@ def rejoin(walk: Walk, join_token: str, key: str) -> Participant:
         raise Forbidden(LINK_REVOKED, code="link_revoked")
     public_id, _, rest = key.partition(".")
     generation_text, _, mac = rest.partition(".")
-    if not (generation_text.isdigit() and hmac.compare_digest(mac.encode(),
-                                                              _key_mac(public_id, int(generation_text)).encode())):
+    if not generation_text.isdigit() or not hmac.compare_digest(
+            mac.encode(), _key_mac(public_id, int(generation_text)).encode()):
         raise Forbidden(BAD_KEY, code="bad_participant_key")
     if int(generation_text) != walk.join_generation:
         raise Forbidden(LINK_REVOKED, code="link_revoked")

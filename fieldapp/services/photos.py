@@ -127,7 +127,8 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool,
         raise NotFound("No such photo.")
     photo, finding_hidden, walk = row
     visible_to_participant = not (photo.hidden or finding_hidden) and not staff and participates(walk)
-    public = walk.status in PUBLIC_WALK_STATUSES and photo.publishable and not (photo.hidden or finding_hidden)
+    public = (walk.status in PUBLIC_WALK_STATUSES and photo.publishable
+              and not (photo.hidden or finding_hidden))
     if not (staff or visible_to_participant or public):
         raise NotFound("No such photo.")
     only_public = not (staff or visible_to_participant)

@@ -23,7 +23,8 @@ def join(app: Flask, client: FlaskClient, walk: Walk) -> dict:
     assert response.status_code == 302, response.status_code
     page = client.get(f"/w/{walk.slug}")
     assert page.status_code == 200
-    match = re.search(r'<script type="application/json" id="rejoin-data">(.*?)</script>', page.get_data(as_text=True))
+    match = re.search(r'<script type="application/json" id="rejoin-data">(.*?)</script>',
+                      page.get_data(as_text=True))
     assert match, "the field page gives a participant their rejoin data"
     return json.loads(match.group(1))
 
@@ -67,9 +68,9 @@ def test_item4_regenerated_link_locks_out_old_participants(app: Flask, walk: Wal
         assert response.status_code == 403, response.request.path
         assert error_code(response) == "link_revoked", response.request.path
     page = old.get(f"/w/{DEMO_SLUG}")
-    assert page.status_code == 403 and "anslutningslänk har bytts ut" in page.get_data(as_text=True)  # Swedish: joined with language sv
-    assert db.session.get(Finding, db.session.query(Finding.id).filter_by(uuid=finding_uuid).scalar()).note == \
-        FINDING["note"]
+    # The page says why, in Swedish (the participant joined with language sv).
+    assert page.status_code == 403 and "anslutningslänk har bytts ut" in page.get_data(as_text=True)
+    assert db.session.query(Finding.note).filter_by(uuid=finding_uuid).scalar() == FINDING["note"]
     if action == "regenerate":
         # Joining again through the new link (same browser) makes a new participant.
         before = db.session.query(Participant).count()
@@ -94,7 +95,8 @@ def test_rejoin_restores_the_same_participant(app: Flask, walk: Walk) -> None:
     finding_uuid, photo_uuid = add_finding_with_photo(phone)
     owner = db.session.query(Finding.participant_id).filter_by(uuid=finding_uuid).scalar()
     phone.delete_cookie("session")  # the 8-hour cookie expired
-    assert error_code(put_finding(phone, finding_uuid, {**FINDING, "note": "x", "base_version": 1})) == "not_joined"
+    lost = put_finding(phone, finding_uuid, {**FINDING, "note": "x", "base_version": 1})
+    assert error_code(lost) == "not_joined"
     response = phone.post(f"/api/v1/walks/{DEMO_SLUG}/rejoin", json=kept)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["participant_key"] == kept["participant_key"]

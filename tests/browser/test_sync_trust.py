@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 FINDINGS_PUT = "**/api/v1/walks/*/findings/*"
 PHOTOS_PUT = "**/api/v1/findings/*/photos/*"
+NOTES_LIKE = "SELECT note FROM findings WHERE note LIKE ?"
 
 
 def status(page: Page):
@@ -48,8 +49,8 @@ def participant_of(server, note: str) -> list[tuple]:
     return server.query("SELECT participant_id FROM findings WHERE note = ?", note)
 
 
-def test_offline_finding_with_photo_arrives_after_the_walk_was_marked_done(page: Page, context: BrowserContext, live_server,
-                                                                   browser, browser_context_args) -> None:
+def test_offline_finding_with_photo_arrives_after_the_walk_was_marked_done(
+        page: Page, context: BrowserContext, live_server, browser, browser_context_args) -> None:
     join(page, live_server)
     context.set_offline(True)
     note = "sen-synk efter stängning"
@@ -81,7 +82,8 @@ def test_lost_session_cookie_rejoins_silently_as_the_same_participant(page: Page
     add_finding(page, "litter", "session-2 efter utgång", PHONE_PHOTOS[:1])
     context.clear_cookies()  # the 8-hour participant cookie is gone
     context.set_offline(False)
-    expect(item(page, "session-2").locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=30_000)
+    expect(item(page, "session-2").locator(".finding-state")).to_have_attribute("data-state", "sent",
+                                                                               timeout=30_000)
     expect(status(page)).to_have_attribute("data-state", "sent")
     assert participant_of(live_server, "session-2 efter utgång") == [(owner,)]
     assert live_server.query("SELECT count(*) FROM participants") == participants
@@ -89,7 +91,8 @@ def test_lost_session_cookie_rejoins_silently_as_the_same_participant(page: Page
     assert any(c["name"] == "session" for c in context.cookies()), "the session cookie is back"
 
 
-def test_replaced_join_link_needs_attention_with_reason_and_copy(page: Page, context: BrowserContext, live_server,
+def test_replaced_join_link_needs_attention_with_reason_and_copy(page: Page, context: BrowserContext,
+                                                                  live_server,
                                                                    browser, browser_context_args) -> None:
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     join(page, live_server)
@@ -196,7 +199,8 @@ def test_photo_upload_whose_answer_is_lost_is_stored_once(page: Page, live_serve
     assert server_counts(live_server, [note]) == (1, 1)
 
 
-def test_throttled_item_waits_while_the_others_arrive(page: Page, context: BrowserContext, live_server) -> None:
+def test_throttled_item_waits_while_the_others_arrive(page: Page, context: BrowserContext,
+                                                      live_server) -> None:
     join(page, live_server)
     throttled = "strypt 429 först"
     answered: list[float] = []
@@ -222,19 +226,22 @@ def test_throttled_item_waits_while_the_others_arrive(page: Page, context: Brows
     online.append(True)
     context.set_offline(False)
     for note in others:
-        expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=20_000)
+        expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "sent",
+                                                                             timeout=20_000)
     assert answered, "the throttled finding was tried"
     assert server_counts(live_server, others) == (2, 0)
     assert server_counts(live_server, [throttled]) == (0, 0)
     expect(item(page, throttled).locator(".finding-state")).to_have_attribute("data-state", "pending")
     expect(status(page)).to_contain_text("1 väntar")
-    expect(item(page, throttled).locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=30_000)
+    expect(item(page, throttled).locator(".finding-state")).to_have_attribute("data-state", "sent",
+                                                                              timeout=30_000)
     assert server_counts(live_server, [throttled]) == (1, 0)
     arrived = time.monotonic() - answered[0]
     assert arrived >= 5.5, f"Retry-After honoured (sent again after {arrived:.1f} s)"
 
 
-def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: BrowserContext, live_server) -> None:
+def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: BrowserContext,
+                                                          live_server) -> None:
     """The create arrived but its answer was lost; the edit (sent without a base version) gets 409 with the
     phone's own earlier body as the server's: that is no conflict, the phone sends the edit on top of it."""
     join(page, live_server)
@@ -260,7 +267,7 @@ def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: B
     while not lost:
         page.wait_for_timeout(20)
     context.set_offline(True)  # the automatic retry (1–2 s later) cannot get through either
-    assert live_server.query("SELECT note FROM findings WHERE note LIKE 'tappat svar%'") == [("tappat svar original",)]
+    assert live_server.query(NOTES_LIKE, "tappat svar%") == [("tappat svar original",)]
     item(page, "tappat svar").get_by_role("button", name="Ändra").click()
     page.fill("#sheet-note", "tappat svar ändrad")
     page.click("#sheet-save")
@@ -268,12 +275,13 @@ def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: B
     state = item(page, "tappat svar ändrad").locator(".finding-state")
     expect(state).to_have_attribute("data-state", "sent", timeout=30_000)
     expect(status(page)).to_have_attribute("data-state", "sent")
-    assert live_server.query("SELECT note FROM findings WHERE note LIKE 'tappat svar%'") == [("tappat svar ändrad",)]
+    assert live_server.query(NOTES_LIKE, "tappat svar%") == [("tappat svar ändrad",)]
     assert 409 in statuses, statuses  # the server saw no base version on a changed finding...
     assert statuses[-1] == 200, statuses  # ...and the phone rebased and sent the edit without asking
 
 
-def test_photo_removed_offline_is_withdrawn_on_the_server(page: Page, context: BrowserContext, live_server) -> None:
+def test_photo_removed_offline_is_withdrawn_on_the_server(page: Page, context: BrowserContext,
+                                                          live_server) -> None:
     join(page, live_server)
     note = "foto-tillbaka buskage"
     add_finding(page, "vegetation", note, PHONE_PHOTOS[:1])

@@ -17,7 +17,8 @@ def upgrade():
     # Plain ADD/DROP COLUMN (no batch copy): walks has a SpatiaLite geometry column that a table
     # rebuild would unregister.
     op.add_column('walks', sa.Column('join_generation', sa.Integer(), nullable=False, server_default='1'))
-    op.add_column('participants', sa.Column('join_generation', sa.Integer(), nullable=False, server_default='1'))
+    op.add_column('participants',
+                  sa.Column('join_generation', sa.Integer(), nullable=False, server_default='1'))
 
 
 def downgrade():
