@@ -213,6 +213,6 @@ if ("serviceWorker" in navigator) {
 if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
 
 await render();
-outbox.flush();
+outbox.retryNow(); // on page open everything waiting is due, whatever backoff an earlier visit left
 refreshServerFindings();
 root.dataset.ready = "true";
