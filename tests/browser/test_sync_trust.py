@@ -331,3 +331,23 @@ def test_full_phone_storage_is_said_plainly_and_keeps_the_sheet(page: Page, live
                                                                                          timeout=30_000)
     expect(page.locator("#sync-problem")).to_be_hidden()
     assert server_counts(live_server, ["full lagring skräp"]) == (1, 0)
+
+
+def test_page_reopened_after_the_cookie_expired_rejoins(page: Page, context: BrowserContext, live_server) -> None:
+    join(page, live_server)
+    page.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)  # the page is kept by the worker
+    add_finding(page, "graffiti", "återöppnad före")
+    expect(status(page)).to_have_attribute("data-state", "sent", timeout=30_000)
+    [(owner,)] = participant_of(live_server, "återöppnad före")
+    context.clear_cookies()
+    page.reload()  # the server says 403 not_joined; the kept page opens and re-joins by itself
+    page.wait_for_selector(".field[data-ready=true]")
+    for _ in range(100):  # loading everyone's findings re-joined, before anything was sent
+        if any(c["name"] == "session" for c in context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    assert any(c["name"] == "session" for c in context.cookies()), "re-joined on open"
+    add_finding(page, "litter", "återöppnad efter")
+    expect(item(page, "återöppnad efter").locator(".finding-state")).to_have_attribute("data-state", "sent",
+                                                                                       timeout=30_000)
+    assert participant_of(live_server, "återöppnad efter") == [(owner,)]

@@ -183,7 +183,8 @@ window.addEventListener("offline", render);
 async function refreshServerFindings() {
   if (!navigator.onLine) return;
   try {
-    const response = await fetch(`/api/v1/walks/${encodeURIComponent(slug)}/findings`, { credentials: "same-origin" });
+    // outbox.request re-joins silently when the session cookie is gone (the page may come from the cache)
+    const response = await outbox.request(`/api/v1/walks/${encodeURIComponent(slug)}/findings`, { method: "GET" });
     if (response.ok) {
       serverFindings = (await response.json()).features;
       await render();
