@@ -333,9 +333,10 @@ def test_full_phone_storage_is_said_plainly_and_keeps_the_sheet(page: Page, live
     assert server_counts(live_server, ["full lagring skräp"]) == (1, 0)
 
 
-def test_page_reopened_after_the_cookie_expired_rejoins(page: Page, context: BrowserContext, live_server) -> None:
+def test_page_reopened_after_the_cookie_expired_rejoins(page: Page, context: BrowserContext,
+                                                        live_server) -> None:
     join(page, live_server)
-    page.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)  # the page is kept by the worker
+    page.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)  # kept by the worker
     add_finding(page, "graffiti", "återöppnad före")
     expect(status(page)).to_have_attribute("data-state", "sent", timeout=30_000)
     [(owner,)] = participant_of(live_server, "återöppnad före")
