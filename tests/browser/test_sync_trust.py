@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from fieldapp.services.demo import DEMO_SLUG
-from tests.browser.conftest import staff_login
+from tests.browser.conftest import axe_violations, staff_login
 from tests.browser.test_field_capture import PHONE_PHOTOS, add_finding, join, server_counts
 
 pytestmark = pytest.mark.browser
@@ -111,6 +111,8 @@ def test_replaced_join_link_needs_attention_with_reason_and_copy(page: Page, con
     expect(status(page)).to_have_attribute("data-state", "attention")
     expect(status(page)).to_contain_text("1 behöver åtgärd")
     expect(status(page)).not_to_contain_text("Allt är skickat")
+    assert axe_violations(page, ".field-head") == [], "header with the attention count"
+    assert axe_violations(page, "#my-findings-list") == [], "item that needs attention"
     copy = item(page, note).locator("button[data-action=copyText]")
     expect(copy).to_have_text("Kopiera texten")
     copy.click()
@@ -121,6 +123,7 @@ def test_replaced_join_link_needs_attention_with_reason_and_copy(page: Page, con
     item(page, note).get_by_role("button", name="Släng").click()
     dialog = page.locator("#confirm-dialog")
     expect(dialog).to_be_visible()
+    assert axe_violations(page, "#confirm-dialog") == [], "discard confirmation"
     dialog.locator("button[value=ok]").click()
     expect(item(page, note)).to_have_count(0)
 
