@@ -173,6 +173,9 @@ class Walk(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     join_token: Mapped[str] = mapped_column(String(64), unique=True)
     join_token_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped whenever the join link is regenerated or revoked: participants who joined through an
+    # older link (Participant.join_generation below it) lose access.
+    join_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     weather: Mapped[str] = mapped_column(String(200), default="")
     # When the organizer marked the walk done: late findings are accepted for a grace window after it.
     walked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -235,6 +238,7 @@ class Participant(db.Model):
     display_name: Mapped[str | None] = mapped_column(String(100))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    join_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from fieldapp.errors import N_, Forbidden
 from fieldapp.extensions import db
 from fieldapp.models import Participant, Walk
+from fieldapp.services.participants import LINK_REVOKED
 
 SESSION_KEY = "walks"
 
@@ -25,13 +26,21 @@ def known_public_id(walk: Walk) -> str | None:
 
 
 def current_participant(walk: Walk) -> Participant | None:
-    """The participant of ``walk`` this browser joined as, or None."""
+    """The participant of ``walk`` this browser joined as, or None.
+
+    The one place that decides whether a participant still has access: someone who joined through
+    a link that has since been regenerated or revoked gets Forbidden ``link_revoked``, for reads
+    and writes alike.
+    """
     public_id = known_public_id(walk)
     if not public_id:
         return None
-    return db.session.scalar(
+    participant = db.session.scalar(
         select(Participant).where(Participant.public_id == public_id, Participant.walk_id == walk.id)
     )
+    if participant is not None and participant.join_generation < walk.join_generation:
+        raise Forbidden(LINK_REVOKED, code="link_revoked")
+    return participant
 
 
 def is_staff() -> bool:
@@ -40,6 +49,11 @@ def is_staff() -> bool:
 
 def require_walk_access(walk: Walk) -> Participant | None:
     """Staff or a participant of this walk may look; returns the participant (None for staff)."""
+    if is_staff():
+        try:
+            return current_participant(walk)
+        except Forbidden:
+            return None  # staff who once joined through an old link still see the walk as staff
     participant = current_participant(walk)
     if participant is None and not is_staff():
         raise Forbidden(N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined")

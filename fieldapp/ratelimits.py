@@ -17,6 +17,9 @@ from fieldapp.participant_session import current_participant_ids
 # sends its backlog at once (the phone retries 429 with backoff, so nothing is lost).
 FINDING_WRITES = "120 per minute"
 PHOTO_UPLOADS = "60 per minute"
+# Re-joining with a kept participant key (per IP: a whole walk behind one NAT may come back online
+# at once, but guessing keys is pointless work for anyone else).
+REJOINS = "60 per minute"
 
 
 def participant_key() -> str:

@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python scripts/i18n.py
 Swedish translations live in fieldapp/translations/sv/LC_MESSAGES/messages.po. New ones may be dropped as
-JSON objects {"English msgid": "svensk text"} into fieldapp/translations/pending/*.json: they are merged into
+JSON objects {"English msgid": "svensk text"} (a plural: {"English singular": ["en form", "andra formen"]})
+into fieldapp/translations/pending/*.json: they are merged into
 the catalog (so several people can add strings without editing the same .po), then the .mo files are compiled.
 English needs no translations (msgids are English). Prints the Swedish msgids still untranslated.
 """
@@ -41,7 +42,11 @@ def main() -> int:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
         if key in pending:
-            message.string = pending[key] if isinstance(message.id, str) else message.string
+            # a plural message takes a JSON list of its Swedish forms (one, other)
+            if isinstance(message.id, str):
+                message.string = pending[key]
+            elif isinstance(pending[key], list):
+                message.string = tuple(pending[key])
         if not message.string or (isinstance(message.string, tuple) and not all(message.string)):
             missing.append(key)
     with po_path.open("wb") as f:

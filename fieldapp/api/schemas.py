@@ -111,3 +111,19 @@ class PhotoOutSchema(ma.Schema):
 
 
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class RejoinInSchema(ma.Schema):
+    """Body of ``POST /walks/<slug>/rejoin``: what the phone kept when it joined."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    join_token = ma.fields.String(required=True, validate=validate.Length(1, 64),
+                                  metadata={"description": "the token of the join link the phone used"})
+    participant_key = ma.fields.String(required=True, validate=validate.Length(1, 200),
+                                       metadata={"description": "the key the field page gave this phone"})
+
+
+class RejoinOutSchema(ma.Schema):
+    participant_key = ma.fields.String(required=True)

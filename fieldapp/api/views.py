@@ -10,13 +10,16 @@ from fieldapp.api.schemas import (
     FindingInSchema,
     FindingOutSchema,
     PhotoOutSchema,
+    RejoinInSchema,
+    RejoinOutSchema,
     WalkSchema,
 )
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
-from fieldapp.participant_session import require_participant, require_walk_access
-from fieldapp.ratelimits import FINDING_WRITES, PHOTO_UPLOADS, participant_key
+from fieldapp.participant_session import remember_participant, require_participant, require_walk_access
+from fieldapp.ratelimits import FINDING_WRITES, PHOTO_UPLOADS, REJOINS, participant_key
 from fieldapp.services import findings as finding_service
+from fieldapp.services import participants as participant_service
 from fieldapp.services import photos as photo_service
 from fieldapp.services import walks as walk_service
 from gis import geojson
@@ -48,11 +51,13 @@ FINDING_LINKS = {
         "WithdrawFinding": {"operationRef": f"{FINDING_PATH}/delete", "parameters": SAME_FINDING},
     }
 }
+PHOTO_PARAMS = {"finding_uuid": "$request.path.finding_uuid", "photo_uuid": "$request.path.photo_uuid"}
 PHOTO_LINKS = {
     "links": {
         "RepeatUpload": {"operationRef": f"{PHOTO_PATH}/put",
                          "parameters": {"finding_uuid": "$response.body#/finding_uuid",
                                         "photo_uuid": "$response.body#/uuid"}},
+        "WithdrawPhoto": {"operationRef": f"{PHOTO_PATH}/delete", "parameters": PHOTO_PARAMS},
     }
 }
 
@@ -158,3 +163,32 @@ def put_photo(finding_uuid: str, photo_uuid: str):
         raise ValidationError("Send the photo in the multipart field 'file'.", code="no_file", status=400)
     photo, created = photo_service.add_photo(finding, photo_uuid, data)
     return photo_service.photo_out(photo), 201 if created else 200
+
+
+@bp.delete("/findings/<finding_uuid>/photos/<photo_uuid>")
+@bp.response(204)
+@error(403, "Not your finding, or not a participant of its walk")
+@error(404, "No such finding")
+@error(409, "The photo id belongs to another finding")
+def delete_photo(finding_uuid: str, photo_uuid: str) -> None:
+    """Withdraw a photo of your own finding (hidden from everyone but staff; repeating is harmless)."""
+    photo_service.withdraw_photo(finding_uuid, photo_uuid, lambda walk: require_participant(walk).id)
+
+
+@bp.post("/walks/<slug>/rejoin")
+@limiter.limit(REJOINS)
+@bp.arguments(RejoinInSchema)
+@bp.response(200, RejoinOutSchema, description="The session cookie is restored for the same participant")
+@error(403, "`link_revoked`: the join link was replaced or withdrawn; `bad_participant_key`: not a key of "
+            "this walk")
+@error(404, "No such walk")
+@error(429, "Too many attempts; retry later")
+def rejoin(body: dict, slug: str) -> dict:
+    """Get your participant session back (e.g. after the cookie expired) with the key the field page gave you.
+
+    Works after the walk has closed, so a phone that was offline can still send what it kept.
+    """
+    walk = walk_service.walk_by_slug(slug)
+    participant = participant_service.rejoin(walk, body["join_token"], body["participant_key"])
+    remember_participant(walk, participant)
+    return {"participant_key": participant_service.participant_key(participant)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from fieldapp.field import bp
-from fieldapp.participant_session import current_participant_ids, is_staff
+from fieldapp.participant_session import current_participant, is_staff
 from fieldapp.services import photos as photo_service
 
 
@@ -12,7 +12,7 @@ from fieldapp.services import photos as photo_service
 def photo(photo_uuid: str, variant: str) -> Response:
     """A photo's display size or thumbnail, with ETag and caching; 404 for anything not visible to you."""
     served = photo_service.photo_for_viewer(photo_uuid, variant, staff=is_staff(),
-                                            participant_walks=current_participant_ids())
+                                            participates=lambda walk: current_participant(walk) is not None)
     response = Response(served.data, mimetype="image/jpeg")
     response.set_etag(served.etag)
     response.headers["Cache-Control"] = "public, max-age=3600" if served.public else "private, max-age=3600"

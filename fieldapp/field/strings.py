@@ -1,7 +1,18 @@
 """Strings the field page's JavaScript shows, taken from the same gettext catalogs as the templates."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
+from flask_babel import ngettext
+
+
+def _plural(forms: Callable[[int], str]) -> dict[str, str]:
+    """Both forms of a count string for i18n.js ({count} is filled in on the phone; sv and en have one/other).
+
+    ``forms`` calls ngettext with literal strings, so the catalog extractor sees them.
+    """
+    return {"one": forms(1), "other": forms(2)}
 
 
 def js_strings() -> dict[str, str]:
@@ -16,15 +27,38 @@ def js_strings() -> dict[str, str]:
         "accuracyPoor": _("The position is uncertain (±%(metres)s m). Drag the marker or pick a stop.",
                           metres="{metres}"),
         "allSent": _("Everything is sent."),
-        "waiting": _("%(findings)s findings and %(photos)s photos not sent yet", findings="{findings}",
-                     photos="{photos}"),
+        "countWaiting": _plural(lambda n: ngettext("%(count)s waiting", "%(count)s waiting", n,
+                                                   count="{count}")),
+        "countAttention": _plural(lambda n: ngettext("%(count)s needs attention", "%(count)s need attention",
+                                                     n, count="{count}")),
         "offline": _("Offline – your findings are saved on this phone and sent when you have network."),
+        "offlineShort": _("Offline"),
         "online": _("Online"),
         "statusPending": _("Waiting to send"),
+        "statusSending": _("Sending…"),
         "statusSent": _("Sent"),
-        "statusError": _("Could not be sent"),
-        "statusConflict": _("Changed by the organizer – your edit was not saved"),
-        "statusRejected": _("Not accepted"),
+        "statusSentLate": _("Sent – arrived after the walk closed"),
+        "statusSentLateAccepted": _("Sent after the walk – still included"),
+        "statusAttention": _("Needs attention"),
+        "statusConflict": _("Changed by someone else"),
+        "reasonConflict": _("Someone else (the organiser or another phone) changed this finding after you "
+                            "did. Keep their version, or send yours on top of it."),
+        "reasonLinkRevoked": _("The walk's join link was replaced. Ask the organiser for the new link; "
+                               "until then you can copy the text of this finding."),
+        "reasonNotJoined": _("This phone is no longer joined to the walk. Open the walk's join link again."),
+        "reasonWalkClosed": _("The walk is closed and did not accept this."),
+        "reasonOther": _("The server did not accept this (error %(status)s).", status="{status}"),
+        "reasonPhoto": _("A photo was not accepted: %(reason)s", reason="{reason}"),
+        "storageFull": _("The phone's storage is full: this could not be saved. Free some space (old photos, "
+                         "apps) and try again. Nothing already saved here is lost."),
+        "retry": _("Try again"),
+        "copyText": _("Copy the text"),
+        "copied": _("Copied"),
+        "discard": _("Discard"),
+        "discardConfirm": _("Remove this finding from this phone? What the server already has is kept."),
+        "keepServer": _("Keep their version"),
+        "sendMine": _("Send mine anyway"),
+        "cancel": _("Cancel"),
         "saved": _("Saved on this phone"),
         "photoCount": _("%(count)s photos", count="{count}"),
         "mapPosition": _("Position from the map"),

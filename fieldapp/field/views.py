@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from fieldapp.errors import Forbidden
@@ -40,8 +40,11 @@ def walk_page(slug: str) -> str:
     participant = require_walk_access(walk)
     locale = str(get_locale())
     map_data = walk_service.walk_map_data(walk, locale, with_findings=True)
+    # What this phone keeps to get its participant back when the session cookie is gone (late sync).
+    rejoin = ({"join_token": walk.join_token, "participant_key": participants.participant_key(participant)}
+              if participant is not None else None)
     return render_template("field/walk.html", walk=walk, map_data=map_data, strings=js_strings(),
-                           participant=participant, theme=request.cookies.get("theme", "auto"),
+                           participant=participant, rejoin=rejoin, theme=request.cookies.get("theme", "auto"),
                            dark_now=walk_service.is_dark_now(walk),
                            findings_count=len(map_data["findings"]["features"]))
 
@@ -82,8 +85,8 @@ def service_worker() -> Response:
 @bp.errorhandler(Forbidden)
 def _not_joined(err: Forbidden) -> tuple[str, int] | Response:
     """A page (not the API) asked for by someone who has not joined: explain how to join."""
-    if request.path.startswith("/w/") and err.code == "not_joined":
-        return render_template("field/not_joined.html"), 403
+    if request.path.startswith("/w/") and err.code in ("not_joined", "link_revoked"):
+        return render_template("field/not_joined.html", message=gettext(err.message)), 403
     from fieldapp.errors_http import error_response
 
     return error_response(err.status, err.code, err.message)

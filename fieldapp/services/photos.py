@@ -1,6 +1,7 @@
 """Photos of findings: process (upright, small, no metadata), store, record; idempotent by UUID."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.errors import Conflict, NotFound, PhotoError, ValidationError
+from fieldapp.errors import N_, Conflict, Forbidden, NotFound, PhotoError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
-from fieldapp.models import Finding, Photo, Walk
+from fieldapp.models import Event, Finding, Photo, Walk
 from fieldapp.services.findings import parse_uuid, photo_urls
 from fieldapp.storage import photo_store
 
@@ -101,12 +102,14 @@ class ServedPhoto:
 PUBLIC_WALK_STATUSES = ("published", "closed")
 
 
-def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool, participant_walks: dict[str, str]) -> ServedPhoto:
+def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool,
+                     participates: Callable[[Walk], bool]) -> ServedPhoto:
     """The bytes of one size of a photo, if this viewer may see it; NotFound otherwise (never a hint).
 
-    Staff see every photo (originals, even hidden ones). Participants see the non-hidden photos
-    of the walks they joined. Everyone else sees only publishable photos of published walks,
-    blurred where a blur was applied.
+    Staff see every photo (originals, even hidden ones). Participants (``participates(walk)``, the
+    session's one access rule, which also refuses participants of a replaced join link) see the
+    non-hidden photos of their walk. Everyone else sees only publishable photos of published
+    walks, blurred where a blur was applied.
     """
     if variant not in ("display", "thumb"):
         raise NotFound("No such photo.")
@@ -115,16 +118,17 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool, participant_
     except ValidationError:
         raise NotFound("No such photo.") from None
     row = db.session.execute(
-        select(Photo, Finding.hidden, Walk.slug, Walk.status)
+        select(Photo, Finding.hidden, Walk)
         .join(Finding, Photo.finding_id == Finding.id)
         .join(Walk, Finding.walk_id == Walk.id)
         .where(Photo.uuid == photo_uuid)
     ).first()
     if row is None:
         raise NotFound("No such photo.")
-    photo, finding_hidden, slug, walk_status = row
-    visible_to_participant = slug in participant_walks and not (photo.hidden or finding_hidden)
-    public = walk_status in PUBLIC_WALK_STATUSES and photo.publishable and not (photo.hidden or finding_hidden)
+    photo, finding_hidden, walk = row
+    visible_to_participant = not (photo.hidden or finding_hidden) and not staff and participates(walk)
+    public = (walk.status in PUBLIC_WALK_STATUSES and photo.publishable
+              and not (photo.hidden or finding_hidden))
     if not (staff or visible_to_participant or public):
         raise NotFound("No such photo.")
     only_public = not (staff or visible_to_participant)
@@ -136,3 +140,29 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool, participant_
     if data is None:
         raise NotFound("The photo file is missing from the store.", code="photo_missing")
     return ServedPhoto(data=data, etag=key, public=only_public)
+
+
+def withdraw_photo(finding_uuid: str, photo_uuid: str, participant_for: Callable[[Walk], int]) -> None:
+    """The finding's owner takes a photo back: it is hidden (kept for the record, with an Event).
+
+    ``participant_for(walk)`` is the caller's participant id on the finding's walk (it raises when
+    the caller is not a participant). Repeating, or withdrawing a photo that never arrived, is
+    harmless; works after the walk has closed too, since it only ever shows less.
+    """
+    finding_uuid = parse_uuid(finding_uuid)
+    photo_uuid = parse_uuid(photo_uuid)
+    finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
+    if finding is None:
+        raise NotFound(N_("No such finding."), code="unknown_finding")
+    participant_id = participant_for(db.session.get(Walk, finding.walk_id))
+    if finding.participant_id != participant_id:
+        raise Forbidden(N_("Only the person who added a finding can remove its photos."), code="not_yours")
+    photo = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
+    if photo is None or photo.hidden:
+        return
+    if photo.finding_id != finding.id:
+        raise Conflict(N_("This photo id belongs to another finding."), code="uuid_conflict")
+    photo.hidden = True
+    db.session.add(Event(walk_id=finding.walk_id, finding_id=finding.id, participant_id=participant_id,
+                         kind="photo_withdrawn", data={"uuid": photo.uuid}))
+    db.session.commit()

@@ -222,6 +222,7 @@ def set_status(walk: Walk, status: str, *, user_id: int | None) -> Walk:
 def revoke_join_link(walk: Walk, *, user_id: int | None) -> Walk:
     """The current join link stops working (for new and existing participants alike)."""
     walk.join_token_revoked = True
+    walk.join_generation += 1
     events.record("join_link_revoked", walk_id=walk.id, user_id=user_id)
     db.session.commit()
     return walk
@@ -231,6 +232,7 @@ def regenerate_join_link(walk: Walk, *, user_id: int | None) -> Walk:
     """A new, unguessable join link; the old one no longer works."""
     walk.join_token = new_join_token()
     walk.join_token_revoked = False
+    walk.join_generation += 1
     events.record("join_link_regenerated", walk_id=walk.id, user_id=user_id)
     db.session.commit()
     return walk

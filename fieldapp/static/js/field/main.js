@@ -5,6 +5,7 @@ import { Outbox } from "./outbox.js";
 import { currentStop, progressAlong } from "./progress.js";
 import { FindingSheet } from "./sheet.js";
 import * as store from "./store.js";
+import { SyncView, confirmInPage } from "./sync-view.js";
 
 const root = document.querySelector(".field");
 const walk = JSON.parse(document.getElementById("walk-data").textContent);
@@ -75,118 +76,84 @@ function localFeature(record) {
   };
 }
 
+const view = new SyncView({
+  outbox,
+  categoryNames,
+  accepts: root.dataset.accepts === "true",
+  onEdit: async (record) => sheet.openEdit(record, (await store.photosForFinding(record.uuid)).filter((p) => !p.withdrawn)),
+  onDelete: (record) => deleteFinding(record),
+});
+
 async function render() {
-  const records = (await store.findingsForWalk(slug)).filter((r) => !(r.deleted && r.state === "sent"));
+  const records = await store.findingsForWalk(slug);
   const photos = await store.photosForWalk(slug);
+  const shown = records.filter((r) => !r.deleted);
   const local = new Map(records.map((r) => [r.uuid, r]));
-  const features = serverFindings.filter((f) => !local.has(f.id)).concat(records.filter((r) => !r.deleted).map(localFeature));
-  map.setFindings(features);
-  renderList(records, photos);
-  const waitingFindings = records.filter((r) => r.state === "pending").length;
-  const waitingPhotos = photos.filter((p) => p.state === "pending").length;
-  const status = document.getElementById("sync-status");
-  const retry = document.getElementById("retry-upload");
-  if (waitingFindings || waitingPhotos) {
-    status.textContent = t("waiting", { findings: waitingFindings, photos: waitingPhotos });
-    status.dataset.state = "waiting";
-    retry.hidden = false;
-  } else {
-    status.textContent = navigator.onLine ? t("allSent") : t("offline");
-    status.dataset.state = navigator.onLine ? "sent" : "offline";
-    retry.hidden = true;
-  }
-  status.dataset.waitingFindings = String(waitingFindings);
-  status.dataset.waitingPhotos = String(waitingPhotos);
+  map.setFindings(serverFindings.filter((f) => !local.has(f.id)).concat(shown.map(localFeature)));
+  view.render(records, photos);
+  if (records.some((r) => r.state === "pending") || photos.some((p) => p.state === "pending")) requestBackgroundSync();
 }
 
-const STATE_TEXT = { pending: "statusPending", sent: "statusSent", conflict: "statusConflict", rejected: "statusRejected" };
+// Background Sync (where the browser has it): the service worker wakes this page to send once the network
+// is back, even when the tab is in the background. Without it the page still sends on open and on `online`.
+let syncRequestedAt = 0;
+function requestBackgroundSync() {
+  if (!("serviceWorker" in navigator) || Date.now() - syncRequestedAt < 10_000) return;
+  syncRequestedAt = Date.now();
+  navigator.serviceWorker.ready
+    .then((registration) => registration.sync?.register(`fieldapp-outbox-${slug}`))
+    .catch(() => {});
+}
 
-function renderList(records, photos) {
-  const list = document.getElementById("my-findings-list");
-  list.replaceChildren();
-  const visible = records.filter((r) => !r.deleted);
-  if (!visible.length) {
-    const empty = document.createElement("li");
-    empty.className = "empty";
-    empty.textContent = t("noFindings");
-    list.append(empty);
-    return;
-  }
-  for (const record of visible.slice().reverse()) {
-    const item = document.createElement("li");
-    item.className = `finding-item state-${record.state}`;
-    item.dataset.uuid = record.uuid;
-    const mine = photos.filter((p) => p.finding === record.uuid);
-    const title = document.createElement("strong");
-    title.textContent = categoryNames[record.body.category] ?? record.body.category;
-    const meta = document.createElement("span");
-    meta.className = "finding-meta";
-    const waitingPhotos = mine.filter((p) => p.state === "pending").length;
-    meta.textContent = [record.body.stop ? t("stopPosition", { stop: record.body.stop }) : null,
-                        mine.length ? t("photoCount", { count: mine.length }) : null].filter(Boolean).join(" · ");
-    const state = document.createElement("span");
-    state.className = "finding-state";
-    state.dataset.state = record.state === "sent" && waitingPhotos ? "pending" : record.state;
-    state.textContent = t(STATE_TEXT[state.dataset.state] ?? "statusPending");
-    if (record.error && record.state !== "sent") state.title = record.error;
-    item.append(title, meta, state);
-    if (record.body.note) {
-      const note = document.createElement("p");
-      note.className = "finding-note";
-      note.textContent = record.body.note;
-      item.append(note);
-    }
-    if (root.dataset.accepts === "true") {
-      const actions = document.createElement("div");
-      actions.className = "finding-actions";
-      const edit = document.createElement("button");
-      edit.type = "button";
-      edit.className = "button small";
-      edit.textContent = t("edit");
-      edit.addEventListener("click", async () => sheet.openEdit(record, await store.photosForFinding(record.uuid)));
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "button small danger";
-      remove.textContent = t("delete");
-      remove.addEventListener("click", () => deleteFinding(record));
-      actions.append(edit, remove);
-      item.append(actions);
-    }
-    list.append(item);
+/** Run a change to what is stored on this phone; a full storage is said plainly, next to the sync status. */
+async function storing(action) {
+  try {
+    await action();
+    return true;
+  } catch (error) {
+    if (!(error instanceof store.StorageFull)) throw error;
+    view.showProblem(t("storageFull"));
+    return false;
   }
 }
 
 async function saveFinding({ record, body, newPhotos, removedPhotos, started }) {
   const now = new Date().toISOString();
+  const current = record ? await store.getFinding(record.uuid) : null;
   const finding = {
+    ...(current ?? {}),
     uuid: record?.uuid ?? store.newUuid(),
     walk: slug,
-    createdAt: record?.createdAt ?? now,
+    createdAt: current?.createdAt ?? now,
     updatedAt: now,
-    revision: (record?.revision ?? 0) + 1,
-    serverVersion: record?.serverVersion ?? null,
+    revision: (current?.revision ?? 0) + 1,
+    serverVersion: current?.serverVersion ?? null,
     state: "pending",
+    reason: null,
+    attempts: 0,
+    nextAttemptAt: 0,
     deleted: false,
-    error: null,
     body,
   };
   const photos = newPhotos.map((p) => ({ uuid: p.uuid, finding: finding.uuid, walk: slug, blob: p.blob, state: "pending",
-                                          originalBytes: p.originalBytes, createdAt: now }));
-  await store.saveFindingWithPhotos(finding, photos, removedPhotos);
+                                          attempts: 0, originalBytes: p.originalBytes, createdAt: now }));
+  if (!(await storing(() => store.saveFindingWithPhotos(finding, photos, removedPhotos)))) return false;
   await render();
   document.body.dataset.lastSaveMs = String(Math.round(performance.now() - started));
   const status = document.getElementById("sync-status");
   status.textContent = `${t("saved")} · ${status.textContent}`;
   outbox.retryNow();
+  return true;
 }
 
 async function deleteFinding(record) {
-  if (!window.confirm(t("deleteConfirm"))) return;
+  if (!(await confirmInPage(t("deleteConfirm"), t("delete")))) return;
   const current = await store.getFinding(record.uuid);
-  if (current.serverVersion == null && current.state === "pending") {
-    await store.putFinding({ ...current, deleted: true, state: "sent", revision: current.revision + 1 });
+  if (current.serverVersion == null && !(current.attempts > 0)) {
+    await storing(() => store.deleteFinding(current.uuid)); // never reached the server: nothing to withdraw
   } else {
-    await store.putFinding({ ...current, deleted: true, state: "pending", revision: current.revision + 1 });
+    await storing(() => store.putFinding({ ...current, deleted: true, state: "pending", reason: null, attempts: 0,
+                                           nextAttemptAt: 0, revision: current.revision + 1 }));
   }
   await render();
   outbox.retryNow();
@@ -205,6 +172,8 @@ document.getElementById("retry-upload").addEventListener("click", () => outbox.r
 
 // ---- sync: on load, when the network returns, with backoff, and everyone's findings while online ----
 outbox.addEventListener("change", render);
+const rejoinData = document.getElementById("rejoin-data");
+if (rejoinData) await storing(() => outbox.remember(JSON.parse(rejoinData.textContent)));
 window.addEventListener("online", () => {
   outbox.retryNow();
   refreshServerFindings();
@@ -214,7 +183,8 @@ window.addEventListener("offline", render);
 async function refreshServerFindings() {
   if (!navigator.onLine) return;
   try {
-    const response = await fetch(`/api/v1/walks/${encodeURIComponent(slug)}/findings`, { credentials: "same-origin" });
+    // outbox.request re-joins silently when the session cookie is gone (the page may come from the cache)
+    const response = await outbox.request(`/api/v1/walks/${encodeURIComponent(slug)}/findings`, { method: "GET" });
     if (response.ok) {
       serverFindings = (await response.json()).features;
       await render();
@@ -227,6 +197,9 @@ setInterval(refreshServerFindings, REFRESH_MS);
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type === "flush-outbox") outbox.retryNow();
+  });
   navigator.serviceWorker.ready.then((registration) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => {
@@ -241,6 +214,6 @@ if ("serviceWorker" in navigator) {
 if (navigator.storage?.persist) navigator.storage.persist().catch(() => {});
 
 await render();
-outbox.flush();
+outbox.retryNow(); // on page open everything waiting is due, whatever backoff an earlier visit left
 refreshServerFindings();
 root.dataset.ready = "true";

@@ -250,7 +250,11 @@ export class FindingSheet {
     }
     const started = performance.now();
     const newPhotos = this.photos.filter((p) => !p.existing);
-    await this.onSave({ record: this.record, body, newPhotos, removedPhotos: this.removedPhotos, started });
+    const saved = await this.onSave({ record: this.record, body, newPhotos, removedPhotos: this.removedPhotos, started });
+    if (saved === false) {
+      this.showError(t("storageFull")); // nothing was stored: keep the sheet (and what was typed) open
+      return;
+    }
     this.close();
   }
 }

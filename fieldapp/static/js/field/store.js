@@ -1,18 +1,50 @@
 // IndexedDB: findings and photos live here first; the outbox sends them when it can.
+// Every write is awaited, and a full phone storage surfaces as StorageFull (never an unhandled rejection).
 import { openDB } from "../../vendor/idb-8.0.4/index.js";
 
-const dbPromise = openDB("fieldapp", 1, {
-  upgrade(db) {
-    const findings = db.createObjectStore("findings", { keyPath: "uuid" });
-    findings.createIndex("walk", "walk");
-    const photos = db.createObjectStore("photos", { keyPath: "uuid" });
-    photos.createIndex("finding", "finding");
-    photos.createIndex("walk", "walk");
+const dbPromise = openDB("fieldapp", 2, {
+  async upgrade(db, oldVersion, newVersion, transaction) {
+    if (oldVersion < 1) {
+      const findings = db.createObjectStore("findings", { keyPath: "uuid" });
+      findings.createIndex("walk", "walk");
+      const photos = db.createObjectStore("photos", { keyPath: "uuid" });
+      photos.createIndex("finding", "finding");
+      photos.createIndex("walk", "walk");
+    }
+    if (oldVersion < 2) {
+      db.createObjectStore("walks", { keyPath: "slug" }); // what the phone keeps per walk (rejoin key)
+    }
+    if (oldVersion === 1) {
+      // Version 1 kept refusals as "conflict"/"rejected" with the reason in `error`: both need attention now.
+      for (const name of ["findings", "photos"]) {
+        let cursor = await transaction.objectStore(name).openCursor();
+        while (cursor) {
+          const record = cursor.value;
+          if (record.state === "conflict" || record.state === "rejected") {
+            const code = record.state === "conflict" ? "version_conflict" : null;
+            cursor.update({ ...record, state: "attention", reason: { code, message: record.error ?? "", status: 0 } });
+          }
+          cursor = await cursor.continue();
+        }
+      }
+    }
   },
 });
 
+/** The phone's storage is full: nothing new could be saved. */
+export class StorageFull extends Error {}
+
+async function write(action) {
+  try {
+    return await action(await dbPromise);
+  } catch (error) {
+    if (error?.name === "QuotaExceededError") throw new StorageFull(error.message);
+    throw error;
+  }
+}
+
 export async function putFinding(record) {
-  (await dbPromise).put("findings", record);
+  await write((db) => db.put("findings", record));
   return record;
 }
 
@@ -20,18 +52,53 @@ export async function getFinding(uuid) {
   return (await dbPromise).get("findings", uuid);
 }
 
+export async function deleteFinding(uuid) {
+  await write(async (db) => {
+    const tx = db.transaction(["findings", "photos"], "readwrite");
+    tx.objectStore("findings").delete(uuid);
+    for (const key of await tx.objectStore("photos").index("finding").getAllKeys(uuid)) {
+      tx.objectStore("photos").delete(key);
+    }
+    await tx.done;
+  });
+}
+
+/**
+ * Read-modify-write one record in ONE readwrite transaction, so nothing written in between is lost.
+ * ``change(current)`` is synchronous and returns the record to store, ``undefined`` to keep it, or
+ * ``null`` to delete it. Returns what was stored.
+ */
+async function update(storeName, uuid, change) {
+  return write(async (db) => {
+    const tx = db.transaction(storeName, "readwrite");
+    const current = await tx.store.get(uuid);
+    const next = change(current);
+    if (next === null) tx.store.delete(uuid);
+    else if (next !== undefined) tx.store.put(next);
+    await tx.done;
+    return next === undefined ? current : next;
+  });
+}
+
+export const updateFinding = (uuid, change) => update("findings", uuid, change);
+export const updatePhoto = (uuid, change) => update("photos", uuid, change);
+
 export async function findingsForWalk(walk) {
   const all = await (await dbPromise).getAllFromIndex("findings", "walk", walk);
   return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 export async function putPhoto(record) {
-  (await dbPromise).put("photos", record);
+  await write((db) => db.put("photos", record));
   return record;
 }
 
+export async function getPhoto(uuid) {
+  return (await dbPromise).get("photos", uuid);
+}
+
 export async function deletePhoto(uuid) {
-  return (await dbPromise).delete("photos", uuid);
+  await write((db) => db.delete("photos", uuid));
 }
 
 export async function photosForFinding(findingUuid) {
@@ -42,14 +109,37 @@ export async function photosForWalk(walk) {
   return (await dbPromise).getAllFromIndex("photos", "walk", walk);
 }
 
-/** Save a finding and its new photos in one transaction: either all are stored or none. */
+/**
+ * Save a finding with its new photos in one transaction: either all are stored or none.
+ * Removed photos the server may already have become tombstones (the outbox withdraws them);
+ * the others are simply deleted.
+ */
 export async function saveFindingWithPhotos(finding, photos, removedPhotoUuids = []) {
-  const db = await dbPromise;
-  const tx = db.transaction(["findings", "photos"], "readwrite");
-  tx.objectStore("findings").put(finding);
-  for (const photo of photos) tx.objectStore("photos").put(photo);
-  for (const uuid of removedPhotoUuids) tx.objectStore("photos").delete(uuid);
-  await tx.done;
+  await write(async (db) => {
+    const tx = db.transaction(["findings", "photos"], "readwrite");
+    tx.objectStore("findings").put(finding);
+    for (const photo of photos) tx.objectStore("photos").put(photo);
+    for (const uuid of removedPhotoUuids) {
+      const photo = await tx.objectStore("photos").get(uuid);
+      if (!photo) continue;
+      if (photo.state === "sent" || photo.attempts > 0) {
+        tx.objectStore("photos").put({ ...photo, blob: null, withdrawn: true, state: "pending", reason: null,
+                                       attempts: 0, nextAttemptAt: 0 });
+      } else {
+        tx.objectStore("photos").delete(uuid);
+      }
+    }
+    await tx.done;
+  });
+}
+
+export async function getWalk(slug) {
+  return (await dbPromise).get("walks", slug);
+}
+
+export async function putWalk(record) {
+  await write((db) => db.put("walks", record));
+  return record;
 }
 
 export function newUuid() {

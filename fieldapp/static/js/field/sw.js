@@ -23,6 +23,7 @@ const SHELL_FILES = [
   "/static/js/field/progress.js",
   "/static/js/field/sheet.js",
   "/static/js/field/store.js",
+  "/static/js/field/sync-view.js",
   "/static/icons/icon-192.png",
 ];
 
@@ -51,6 +52,12 @@ async function networkFirst(request, cacheName) {
   try {
     const response = await fetch(request);
     if (response.ok) cache.put(request, response.clone());
+    if (response.status === 403 && request.mode === "navigate") {
+      // The session cookie expired (or the link was replaced): open the kept page anyway, so its outbox
+      // can re-join with the phone's participant key and send, or show why it cannot.
+      const cached = await cache.match(request, { ignoreVary: true });
+      if (cached) return cached;
+    }
     return response;
   } catch (error) {
     const cached = await cache.match(request, { ignoreVary: true });
@@ -58,6 +65,16 @@ async function networkFirst(request, cacheName) {
     throw error;
   }
 }
+
+// Background Sync: the network is back; wake the open field pages' outboxes (each holds the per-walk lock).
+self.addEventListener("sync", (event) => {
+  if (!event.tag.startsWith("fieldapp-outbox-")) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window" }).then((clients) => {
+      for (const client of clients) client.postMessage({ type: "flush-outbox" });
+    }),
+  );
+});
 
 async function cacheFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
