@@ -16,13 +16,11 @@ from shapely.geometry import LineString
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Finding, User, Walk
-from fieldapp.security import SESSION_LOGIN_AT_KEY
 from fieldapp.services import staff_users
 from fieldapp.services import users as user_service
 from fieldapp.services.demo import DEMO_EMAIL
 from fieldapp.services.users import authenticate, create_user
 from fieldapp.services.walks import create_walk
-from fieldapp.staff.access import safe_next_url
 
 PASSWORD = "correct horse battery"
 EIGHT_HOURS = 8 * 3600
@@ -144,6 +142,8 @@ def test_item3_referrer_redirects_stay_on_the_site(app: Flask, staff_client: Fla
 
 @pytest.mark.parametrize("hostile", ["/\t/evil.example", "/\\evil.example", "/\n/x", "//x", "/%2f%2fx", ""])
 def test_item3_safe_next_url_unit(hostile: str) -> None:
+    from fieldapp.staff.access import safe_next_url
+
     assert safe_next_url(hostile, "/fallback") == "/fallback"
     assert safe_next_url("/staff/walks?a=b%20c", "/fallback") == "/staff/walks?a=b%20c"
 
@@ -175,6 +175,8 @@ def test_item6_session_epoch_password_reset_and_deactivation(app: Flask, client:
 
 
 def test_item6_absolute_session_lifetime(app: Flask, client: FlaskClient, organizer) -> None:
+    from fieldapp.security import SESSION_LOGIN_AT_KEY
+
     assert login(client).status_code == 302
     with client.session_transaction() as session:
         logged_in_at = session[SESSION_LOGIN_AT_KEY]
@@ -191,6 +193,8 @@ def test_item6_absolute_session_lifetime(app: Flask, client: FlaskClient, organi
 
 def test_item6_session_without_login_time_is_refused(app: Flask, client: FlaskClient, organizer) -> None:
     """A session made before this rule (no login time) does not count."""
+    from fieldapp.security import SESSION_LOGIN_AT_KEY
+
     assert login(client).status_code == 302
     with client.session_transaction() as session:
         del session[SESSION_LOGIN_AT_KEY]
