@@ -56,7 +56,8 @@ def test_item1_demo_requires_flag_and_is_organizer(app: Flask, runner) -> None:
     app.config["ENVIRONMENT"] = "development"
     first = runner.invoke(args=["seed", "--demo"])
     assert first.exit_code == 0, first.output
-    email, password = re.search(r"^Demo staff login \(shown only now\): (\S+) / (\S+)$", first.output, re.M).groups()
+    shown = re.search(r"^Demo staff login \(shown only now\): (\S+) / (\S+)$", first.output, re.M)
+    email, password = shown.groups()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     assert email == DEMO_EMAIL and user.role == "organizer" and not user.is_admin
     assert password != "demo-trygghet-2026" and len(password) >= 16
