@@ -12,10 +12,14 @@ export FIELDAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://fieldapp:fieldapp@127.
 
 export FIELDAPP_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-run:  ## set up, migrate, seed the demo walk and serve on http://$(HOST):$(PORT)
+# `make run` on the default database (instance/fieldapp.sqlite) is a development installation: it gets the
+# demo walk. With your own FIELDAPP_DATABASE_URL it does not, unless you set FIELDAPP_ENV=development yourself.
+run: export FIELDAPP_ENV := $(or $(FIELDAPP_ENV),$(if $(FIELDAPP_DATABASE_URL),production,development))
+
+run:  ## set up, migrate, seed the demo walk (development database only) and serve on http://$(HOST):$(PORT)
 	@scripts/bootstrap.sh run
 	$(FIELDAPP) db upgrade
-	$(FIELDAPP) demo
+	$(FIELDAPP) seed $(if $(filter development,$(FIELDAPP_ENV)),--demo)
 	$(FIELDAPP) run --host $(HOST) --port $(PORT)
 
 test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite on both databases

@@ -90,10 +90,11 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FIELDAPP_DATABASE_URL": f"sqlite:///{work / 'bench.sqlite'}",
            "FIELDAPP_UPLOAD_DIR": str(work / "uploads"), "FIELDAPP_SECRET_KEY": "bench",
-           "FIELDAPP_PUBLIC_URL": url, "FIELDAPP_TILE_URL": TILE_URL}
+           "FIELDAPP_PUBLIC_URL": url, "FIELDAPP_TILE_URL": TILE_URL, "FIELDAPP_ENV": "development"}
     fieldapp = [sys.executable, "-c", "from fieldapp.cli import main; main()"]
     subprocess.run([*fieldapp, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    demo = subprocess.run([*fieldapp, "demo"], env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout
+    demo = subprocess.run([*fieldapp, "seed", "--demo"], env=env, check=True, cwd=ROOT, capture_output=True,
+                          text=True).stdout
     join_url = re.search(r"^Join link: (\S+)$", demo, re.M).group(1)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
                                "fieldapp:create_app()"], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)

@@ -376,10 +376,10 @@ def bench_database(kind: str, args: argparse.Namespace, photos: list[bytes]) -> 
     database_url = fresh_database(kind, folder, args.postgres_url)
     env = {**os.environ, "FIELDAPP_DATABASE_URL": database_url,
            "FIELDAPP_UPLOAD_DIR": str(folder / "uploads"), "FIELDAPP_SECRET_KEY": "load-benchmark",
-           "FIELDAPP_PUBLIC_URL": "http://127.0.0.1"}
+           "FIELDAPP_PUBLIC_URL": "http://127.0.0.1", "FIELDAPP_ENV": "development"}
     env.pop("FIELDAPP_REDIS_URL", None)
     run_cli(env, "db", "upgrade")
-    join_url = re.search(r"^Join link: (\S+)$", run_cli(env, "demo"), re.M).group(1)
+    join_url = re.search(r"^Join link: (\S+)$", run_cli(env, "seed", "--demo"), re.M).group(1)
     join_path = urllib.parse.urlparse(join_url).path
     log = folder / "gunicorn.log"
     print(f"[{kind}] {args.participants} participants, {args.seconds} s, think {args.think} s …", flush=True)

@@ -18,16 +18,30 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-@click.command("demo")
-def demo_command() -> None:
-    """Seed (idempotently) a demo organizer and a demo walk in Nödinge, Ale kommun."""
+@click.command("seed")
+@click.option("--demo", "with_demo", is_flag=True,
+              help="Also add the demo walk and a demo organizer (only when FIELDAPP_ENV=development).")
+def seed_command(with_demo: bool) -> None:
+    """Add the default finding categories; with --demo also demo content (development databases only)."""
+    from fieldapp.services.categories import ensure_default_categories
     from fieldapp.services.demo import seed_demo
 
-    result = seed_demo()
+    if not with_demo:
+        ensure_default_categories()
+        click.echo("Default categories are in place. Add --demo for demo content (development only).")
+        return
+    try:
+        result = seed_demo()
+    except DomainError as err:
+        _fail(err.message)
     click.echo(f"Demo walk: {result.walk.title} ({result.walk.slug}) — DEMO DATA")
     click.echo(f"Walk page: {current_app.config['PUBLIC_URL']}/w/{result.walk.slug}")
     click.echo(f"Join link: {result.join_url}")
-    click.echo(f"Staff login: {result.email} / {result.password}")
+    if result.password is not None:
+        click.echo(f"Demo staff login (shown only now): {result.email} / {result.password}")
+    else:
+        click.echo(f"Demo staff login: {result.email} (its password was shown when it was created; "
+                   "or make your own account with `fieldapp create-user`)")
 
 
 @click.command("create-user")
@@ -71,7 +85,7 @@ def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool
 
 
 def register_commands(app: Flask) -> None:
-    for command in (demo_command, create_user_command, create_walk_command, export_command, protocol_command):
+    for command in (seed_command, create_user_command, create_walk_command, export_command, protocol_command):
         app.cli.add_command(command)
     from fieldapp.check_cli import check_command
     from fieldapp.open311_cli import open311_push_command

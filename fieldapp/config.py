@@ -28,6 +28,8 @@ def load_config(instance_path: Path) -> dict:
     env = os.environ.get
     database_url = env("FIELDAPP_DATABASE_URL") or f"sqlite:///{instance_path / 'fieldapp.sqlite'}"
     return {
+        # "development" allows demo data (`fieldapp seed --demo`); anything else is treated as production.
+        "ENVIRONMENT": env("FIELDAPP_ENV") or "production",
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": database_url.startswith("postgresql")},

@@ -97,6 +97,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="organizer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Sessions carry the epoch they logged in with; logout, a new password or deactivation bump it,
+    # which ends every session (and copied cookie) of this account.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -1,11 +1,13 @@
 """Take Chromium screenshots of fieldapp pages (phone and desktop) to look at them as a user would.
 
 Usage: .venv/bin/python scripts/screenshots.py BASE_URL OUT_DIR PATH [PATH ...]
-A PATH may be prefixed with 'staff:' to log in first (demo credentials), 'dark:' for the dark scheme,
-'desktop:' for a 1280×800 window.
+A PATH may be prefixed with 'staff:' to log in first, 'dark:' for the dark scheme, 'desktop:' for a
+1280×800 window. Staff pages log in with FIELDAPP_SCREENSHOT_EMAIL and FIELDAPP_SCREENSHOT_PASSWORD
+(an account of your own: `fieldapp create-user`).
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,8 +31,8 @@ def main(base: str, out: Path, paths: list[str]) -> None:
             page = context.new_page()
             if "staff" in flags:
                 page.goto(base + "/staff/login")
-                page.fill("#email", "demo@fieldapp.example")
-                page.fill("#password", "demo-trygghet-2026")
+                page.fill("#email", os.environ["FIELDAPP_SCREENSHOT_EMAIL"])
+                page.fill("#password", os.environ["FIELDAPP_SCREENSHOT_PASSWORD"])
                 page.click("button[type=submit]")
             page.goto(base + path)
             page.wait_for_timeout(800)

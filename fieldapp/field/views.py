@@ -51,8 +51,9 @@ def walk_page(slug: str) -> str:
 
 @bp.get("/w/<slug>/manifest.webmanifest")
 def manifest(slug: str) -> Response:
-    """Web app manifest: installing the page opens this walk."""
+    """Web app manifest: installing the page opens this walk (for those who may open the page)."""
     walk = walk_service.walk_by_slug(slug)
+    require_walk_access(walk)
     response = make_response({
         "name": walk.title,
         "short_name": "fieldapp",

@@ -1,11 +1,15 @@
 """Demo data: an organizer account and a walk around Ale torg, Nödinge (Ale kommun).
 
-Everything here is invented and labelled DEMO; the photos are generated drawings.
+Everything here is invented and labelled DEMO; the photos are generated drawings. Demo data is only
+ever written to a development installation (``FIELDAPP_ENV=development``, config ``ENVIRONMENT``). The
+demo account is an organizer (never an admin) whose random password is shown once, when it is created;
+later runs neither reset nor re-activate it.
 """
 from __future__ import annotations
 
 import io
 import random
+import secrets
 import uuid as uuid_lib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,19 +18,20 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import LineString, Point
-from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import select, update
 
+from fieldapp.errors import N_, Forbidden
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, User, Walk
 from fieldapp.services.categories import ensure_default_categories
 from fieldapp.services.findings import FindingInput, save_finding
 from fieldapp.services.photos import add_photo
+from fieldapp.services.users import create_user, user_by_email
 from fieldapp.services.walks import StopInput, create_walk, join_url
 
 DEMO_SLUG = "demo-nodinge"
 DEMO_EMAIL = "demo@fieldapp.example"
-DEMO_PASSWORD = "demo-trygghet-2026"
+DEVELOPMENT = "development"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEMO_NAMESPACE = uuid_lib.UUID("6f1c2a52-8d0e-4a4e-9d7a-0c9e3f1d2b10")
 
@@ -69,18 +74,29 @@ class DemoResult:
     walk: Walk
     join_url: str
     email: str
-    password: str
+    password: str | None  # only when this run created the demo account; never shown again
 
 
-def _demo_user() -> User:
-    user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
-    if user is None:
-        user = User(email=DEMO_EMAIL, name="Demo Organizer", role="admin", password_hash="")
-        db.session.add(user)
-    user.password_hash = generate_password_hash(DEMO_PASSWORD)
-    user.active = True
-    db.session.commit()
-    return user
+def is_development() -> bool:
+    """This installation says it is a development one (FIELDAPP_ENV=development)."""
+    return current_app.config.get("ENVIRONMENT") == DEVELOPMENT
+
+
+def require_development() -> None:
+    """Demo data (and its known account) must never reach a database with real walks."""
+    if not is_development():
+        raise Forbidden(N_("Demo data is only for development databases. Set FIELDAPP_ENV=development "
+                           "on a database of your own, never on one with real walks."),
+                        code="not_development")
+
+
+def _demo_user() -> tuple[User, str | None]:
+    """The demo organizer, created with a random password on the first run (returned only then)."""
+    user = user_by_email(DEMO_EMAIL)
+    if user is not None:
+        return user, None  # left as it is: not re-activated, password not reset
+    password = secrets.token_urlsafe(12)
+    return create_user(DEMO_EMAIL, password, role="organizer", name="Demo Organizer"), password
 
 
 def demo_photo_bytes(seed: int, caption: str) -> bytes:
@@ -148,31 +164,38 @@ def _demo_participants(walk: Walk) -> list[Participant]:
 
 
 def _demo_findings(walk: Walk) -> None:
+    """The demo findings, written like any participant's, then marked as demo data."""
+    if not walk.accepts_findings:
+        return  # closed since the first run, which added them
     # Stamped an hour ago (a try-out before the walk): the findings API accepts no times in the future.
     base_time = datetime.now(STOCKHOLM) - timedelta(hours=1)
     participants = _demo_participants(walk)
+    uuids = [str(uuid_lib.uuid5(DEMO_NAMESPACE, f"finding-{n}")) for n in range(len(DEMO_FINDINGS))]
     for n, (code, lon, lat, stop, felt, lighting, note, photos) in enumerate(DEMO_FINDINGS):
-        finding_uuid = str(uuid_lib.uuid5(DEMO_NAMESPACE, f"finding-{n}"))
-        if db.session.scalar(select(Finding.id).where(Finding.uuid == finding_uuid)) is not None:
+        if db.session.scalar(select(Finding.id).where(Finding.uuid == uuids[n])) is not None:
             continue
-        finding = save_finding(
-            walk, finding_uuid,
-            FindingInput(lon=lon, lat=lat, category=code, accuracy_m=8.0, stop_seq=stop, felt_safety=felt,
-                         lighting_check=lighting, note=note, created_at=base_time + timedelta(minutes=4 * n)),
-            participant_id=participants[n % len(participants)].id,
-        ).finding
-        finding.is_demo = True  # the same write path as real findings, marked afterwards
-        db.session.commit()
+    """The demo findings, written like any participant's, then marked as demo data."""
+    if not walk.accepts_findings:
+        return  # closed since the first run, which added them
+    # Stamped an hour ago (a try-out before the walk): the findings API accepts no times in the future.
+    base_time = datetime.now(STOCKHOLM) - timedelta(hours=1)
         for k in range(photos):
             add_photo(finding, str(uuid_lib.uuid5(DEMO_NAMESPACE, f"photo-{n}-{k}")),
                       demo_photo_bytes(n * 10 + k, note))
+    db.session.execute(update(Finding).where(Finding.walk_id == walk.id, Finding.uuid.in_(uuids))
+                       .values(is_demo=True))
+    db.session.commit()
 
 
 def seed_demo() -> DemoResult:
-    """Create (or find) the demo organizer and demo walk with findings and photos. Idempotent."""
+    """Create (or find) the demo organizer and demo walk with findings and photos. Idempotent.
+
+    Refused (Forbidden) unless this is a development installation.
+    """
+    require_development()
     ensure_default_categories()
-    user = _demo_user()
+    user, password = _demo_user()
     walk = _demo_walk(user)
     _demo_findings(walk)
     return DemoResult(walk=walk, join_url=join_url(walk, current_app.config["PUBLIC_URL"]),
-                      email=DEMO_EMAIL, password=DEMO_PASSWORD)
+                      email=DEMO_EMAIL, password=password)

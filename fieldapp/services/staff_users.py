@@ -9,7 +9,8 @@ from werkzeug.security import generate_password_hash
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, User
-from fieldapp.services.users import MIN_PASSWORD_LENGTH
+from fieldapp.services.passwords import require_acceptable_password
+from fieldapp.services.users import invalidate_sessions
 
 
 def list_users() -> list[User]:
@@ -30,7 +31,10 @@ def _active_admins() -> int:
 
 
 def update_user(user: User, *, name: str, role: str, active: bool, acting_user_id: int) -> User:
-    """Change name, role and whether the account can log in; the last active admin cannot be demoted."""
+    """Change name, role and whether the account can log in; the last active admin cannot be demoted.
+
+    Deactivating ends the account's sessions.
+    """
     if role not in ROLES:
         raise ValidationError(gettext("Choose a role from the list."))
     if user.id == acting_user_id and (role != user.role or not active):
@@ -38,17 +42,17 @@ def update_user(user: User, *, name: str, role: str, active: bool, acting_user_i
     losing_admin = user.role == "admin" and user.active and (role != "admin" or not active)
     if losing_admin and _active_admins() <= 1:
         raise Conflict(gettext("There must be at least one active admin."))
+    if user.active and not active:
+        invalidate_sessions(user)
     user.name, user.role, user.active = name.strip()[:200], role, active
     db.session.commit()
     return user
 
 
 def set_password(user: User, password: str) -> User:
-    """Give the account a new password (the admin tells the person)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            gettext("The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-        )
+    """Give the account a new password (the admin tells the person); ends the account's sessions."""
+    require_acceptable_password(password, (user.email, user.name))
     user.password_hash = generate_password_hash(password)
+    invalidate_sessions(user)
     db.session.commit()
     return user

@@ -1,4 +1,4 @@
-"""Staff accounts."""
+"""Staff accounts: create, authenticate (in constant time), end every session of an account."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -7,8 +7,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from fieldapp.errors import Conflict, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, User
+from fieldapp.services.passwords import require_acceptable_password
 
-MIN_PASSWORD_LENGTH = 10
+# Checked when the e-mail is unknown or the account inactive, so those answers take as long as a wrong
+# password for a real account (otherwise the response time tells which e-mails are staff).
+_DUMMY_HASH = generate_password_hash("fieldapp: no such account")
 
 
 def normalise_email(email: str) -> str:
@@ -16,14 +19,13 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(email: str, password: str, *, role: str = "organizer", name: str = "") -> User:
-    """Create a staff account; refuses duplicates, weak passwords and unknown roles."""
+    """Create a staff account; refuses duplicates, weak or common passwords and unknown roles."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise ValidationError("Enter a valid e-mail address.")
     if role not in ROLES:
         raise ValidationError(f"Role must be one of: {', '.join(ROLES)}.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    require_acceptable_password(password, (email, name))
     if user_by_email(email) is not None:
         raise Conflict(f"A user with the e-mail {email} already exists.")
     user = User(email=email, name=name, role=role, password_hash=generate_password_hash(password))
@@ -37,8 +39,19 @@ def user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None."""
+    """The active user with this e-mail and password, or None; always checks one password hash."""
     user = user_by_email(email)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    usable = user is not None and user.active
+    matches = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password)
+    return user if usable and matches else None
+
+
+def invalidate_sessions(user: User) -> None:
+    """Make every existing session of this account invalid (new password, deactivation); no commit."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def end_sessions(user: User) -> None:
+    """Log the account out everywhere (logout): every session and copied cookie stops working."""
+    invalidate_sessions(user)
+    db.session.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from flask import request
 from flask_babel import gettext
@@ -21,6 +22,7 @@ from fieldapp.participant_session import current_participant_ids
 from fieldapp.staff import bp
 
 OPEN_ENDPOINTS = {"staff.login"}
+MAX_NEXT_LENGTH = 2000
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -57,3 +59,37 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R]:
 def user_id() -> int | None:
     """The logged-in staff user's id (for events)."""
     return current_user.id if current_user.is_authenticated else None
+
+
+def safe_next_url(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path on this site, else ``fallback``: the one check for every followed ``next``.
+
+    Refused: absolute (``https://host``) and scheme-relative (``//host``) URLs; backslashes (browsers
+    read them as slashes); tabs, newlines and other control characters (browsers drop them, so slash,
+    tab, slash, host becomes ``//host``); and all of these again behind percent-encoding (``/%2F%2Fhost``).
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH:
+        return fallback
+    decoded = target
+    for _ in range(3):  # encoded once, twice or thrice: each layer must be harmless
+        if not _is_local_path(decoded):
+            return fallback
+        decoded = unquote(decoded)
+    return target if _is_local_path(decoded) else fallback
+
+
+def safe_referrer(fallback: str) -> str:
+    """The page the request came from, if it is on this site (back to where an action was started)."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return fallback
+    return safe_next_url("/" + referrer.removeprefix(request.host_url), fallback)
+
+
+def _is_local_path(value: str) -> bool:
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return False
+    if any(ch != " " and (ch.isspace() or ord(ch) < 32 or ord(ch) == 127) for ch in value):
+        return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc

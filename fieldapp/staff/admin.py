@@ -15,7 +15,6 @@ from fieldapp.staff import bp
 from fieldapp.staff.access import admin_required
 from fieldapp.staff.forms import NewUserForm, PartyForm, PasswordForm, UserForm
 from fieldapp.staff.labels import party_kind_names, role_names
-from fieldapp.staff.views import checked
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -59,16 +58,22 @@ def user(account_id: int) -> str | Response | tuple[str, int]:
         flash(gettext("The account was saved."), "success")
         return redirect(url_for("staff.users"))
     return render_template(
-        "staff/admin_user.html", form=form, account=account, password_form=PasswordForm()
+        "staff/admin_user.html", form=form, account=account, password_form=PasswordForm(account=account)
     ), (422 if form.errors else 200)
 
 
 @bp.post("/admin/users/<int:account_id>/password")
 @admin_required
-def user_password(account_id: int) -> Response:
+def user_password(account_id: int) -> str | Response | tuple[str, int]:
     account = staff_users.user_by_id(account_id)
-    form = checked(PasswordForm())
-    staff_users.set_password(account, form.password.data)
+    password_form = PasswordForm(account=account)
+    if not password_form.validate_on_submit():
+        form = UserForm(obj=account)
+        form.role.choices = _role_choices()
+        return render_template(
+            "staff/admin_user.html", form=form, account=account, password_form=password_form
+        ), 422
+    staff_users.set_password(account, password_form.password.data)
     flash(gettext("The new password was saved. Tell the person their password."), "success")
     return redirect(url_for("staff.user", account_id=account.id))
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from fieldapp.services import merge as merge_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
-from fieldapp.staff.access import user_id
+from fieldapp.staff.access import safe_referrer, user_id
 from fieldapp.staff.forms import ActionForm, MergeForm, RadiusForm
 from fieldapp.staff.views import checked
 
@@ -59,8 +59,4 @@ def unmerge(slug: str, finding_uuid: str) -> Response:
         gettext("The merge was undone: %(n)d findings stand on their own again.", n=len(members) + 1),
         "success",
     )
-    return redirect(
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else url_for("staff.duplicates", slug=slug)
-    )
+    return redirect(safe_referrer(url_for("staff.duplicates", slug=slug)))

@@ -23,7 +23,10 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from fieldapp.services.passwords import password_problem
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -136,13 +139,24 @@ class MeasureStatusForm(Form):
     responsible_party = SelectField(_l("Referred to (new owner)"), coerce=str, validators=[Optional()])
 
 
+def acceptable_password(form: Form, field: PasswordField) -> None:
+    """The staff password rule (fieldapp.services.passwords), shown next to the field."""
+    problem = password_problem(field.data or "", form.password_user_inputs())
+    if problem is not None:
+        raise FieldError(problem)
+
+
 class NewUserForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
     password = PasswordField(
-        _l("Password (at least 10 characters)"), validators=[DataRequired(), Length(max=200)]
+        _l("Password (at least 10 characters)"),
+        validators=[DataRequired(), Length(max=200), acceptable_password],
     )
+
+    def password_user_inputs(self) -> tuple[str, ...]:
+        return (self.email.data or "", self.name.data or "")
 
 
 class UserForm(Form):
@@ -152,9 +166,19 @@ class UserForm(Form):
 
 
 class PasswordForm(Form):
+    """A new password for ``account`` (its e-mail and name may not be the password)."""
+
     password = PasswordField(
-        _l("New password (at least 10 characters)"), validators=[DataRequired(), Length(max=200)]
+        _l("New password (at least 10 characters)"),
+        validators=[DataRequired(), Length(max=200), acceptable_password],
     )
+
+    def __init__(self, *args, account=None, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003 - WTForms
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def password_user_inputs(self) -> tuple[str, ...]:
+        return (self.account.email, self.account.name or "") if self.account is not None else ()
 
 
 class PartyForm(Form):

@@ -12,7 +12,7 @@ from fieldapp.services import planning as planning_service
 from fieldapp.services import walks as walk_service
 from fieldapp.services.categories import all_categories
 from fieldapp.staff import bp
-from fieldapp.staff.access import user_id
+from fieldapp.staff.access import safe_referrer, user_id
 from fieldapp.staff.forms import (
     STOCKHOLM,
     ActionForm,
@@ -174,11 +174,7 @@ def set_status(slug: str) -> Response:
     form = checked(StatusForm())
     planning_service.set_status(walk, form.status.data, user_id=user_id())
     flash(gettext("The walk is now: %(status)s.", status=status_names()[walk.status]), "success")
-    return redirect(
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else url_for("staff.plan", slug=slug)
-    )
+    return redirect(safe_referrer(url_for("staff.plan", slug=slug)))
 
 
 @bp.post("/walks/<slug>/join-link/<any(revoke, regenerate):action>")

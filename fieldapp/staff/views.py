@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
+from fieldapp.security import start_staff_session
 from fieldapp.services import findings as findings_service
 from fieldapp.services import merge as merge_service
 from fieldapp.services import planning as planning_service
 from fieldapp.services import users
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
+from fieldapp.staff.access import safe_next_url
 from fieldapp.staff.forms import LoginForm
 from fieldapp.staff.labels import describe_event
 from fieldapp.ui import status_names
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("staff.walks")
 
 
 def locale() -> str:
@@ -52,9 +47,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.permanent = True
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            start_staff_session(user)
+            return redirect(safe_next_url(request.args.get("next"), url_for("staff.walks")))
         error = gettext("Wrong e-mail or password.")
     elif request.method == "POST":
         error = gettext("Fill in e-mail and password.")
@@ -64,6 +58,7 @@ def login() -> str | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    users.end_sessions(current_user)  # every session of the account ends, copied cookies included
     logout_user()
     return redirect(url_for("public.landing"))
 

@@ -55,6 +55,7 @@ def make_app(database_url: str, upload_dir: Path, **extra) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PUBLIC_URL": "http://fieldapp.test",
+        "ENVIRONMENT": "development",  # test databases are development ones: seed_demo() may run
     }
     config.update(extra)
     application = create_app(config)

@@ -30,13 +30,13 @@ def table_names(engine: sa.Engine) -> set[str]:
 
 
 def schema_snapshot(engine: sa.Engine) -> set[tuple[str, str]]:
-    """The app's tables, their columns and (non-spatial) indexes, as (table, index name, 'column:name' or '')."""
+    """The app's tables, their columns and (non-spatial) indexes, as (table, '' / 'column X' / index name)."""
     inspector = sa.inspect(engine)
     found = set()
     for table in table_names(engine):
         found.add((table, ""))
+        found |= {(table, f"column {c['name']}") for c in inspector.get_columns(table)}
         found |= {(table, ix["name"]) for ix in inspector.get_indexes(table) if ix["name"]}
-        found |= {(table, f"column:{column['name']}") for column in inspector.get_columns(table)}
     return found
 
 

@@ -119,7 +119,8 @@ def test_field_page_without_joining_explains_how_to_join(app, client) -> None:
 
 
 def test_manifest_and_service_worker(app, client) -> None:
-    seed_demo()
+    walk = seed_demo().walk
+    client.post(f"/j/{walk.join_token}", data={"group": ""})  # the manifest is for those who joined
     manifest = client.get(f"/w/{DEMO_SLUG}/manifest.webmanifest")
     assert manifest.status_code == 200 and manifest.mimetype == "application/manifest+json"
     data = manifest.get_json()

@@ -37,7 +37,7 @@ def test_admin_creates_an_organizer_who_can_log_in_but_not_manage_users(app, adm
         assert organizer.get(path).status_code == 403
     assert (
         organizer.post(
-            "/staff/admin/users", data={"email": "x@ale.se", "role": "admin", "password": "0123456789ab"}
+            "/staff/admin/users", data={"email": "x@ale.se", "role": "admin", "password": "blå cykel i regn"}
         ).status_code
         == 403
     )
@@ -50,10 +50,10 @@ def test_weak_password_and_duplicate_account_are_refused(admin_client) -> None:
     )
     assert weak.status_code == 422
     admin_client.post(
-        "/staff/admin/users", data={"email": "b@ale.se", "role": "organizer", "password": "0123456789ab"}
+        "/staff/admin/users", data={"email": "b@ale.se", "role": "organizer", "password": "blå cykel i regn"}
     )
     again = admin_client.post(
-        "/staff/admin/users", data={"email": "B@ale.se", "role": "organizer", "password": "0123456789ab"}
+        "/staff/admin/users", data={"email": "B@ale.se", "role": "organizer", "password": "blå cykel i regn"}
     )
     assert again.status_code == 409
 

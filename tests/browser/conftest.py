@@ -102,12 +102,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.C
         "FIELDAPP_PUBLIC_URL": url,
         # Tiles from a closed local port: no traffic leaves the machine, the map still draws vectors.
         "FIELDAPP_TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
+        "FIELDAPP_ENV": "development",  # a throw-away database: demo data allowed
     }
-    server = LiveServer(url=url, join_url="", staff_email="", staff_password="", env=env, root=root)
+    server = LiveServer(url=url, join_url="", staff_email="browser-admin@example.se",
+                        staff_password="browser test passphrase", env=env, root=root)
     server.cli("db", "upgrade")
-    demo = server.cli("demo")
+    demo = server.cli("seed", "--demo")
     server.join_url = re.search(r"^Join link: (\S+)$", demo, re.M).group(1)
-    server.staff_email, server.staff_password = re.search(r"^Staff login: (\S+) / (\S+)$", demo, re.M).groups()
+    # The tests' own staff account (admin pages included), not the demo organizer.
+    server.cli("create-user", "--email", server.staff_email, "--password", server.staff_password,
+               "--role", "admin", "--name", "Browser Test")
     process = start_server(root, env, port)
     try:
         wait_for(url + "/", process)

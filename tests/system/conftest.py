@@ -171,6 +171,7 @@ def app_env(root: Path, database_url: str, **extra: str) -> dict[str, str]:
         "FIELDAPP_UPLOAD_DIR": str(root / "uploads"),
         "FIELDAPP_SECRET_KEY": "system-test-secret-shared-by-all-servers",
         "FIELDAPP_PUBLIC_URL": "http://127.0.0.1",
+        "FIELDAPP_ENV": "development",  # throw-away databases: demo data allowed
         **extra,
     }
 
@@ -178,7 +179,7 @@ def app_env(root: Path, database_url: str, **extra: str) -> dict[str, str]:
 def seed(env: dict[str, str]) -> str:
     """Migrate and seed the demo walk; returns the join link's path."""
     fieldapp_cli(env, "db", "upgrade")
-    demo = fieldapp_cli(env, "demo").stdout
+    demo = fieldapp_cli(env, "seed", "--demo").stdout
     return urllib.parse.urlparse(re.search(r"^Join link: (\S+)$", demo, re.M).group(1)).path
 
 
