@@ -1,8 +1,8 @@
 """Secrets at rest: credentials fieldapp must send on (Open311 API keys) are kept encrypted in the database.
 
 Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``) with the key(s) of ``app.config["SECRETS_KEYS"]``:
-``FIELDAPP_SECRETS_KEY`` is one Fernet key, or several separated by commas to rotate (the first encrypts,
-every one decrypts). Without it, a random key is kept in ``instance/secrets_key`` for development, as the session
+``FIELDAPP_SECRETS_KEY`` is one Fernet key, or several separated by commas to rotate (the first
+encrypts, every one decrypts). Without it, a random key is kept in ``instance/secrets_key`` for development, as the session
 key is in ``instance/secret_key``; it is not derived from ``FIELDAPP_SECRET_KEY``, so rotating the session key
 never makes the stored credentials unreadable. Production sets it (SECURITY.md, deployment checklist).
 
@@ -26,7 +26,7 @@ class SecretUnreadable(Exception):
 
 
 def configured_keys(instance_path: Path) -> list[str]:
-    """The Fernet keys from ``FIELDAPP_SECRETS_KEY``, or the development key kept in ``instance/secrets_key``."""
+    """The Fernet keys of ``FIELDAPP_SECRETS_KEY``, or the development key in ``instance/secrets_key``."""
     configured = os.environ.get("FIELDAPP_SECRETS_KEY", "")
     keys = [k.strip() for k in configured.split(",") if k.strip()]
     if keys:

@@ -1,12 +1,12 @@
 """Lock fieldapp's Python dependencies with hashes, and check that the lock matches pyproject.toml.
 
-    python scripts/lock.py compile   # (= `make lock`) resolve pyproject.toml into requirements/run.txt and test.txt
+    python scripts/lock.py compile   # (= `make lock`) resolve pyproject.toml into requirements/*.txt
     python scripts/lock.py check     # fail when pyproject.toml changed since the lock was compiled
 
 Each lock file starts with the sha256 of the dependency lists it was compiled from (runtime dependencies, the
 [test] extra, the build-system requirements and requires-python), so `check` notices any edit of those lists, and
 it also verifies that every requirement of pyproject.toml is pinned with hashes at a version its range allows.
-Compiling needs `uv` (installed into the venv by `make lock`); checking needs only `packaging`.
+Compiling needs `uv` (`make lock` installs it into the venv); checking needs only `packaging`.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def problems(pyproject: dict, lock_texts: dict[str, str]) -> list[str]:
 
 
 def check() -> int:
-    texts = {t.filename: (LOCK_DIR / t.filename).read_text() for t in TARGETS if (LOCK_DIR / t.filename).exists()}
+    texts = {t.filename: (LOCK_DIR / t.filename).read_text()
+             for t in TARGETS if (LOCK_DIR / t.filename).exists()}
     found = problems(read_pyproject(), texts)
     for line in found:
         print(f"lock: {line}", file=sys.stderr)
@@ -144,11 +145,12 @@ def compile_locks() -> int:
         build_in.write_text("\n".join(dependency_lists(pyproject)["build-system"]) + "\n")
         for target in TARGETS:
             out = Path(tmp) / target.filename
-            cmd = [uv, "pip", "compile", str(ROOT / "pyproject.toml"), str(build_in), "--generate-hashes",
-                   "--universal", "--no-header", "--no-annotate", "--quiet", "--output-file", str(out)]
+            cmd = [uv, "pip", "compile", str(ROOT / "pyproject.toml"), str(build_in),
+                   "--generate-hashes", "--universal", "--no-header", "--no-annotate", "--quiet",
+                   "--output-file", str(out)]
             for extra in target.extras:
                 cmd += ["--extra", extra]
-            subprocess.run(cmd, check=True, cwd=ROOT)  # nosec B603 - fixed arguments
+            subprocess.run(cmd, check=True, cwd=ROOT)  # noqa: S603  # nosec B603 - fixed arguments
             header = (f"# Locked dependencies of fieldapp{''.join(f' [{e}]' for e in target.extras)}, "
                       f"with hashes. Do not edit: refresh with `{REFRESH}`.\n"
                       f"# Install: pip install --require-hashes -r requirements/{target.filename} "

@@ -117,5 +117,6 @@ def party(party_id: int) -> str | Response | tuple[str, int]:
         party_service.update_party(item, _party_input(form))
         flash(gettext("%(name)s was saved.", name=item.name), "success")
         return redirect(url_for("staff.parties"))
-    return render_template("staff/admin_party.html", form=form, party=item,
-                           stored_key=party_service.masked_open311_api_key(item)), (422 if form.errors else 200)
+    stored_key = party_service.masked_open311_api_key(item)
+    return render_template("staff/admin_party.html", form=form, party=item, stored_key=stored_key), (
+        422 if form.errors else 200)

@@ -162,7 +162,8 @@ class PartyForm(FlaskForm):
     active = BooleanField(_l("In use"), default=True)
     open311_endpoint = StringField(_l("Open311 endpoint"), validators=[
         Optional(), URL(require_tld=False, message=_l("Enter a web address (https://…).")), Length(max=500)])
-    open311_jurisdiction = StringField(_l("Open311 jurisdiction id"), validators=[Optional(), Length(max=100)])
+    open311_jurisdiction = StringField(_l("Open311 jurisdiction id"),
+                                       validators=[Optional(), Length(max=100)])
     # Write-only: never filled from the stored key; empty keeps it.
     open311_api_key = PasswordField(_l("Open311 API key"), validators=[Optional(), Length(max=500)])
     remove_open311_api_key = BooleanField(_l("Remove the stored API key"))

@@ -64,7 +64,8 @@ def test_item_open311_keys_encrypted_column_never_holds_plaintext(app, admin_cli
     db.session.expire_all()
     assert responsible_parties.open311_api_key_for_sending(party) == "another-key-9876"
     assert admin_client.post(page, data={**form, "remove_open311_api_key": "y"}).status_code == 302
-    assert raw_rows()[0]["open311_api_key_encrypted"] is None and raw_rows()[0]["open311_api_key_hint"] is None
+    [row] = raw_rows()
+    assert row["open311_api_key_encrypted"] is None and row["open311_api_key_hint"] is None
 
 
 def test_item_open311_keys_sender_sends_the_decrypted_key(setup, server) -> None:  # noqa: F811
