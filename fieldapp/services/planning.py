@@ -14,9 +14,9 @@ from fieldapp.extensions import db
 from fieldapp.models import Route, Stop, Walk
 from fieldapp.services import events
 from fieldapp.services.categories import all_categories
-from fieldapp.services.walks import create_walk, new_join_token
+from fieldapp.services.walks import create_walk, new_join_token, prepare_route
 from gis import convert, routes
-from gis.errors import RouteImportError, TooManyPoints
+from gis.errors import TooManyPoints
 
 MAX_STOPS = 50
 # Status changes an organizer makes here; the protocol states are set by publishing.
@@ -103,17 +103,9 @@ def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
               user_id: int | None) -> RouteSaved:
     """Replace the walk's route (drawn on the map or imported) and store its geodesic length.
 
-    A route of more than ``routes.MAX_STORED_POINTS`` points is simplified first (a few metres), so
-    the field API that sends it to every phone stays small.
+    A route of more than ``routes.MAX_STORED_POINTS`` points is simplified first (walks.prepare_route).
     """
-    if not isinstance(route, LineString | MultiLineString) or route.is_empty:
-        raise ValidationError(gettext("The route must be a line with at least two points."))
-    try:
-        kept = routes.simplify_route(route)
-    except RouteImportError as err:
-        raise ValidationError(gettext(
-            "The route is too detailed to be simplified to %(n)s points. Simplify it before importing.",
-            n=format_number(routes.MAX_STORED_POINTS))) from err
+    kept = prepare_route(route)
     route = kept.route
     length = routes.route_length_m(route)
     if walk.route is None:
