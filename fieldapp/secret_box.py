@@ -30,6 +30,7 @@ def configured_keys(instance_path: Path) -> list[str]:
     configured = os.environ.get("FIELDAPP_SECRETS_KEY", "")
     keys = [k.strip() for k in configured.split(",") if k.strip()]
     if keys:
+        _box(keys)  # a malformed key stops the app at start-up, not at the first Open311 send
         return keys
     key_file = instance_path / "secrets_key"
     if key_file.exists():

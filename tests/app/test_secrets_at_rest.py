@@ -124,3 +124,16 @@ def test_item_open311_keys_migration_encrypts_existing_rows(empty_database: str,
             assert conn.execute(sa.text("SELECT open311_api_key FROM responsible_parties "
                                         "WHERE name = 'Gatuenheten'")).scalar() == SECRET
         db.engine.dispose()
+
+
+def test_item_open311_keys_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FIELDAPP_SECRETS_KEY", raising=False)
+    [dev_key] = secret_box.configured_keys(tmp_path)  # development: a random key kept in instance/
+    assert (tmp_path / "secrets_key").stat().st_mode & 0o777 == 0o600
+    assert secret_box.configured_keys(tmp_path) == [dev_key]
+    new = Fernet.generate_key().decode()
+    monkeypatch.setenv("FIELDAPP_SECRETS_KEY", f"{new}, {dev_key}")
+    assert secret_box.configured_keys(tmp_path) == [new, dev_key]
+    monkeypatch.setenv("FIELDAPP_SECRETS_KEY", "not-a-fernet-key")
+    with pytest.raises(RuntimeError, match="FIELDAPP_SECRETS_KEY must be Fernet keys"):
+        secret_box.configured_keys(tmp_path)
