@@ -244,7 +244,8 @@ def point_count(route: LineString | MultiLineString) -> int:
     return int(shapely.get_num_coordinates(route))
 
 
-def simplify_route(route: LineString | MultiLineString, max_points: int = MAX_STORED_POINTS) -> SimplifiedRoute:
+def simplify_route(route: LineString | MultiLineString,
+                   max_points: int = MAX_STORED_POINTS) -> SimplifiedRoute:
     """Keep a route at most ``max_points`` points: Douglas-Peucker preserving topology, in metres.
 
     A route within the limit is returned unchanged. Otherwise it is simplified in a local metric

@@ -4,8 +4,9 @@
     python scripts/lock.py check     # fail when pyproject.toml changed since the lock was compiled
 
 Each lock file starts with the sha256 of the dependency lists it was compiled from (runtime dependencies, the
-[test] extra, the build-system requirements and requires-python), so `check` notices any edit of those lists, and
-it also verifies that every requirement of pyproject.toml is pinned with hashes at a version its range allows.
+[test] extra, the build-system requirements and requires-python), so `check` notices any edit of those lists,
+and it also verifies that every requirement of pyproject.toml is pinned with hashes at a version its range
+allows.
 Compiling needs `uv` (`make lock` installs it into the venv); checking needs only `packaging`.
 """
 
@@ -116,7 +117,8 @@ def problems(pyproject: dict, lock_texts: dict[str, str]) -> list[str]:
             if pin is None:
                 found.append(f"{req.name} is not pinned in requirements/{target.filename}")
             elif not req.specifier.contains(pin[0], prereleases=True):
-                found.append(f"{req.name}=={pin[0]} in requirements/{target.filename} is outside {req.specifier}")
+                found.append(f"{req.name}=={pin[0]} in requirements/{target.filename} "
+                             f"is outside {req.specifier}")
             elif not pin[1]:
                 found.append(f"{req.name} has no --hash in requirements/{target.filename}")
     return found

@@ -46,7 +46,8 @@ def test_item_photo_decoding_flat_png_bomb_is_refused_without_decoding() -> None
     ("JPEG", (7000, 7000), 160_000, True),  # JPEG is decoded at 1/8 scale: exempt from the ratio
     ("JPEG", (8000, 8000), 30_000_000, False),  # over MAX_PIXELS whatever the format
 ])
-def test_item_photo_decoding_pixel_caps(fmt: str, size: tuple[int, int], file_bytes: int, allowed: bool) -> None:
+def test_item_photo_decoding_pixel_caps(fmt: str, size: tuple[int, int], file_bytes: int,
+                                        allowed: bool) -> None:
     if allowed:
         imaging.check_pixels(fmt, size, file_bytes)
     else:

@@ -527,7 +527,7 @@ def test_nearest_stop_without_stops() -> None:
     assert nearest_stop([], Point(12.0, 57.0)) is None
 
 
-# --------------------------------------------------------------------------- security review item 6: huge routes
+# ------------------------------------------------------------------- security review item 6: huge routes
 
 
 def wiggly_track(n: int, lon0: float = 12.0, lat0: float = 57.9) -> list[tuple[float, float]]:

@@ -4,8 +4,8 @@ Revision ID: 0007
 Revises: 0003
 Create Date: 2026-11-30
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from flask import current_app
 
 from fieldapp import secret_box
@@ -23,7 +23,8 @@ parties = sa.table('responsible_parties', sa.column('id', sa.Integer),
 
 def upgrade():
     op.add_column('responsible_parties', sa.Column('open311_api_key_encrypted', sa.Text(), nullable=True))
-    op.add_column('responsible_parties', sa.Column('open311_api_key_hint', sa.String(length=8), nullable=True))
+    op.add_column('responsible_parties',
+                  sa.Column('open311_api_key_hint', sa.String(length=8), nullable=True))
     connection = op.get_bind()
     keys = current_app.config["SECRETS_KEYS"]
     rows = connection.execute(sa.select(parties.c.id, parties.c.open311_api_key)
