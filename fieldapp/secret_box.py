@@ -4,7 +4,8 @@ Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``) with the key(s) of ``a
 ``FIELDAPP_SECRETS_KEY`` is one Fernet key, or several separated by commas to rotate (the first
 encrypts, every one decrypts). Without it, a random key is kept in ``instance/secrets_key`` for development,
 as the session key is in ``instance/secret_key``; it is not derived from ``FIELDAPP_SECRET_KEY``, so
-rotating the session key never makes the stored credentials unreadable. Production sets it (SECURITY.md, deployment checklist).
+rotating the session key never makes the stored credentials unreadable. Production sets it (SECURITY.md,
+deployment checklist).
 
 Plaintext is produced only by :func:`decrypt`, called when sending; pages show :func:`masked` hints.
 """
