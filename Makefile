@@ -8,7 +8,7 @@ FIELDAPP := $(VENV)/bin/fieldapp
 TEST_DATABASE ?= fieldapp_test
 export FIELDAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://fieldapp:fieldapp@127.0.0.1:5432/$(TEST_DATABASE)
 
-.PHONY: run test test-fast setup bench lint bandit clean
+.PHONY: run test test-fast setup bench lint bandit clean lock lock-check audit
 
 export FIELDAPP_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
@@ -25,11 +25,24 @@ run:  ## set up, migrate, seed the demo walk (development database only) and ser
 test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite on both databases
 	@scripts/bootstrap.sh test
 	@scripts/setup-postgres.sh $(TEST_DATABASE)
+	$(VENV)/bin/python scripts/lock.py check
 	$(VENV)/bin/bandit -q -r fieldapp gis -ll
 	$(VENV)/bin/python -m pytest $(if $(FIELDAPP_REQUIRE_BACKENDS),--require-backends) $(PYTEST_ARGS)
 
 bandit:  ## static security scan: any medium or high severity finding fails
 	$(VENV)/bin/bandit -q -r fieldapp gis -ll
+
+lock:  ## re-resolve pyproject.toml into the hashed lock files requirements/run.txt and requirements/test.txt
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q 'uv>=0.5,<1' packaging
+	$(VENV)/bin/python scripts/lock.py compile
+
+lock-check:  ## fail when pyproject.toml's dependencies changed since `make lock`
+	$(VENV)/bin/python scripts/lock.py check
+
+audit:  ## look the locked runtime dependencies up in the PyPI advisory database (needs network)
+	$(VENV)/bin/python -m pip install -q 'pip-audit>=2.7,<3'
+	$(VENV)/bin/pip-audit --require-hashes --disable-pip -r requirements/run.txt
 
 lint:
 	$(VENV)/bin/ruff check fieldapp gis tests bench

@@ -69,7 +69,8 @@ def create_user_command(email: str, password: str, role: str, name: str) -> None
 def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool) -> None:
     """Create a walk from a route file; prints its slug and join link."""
     from fieldapp.services.categories import ensure_default_categories
-    from fieldapp.services.walks import create_walk, join_url
+    from fieldapp.services.walks import create_walk, join_url, route_geom
+    from gis import routes
     from gis.routes import parse_route
 
     try:
@@ -81,6 +82,9 @@ def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool
         _fail(str(err))
     click.echo(f"Slug: {walk.slug}")
     click.echo(f"Route length: {walk.route.length_m:.0f} m")
+    stored_points = routes.point_count(route_geom(walk))
+    if stored_points < routes.point_count(route):
+        click.echo(f"Route simplified from {routes.point_count(route)} to {stored_points} points.")
     click.echo(f"Join link: {join_url(walk, current_app.config['PUBLIC_URL'])}")
 
 

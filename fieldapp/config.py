@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from fieldapp.secret_box import configured_keys
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,6 +33,8 @@ def load_config(instance_path: Path) -> dict:
         # "development" allows demo data (`fieldapp seed --demo`); anything else is treated as production.
         "ENVIRONMENT": env("FIELDAPP_ENV") or "production",
         "SECRET_KEY": _secret_key(instance_path),
+        # Encrypts credentials kept in the database (Open311 API keys); see fieldapp/secret_box.py.
+        "SECRETS_KEYS": configured_keys(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": database_url.startswith("postgresql")},
         "UPLOAD_DIR": env("FIELDAPP_UPLOAD_DIR") or str(PROJECT_ROOT / "uploads"),

@@ -9,10 +9,11 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict | None = None):
+                 details: dict | None = None, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.details = details
+        self.retry_after = retry_after  # seconds, sent as Retry-After (503 busy, 429)
         if code is not None:
             self.code = code
         if status is not None:

@@ -33,7 +33,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return error_response(err.status, err.code, gettext(err.message), err.details)
+        response = app.make_response(error_response(err.status, err.code, gettext(err.message), err.details))
+        if err.retry_after is not None:
+            response.headers["Retry-After"] = str(err.retry_after)
+        return response
 
     @app.errorhandler(GeometryError)
     def _geometry(err: GeometryError):

@@ -7,8 +7,12 @@ What it does, in order (DESIGN §7):
 1. Identify the image **from its bytes** with Pillow, restricted to the allowed decoders (JPEG, PNG, WebP and
    HEIF/HEIC through pillow-heif). Names and MIME types are never looked at.
 2. Refuse before decoding anything larger than ``MAX_PIXELS`` (header dimensions; Pillow's decompression-bomb
-   warning is turned into an error as a second guard). Cut-off HEIF containers are refused too (libheif would
-   paint the missing tiles green).
+   warning is turned into an error as a second guard), and PNG/WebP/HEIF images with more pixels than their file
+   size makes plausible for a photo (``MAX_PIXELS_PER_BYTE`` above ``FREE_PIXELS``: a flat 49-megapixel PNG is
+   160 KB but costs a second of CPU to decode). Cut-off HEIF containers are refused too (libheif would paint
+   the missing tiles green). Decoding then waits for one of ``DECODE_SLOTS`` per process (a bounded semaphore):
+   when they stay busy for ``DECODE_WAIT_SECONDS`` the upload is answered 503 with Retry-After (the phone's
+   outbox sends it again later) instead of queuing without end.
 3. Read what we want from EXIF (orientation, GPS position, time taken) defensively: broken EXIF only means "no
    metadata", never a failed upload.
 4. Decode cheaply. For JPEG, ``Image.draft`` is asked for the *aspect-correct* target size so libjpeg
@@ -22,7 +26,7 @@ What it does, in order (DESIGN §7):
    for a given input (same bytes -> same sha256), which makes content addressing work.
 
 Errors are :class:`fieldapp.errors.PhotoError` with a machine code and a 4xx status:
-``empty`` 400, ``too_many_pixels`` 413, ``unsupported_type`` 415, ``corrupt_image`` 422.
+``empty`` 400, ``too_many_pixels`` 413, ``unsupported_type`` 415, ``corrupt_image`` 422, ``busy`` 503.
 """
 from __future__ import annotations
 
@@ -36,13 +40,15 @@ import threading
 import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from PIL import Image, ImageCms, ImageFile, ImageFilter, UnidentifiedImageError
 
-from fieldapp.errors import PhotoError
+from fieldapp.errors import N_, PhotoError
 
 try:  # pillow-heif is a hard dependency in production; keep the module importable without it.
     import pillow_heif
@@ -65,6 +71,16 @@ __all__ = [
 ]
 
 MAX_PIXELS = 50_000_000
+# Formats that can compress a flat image almost without limit. JPEG is exempt: it is decoded at 1/8 scale
+# (draft) and cannot go much below ~1 bit per pixel anyway. Real photos have < 20 pixels per byte.
+RATIO_CHECKED_FORMATS = ("PNG", "WEBP", "HEIF")
+FREE_PIXELS = 12_000_000  # any image up to 12 MP is fine whatever its size (a screenshot, a small PNG)
+MAX_PIXELS_PER_BYTE = 64
+# Concurrent decodes per process; more uploads wait up to DECODE_WAIT_SECONDS, then get 503 + Retry-After.
+# FIELDAPP_PHOTO_DECODE_SLOTS overrides the default: one per CPU core, at least two.
+DECODE_SLOTS = int(os.environ.get("FIELDAPP_PHOTO_DECODE_SLOTS") or 0) or max(2, os.cpu_count() or 1)
+DECODE_WAIT_SECONDS = 3.0
+BUSY_RETRY_AFTER_SECONDS = 10
 DISPLAY_SIZE = 1600
 THUMB_SIZE = 320
 #: Display JPEG settings, tuned with bench/photos.py: the 1600 px output must stay >= 40 dB PSNR (RGB) against
@@ -183,9 +199,44 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         im = _open(data)
         try:
-            return _process_open_image(im)
+            check_pixels(im.format, im.size, len(data))
+            with decode_slot():
+                return _process_open_image(im)
         finally:
             im.close()
+
+
+def check_pixels(image_format: str, size: tuple[int, int], file_bytes: int) -> None:
+    """Refuse (413) images over MAX_PIXELS, and compressible formats with implausibly many pixels per byte."""
+    pixels = size[0] * size[1]
+    if pixels > MAX_PIXELS:
+        raise _too_many_pixels()
+    if image_format in RATIO_CHECKED_FORMATS and pixels > max(FREE_PIXELS, file_bytes * MAX_PIXELS_PER_BYTE):
+        raise PhotoError(
+            N_("The image has far more pixels than its file size suggests for a photo. Please send the photo "
+               "as the camera saved it."),
+            code="too_many_pixels",
+            status=413,
+        )
+
+
+_decode_slots = threading.BoundedSemaphore(DECODE_SLOTS)
+
+
+@contextmanager
+def decode_slot(wait: float | None = None) -> Iterator[None]:
+    """Hold one of the process's DECODE_SLOTS; PhotoError ``busy`` (503, Retry-After) when none frees up."""
+    if not _decode_slots.acquire(timeout=DECODE_WAIT_SECONDS if wait is None else wait):
+        raise PhotoError(
+            N_("The server is busy with other photos. The photo will be sent again shortly."),
+            code="busy",
+            status=503,
+            retry_after=BUSY_RETRY_AFTER_SECONDS,
+        )
+    try:
+        yield
+    finally:
+        _decode_slots.release()
 
 
 # -------------------------------------------------------------------------------------------------- helpers

@@ -119,7 +119,9 @@ class ResponsibleParty(db.Model):
     kind: Mapped[str] = mapped_column(String(50), default="municipal")
     email: Mapped[str | None] = mapped_column(String(254))
     open311_endpoint: Mapped[str | None] = mapped_column(String(500))
-    open311_api_key: Mapped[str | None] = mapped_column(String(200))
+    # The API key only encrypted (fieldapp.secret_box), with its last characters to recognise it on pages.
+    open311_api_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    open311_api_key_hint: Mapped[str | None] = mapped_column(String(8))
     open311_jurisdiction: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -4,7 +4,9 @@ Forty people on one walk often share one public IP (a municipal guest Wi-Fi or a
 carrier's NAT), so limits on findings and photos are counted per participant — the pseudonymous
 id in the signed, walk-scoped session cookie — not per IP. Requests without a participant
 cookie (which the API refuses anyway) fall back to the client IP. New participant ids can only
-be minted through the join page, which is limited per IP.
+be minted through the join page, which is limited per IP — but 120 joins a minute would still multiply
+the per-participant photo limit, so photo uploads are also limited per IP, high enough for a whole
+group behind one NAT sending its offline backlog at once.
 """
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ PHOTO_UPLOADS = "60 per minute"
 # Re-joining with a kept participant key (per IP: a whole walk behind one NAT may come back online
 # at once, but guessing keys is pointless work for anyone else).
 REJOINS = "60 per minute"
+# Per client IP (after ProxyFix): 40 phones × a backlog of ~7 photos. Each decode is also bounded in
+# pixels and concurrency (fieldapp.imaging), so this caps the CPU one address can take.
+PHOTO_UPLOADS_PER_IP = "300 per minute"
 
 
 def participant_key() -> str:
@@ -30,4 +35,9 @@ def participant_key() -> str:
         return f"participant:{joined[slug]}"
     if joined:
         return "participant:" + ",".join(sorted(joined.values()))
+    return ip_key()
+
+
+def ip_key() -> str:
+    """The client IP (as ProxyFix resolved it)."""
     return f"ip:{get_remote_address()}"

@@ -19,10 +19,17 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point
 
 from gis.crs import apply_transformer, local_metric_transformer
-from gis.errors import GeometryError, RouteImportError
+from gis.errors import GeometryError, RouteImportError, TooManyPoints
 from gis.geojson import lines_from_geojson, load_json
 
 MAX_ROUTE_BYTES = 10 * 1024 * 1024
+# A walk of a few kilometres needs a few hundred points; a GPS track at 1 Hz for a whole day has ~90 000.
+# Beyond MAX_ROUTE_POINTS a file is refused before the slow parsing; above MAX_STORED_POINTS a route is
+# simplified (simplify_route) so that storing it and sending it to every phone stays cheap.
+MAX_ROUTE_POINTS = 100_000
+MAX_STORED_POINTS = 5_000
+SIMPLIFY_START_M = 1.0  # first tolerance; doubled until the route fits
+SIMPLIFY_MAX_M = 64.0
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 _NOT_A_ROUTE = "This file is not GPX, KML or GeoJSON."
@@ -42,7 +49,7 @@ def parse_route(data: bytes, filename: str | None = None) -> LineString | MultiL
     """Parse a GPX, KML or GeoJSON route into a 2D lon/lat (Multi)LineString.
 
     The format is detected from the content; ``filename`` only improves error messages.
-    Raises RouteImportError with a message meant for the user.
+    Raises RouteImportError with a message meant for the user (TooManyPoints above MAX_ROUTE_POINTS).
     """
     if len(data) > MAX_ROUTE_BYTES:
         raise RouteImportError("The file is larger than 10 MB.")
@@ -74,6 +81,8 @@ def _parse_xml_route(data: bytes) -> LineString | MultiLineString:
     root = _safe_xml_root(data)
     kind = _local_name(root.tag)
     if kind == "gpx":
+        # gpxpy needs ~20 µs a point: count first, so a huge track is refused in a fraction of that.
+        _check_point_count(sum(1 for el in root.iter() if _local_name(el.tag) in ("trkpt", "rtept")))
         return _build_route(_gpx_parts(data), _NO_GPX_LINE)
     if kind == "kml":
         return _build_route(_kml_parts(root), _NO_KML_LINE)
@@ -178,6 +187,8 @@ def _geojson_parts(data: bytes) -> list[Coords]:
 
 def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | MultiLineString:
     """Validate and clean parts; one part gives a LineString, several a MultiLineString."""
+    parts = list(parts)
+    _check_point_count(sum(len(part) for part in parts))
     lines = []
     for part in parts:
         cleaned = _dedup(part)
@@ -187,6 +198,11 @@ def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | Mu
     if not lines:
         raise RouteImportError(empty_message)
     return lines[0] if len(lines) == 1 else MultiLineString(lines)
+
+
+def _check_point_count(count: int) -> None:
+    if count > MAX_ROUTE_POINTS:
+        raise TooManyPoints(count, MAX_ROUTE_POINTS)
 
 
 def _dedup(part: Coords) -> Coords:
@@ -205,6 +221,60 @@ def _check_lonlat(part: Coords) -> None:
             raise RouteImportError(
                 f"The file has a point outside the valid range (longitude {lon}, latitude {lat})."
             )
+
+
+# --------------------------------------------------------------------------- simplifying
+
+
+@dataclass(frozen=True)
+class SimplifiedRoute:
+    """A route after :func:`simplify_route`: the line, its point counts before/after, the tolerance used."""
+
+    route: LineString | MultiLineString
+    points_before: int
+    points_after: int
+    tolerance_m: float  # 0 when the route was kept as it was
+
+    @property
+    def simplified(self) -> bool:
+        return self.points_after < self.points_before
+
+
+def point_count(route: LineString | MultiLineString) -> int:
+    return int(shapely.get_num_coordinates(route))
+
+
+def simplify_route(route: LineString | MultiLineString,
+                   max_points: int = MAX_STORED_POINTS) -> SimplifiedRoute:
+    """Keep a route at most ``max_points`` points: Douglas-Peucker preserving topology, in metres.
+
+    A route within the limit is returned unchanged. Otherwise it is simplified in a local metric
+    projection with a tolerance of 1 m, doubled until it fits (a route drawn or tracked on foot loses no
+    visible detail at a few metres). RouteImportError when even SIMPLIFY_MAX_M does not make it fit.
+    """
+    before = point_count(route)
+    if before <= max_points:
+        return SimplifiedRoute(route, before, before, 0.0)
+    centre = route.centroid
+    tr = local_metric_transformer(round(centre.x, 4), round(centre.y, 4))
+    metric = apply_transformer(route, tr)
+    tolerance = SIMPLIFY_START_M
+    while True:
+        simplified = metric.simplify(tolerance, preserve_topology=True)
+        after = point_count(simplified)
+        if after <= max_points:
+            break
+        if tolerance >= SIMPLIFY_MAX_M:
+            raise RouteImportError(
+                f"The route is too detailed: even simplified by {tolerance:g} m it keeps {after} points."
+            )
+        tolerance *= 2
+    back = apply_transformer(simplified, _inverse(tr))
+    return SimplifiedRoute(back, before, after, tolerance)
+
+
+def _inverse(tr: pyproj.Transformer) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(tr.target_crs, tr.source_crs, always_xy=True)
 
 
 # --------------------------------------------------------------------------- measuring

@@ -51,11 +51,13 @@ if [ ! -x "$venv/bin/python" ] || ! can_load_extensions "$venv/bin/python"; then
   "$python" -m venv "$venv"
 fi
 
-extra=""
-[ "$what" = test ] && extra="[test]"
+# Python dependencies come from the hashed lock (requirements/*.txt, refreshed with `make lock`): exactly
+# the versions CI tested, each file checked against its sha256. fieldapp itself is installed on top
+# without resolving anything again.
+lock="requirements/$what.txt"
 stamp="$venv/.installed-$what"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extra"
+if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
   touch "$stamp"
 fi

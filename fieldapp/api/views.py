@@ -17,7 +17,14 @@ from fieldapp.api.schemas import (
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
 from fieldapp.participant_session import remember_participant, require_participant, require_walk_access
-from fieldapp.ratelimits import FINDING_WRITES, PHOTO_UPLOADS, REJOINS, participant_key
+from fieldapp.ratelimits import (
+    FINDING_WRITES,
+    PHOTO_UPLOADS,
+    PHOTO_UPLOADS_PER_IP,
+    REJOINS,
+    ip_key,
+    participant_key,
+)
 from fieldapp.services import findings as finding_service
 from fieldapp.services import participants as participant_service
 from fieldapp.services import photos as photo_service
@@ -141,6 +148,7 @@ def delete_finding(slug: str, finding_uuid: str):
 
 @bp.put("/findings/<finding_uuid>/photos/<photo_uuid>")
 @limiter.limit(PHOTO_UPLOADS, key_func=participant_key)
+@limiter.limit(PHOTO_UPLOADS_PER_IP, key_func=ip_key)
 @bp.doc(**PHOTO_BODY_DOC)
 @bp.response(200, PhotoOutSchema, description="Already stored (same photo UUID)")
 @bp.alt_response(201, schema=PhotoOutSchema, description="Stored")
@@ -151,7 +159,8 @@ def delete_finding(slug: str, finding_uuid: str):
 @error(413, "Too large (bytes or pixels)")
 @error(415, "Not a supported image type")
 @error(422, "Corrupt image")
-@error(429, "Too many uploads from this participant; retry later")
+@error(429, "Too many uploads from this participant or address; retry after Retry-After seconds")
+@error(503, "The server is busy decoding other photos; retry after Retry-After seconds")
 def put_photo(finding_uuid: str, photo_uuid: str):
     """Upload one photo of your finding (multipart field `file`, or the raw image as the body)."""
     walk, finding = finding_service.finding_with_walk(finding_uuid)

@@ -28,6 +28,8 @@ from fieldapp.errors import Conflict, DomainError, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Event, Finding, Measure, ResponsibleParty, Walk, utcnow
 from fieldapp.open311 import client
+from fieldapp.secret_box import SecretUnreadable
+from fieldapp.services import responsible_parties
 from fieldapp.services.open311_read import first_publishable_photo, photo_public_url
 from gis import convert
 
@@ -106,8 +108,8 @@ def request_description(measure: Measure) -> str:
     return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
 
-def request_fields(measure: Measure, party: ResponsibleParty) -> dict[str, str]:
-    """The form fields of ``POST requests`` for this measure."""
+def request_fields(measure: Measure, party: ResponsibleParty, api_key: str | None = None) -> dict[str, str]:
+    """The form fields of ``POST requests`` for this measure (``api_key``: the decrypted key, if any)."""
     finding = measure.finding
     walk = db.session.get(Walk, finding.walk_id)
     point = convert.to_geom(finding.geom_el)
@@ -117,8 +119,8 @@ def request_fields(measure: Measure, party: ResponsibleParty) -> dict[str, str]:
         "long": f"{point.x:.7f}",
         "description": request_description(measure),
     }
-    if party.open311_api_key:
-        fields["api_key"] = party.open311_api_key
+    if api_key:
+        fields["api_key"] = api_key
     if party.open311_jurisdiction:
         fields["jurisdiction_id"] = party.open311_jurisdiction
     if address := _address(finding, walk):
@@ -193,11 +195,21 @@ def _result(measure: Measure) -> PushResult:
     return PushResult(measure.id, measure.open311_state or "", messages.get(measure.open311_state, ""))
 
 
+def _api_key(party: ResponsibleParty) -> str | None:
+    """The party's decrypted API key; a key that cannot be decrypted fails the attempt (not retried)."""
+    try:
+        return responsible_parties.open311_api_key_for_sending(party)
+    except SecretUnreadable as err:
+        raise client.Open311Failure(gettext(
+            "The stored API key cannot be decrypted (FIELDAPP_SECRETS_KEY changed?). An admin must enter it "
+            "again."), transient=False) from err
+
+
 def _post(measure: Measure, party: ResponsibleParty, now: datetime, timeout: float,
           user_id: int | None) -> None:
-    fields = request_fields(measure, party)
     measure.open311_attempts += 1
     try:
+        fields = request_fields(measure, party, _api_key(party))
         submitted = client.post_request(party.open311_endpoint, fields, timeout=timeout)
     except client.Open311Failure as failure:
         _record_failure(measure, failure, now, user_id, phase="post")
@@ -219,9 +231,9 @@ def _post(measure: Measure, party: ResponsibleParty, now: datetime, timeout: flo
 def _poll_token(measure: Measure, party: ResponsibleParty, now: datetime, timeout: float,
                 user_id: int | None) -> None:
     token = (measure.external_ticket_id or "").removeprefix(TOKEN_PREFIX)
-    query = {k: v for k, v in (("api_key", party.open311_api_key),
-                               ("jurisdiction_id", party.open311_jurisdiction)) if v}
     try:
+        query = {k: v for k, v in (("api_key", _api_key(party)),
+                                   ("jurisdiction_id", party.open311_jurisdiction)) if v}
         service_request_id = client.resolve_token(party.open311_endpoint, token, query, timeout=timeout)
     except client.Open311Failure as failure:
         _record_failure(measure, failure, now, user_id, phase="token")

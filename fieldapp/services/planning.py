@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from shapely.geometry import LineString, MultiLineString, Point
 
 from fieldapp.errors import Conflict, NotFound, ValidationError
@@ -14,8 +14,9 @@ from fieldapp.extensions import db
 from fieldapp.models import Route, Stop, Walk, utcnow
 from fieldapp.services import events
 from fieldapp.services.categories import all_categories
-from fieldapp.services.walks import create_walk, new_join_token
+from fieldapp.services.walks import create_walk, new_join_token, prepare_route
 from gis import convert, routes
+from gis.errors import TooManyPoints
 
 MAX_STOPS = 50
 # Status changes an organizer makes here; the protocol states are set by publishing.
@@ -85,10 +86,27 @@ def update_details(walk: Walk, details: WalkDetails, *, user_id: int | None) -> 
     return walk
 
 
-def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str, user_id: int | None) -> Route:
-    """Replace the walk's route (drawn on the map or imported) and store its geodesic length."""
-    if not isinstance(route, LineString | MultiLineString) or route.is_empty:
-        raise ValidationError(gettext("The route must be a line with at least two points."))
+@dataclass(frozen=True)
+class RouteSaved:
+    """The stored route and how many points it had before and after simplification."""
+
+    route: Route
+    points_before: int
+    points_after: int
+
+    @property
+    def simplified(self) -> bool:
+        return self.points_after < self.points_before
+
+
+def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
+              user_id: int | None) -> RouteSaved:
+    """Replace the walk's route (drawn on the map or imported) and store its geodesic length.
+
+    A route of more than ``routes.MAX_STORED_POINTS`` points is simplified first (walks.prepare_route).
+    """
+    kept = prepare_route(route)
+    route = kept.route
     length = routes.route_length_m(route)
     if walk.route is None:
         walk.route = Route(geom_el=convert.to_element(route), length_m=length, source=source)
@@ -96,14 +114,27 @@ def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str, u
         walk.route.geom_el = convert.to_element(route)
         walk.route.length_m = length
         walk.route.source = source
-    events.record("route_set", walk_id=walk.id, user_id=user_id, source=source, length_m=round(length, 1))
+    events.record("route_set", walk_id=walk.id, user_id=user_id, source=source, length_m=round(length, 1),
+                  points=kept.points_after, points_in_file=kept.points_before,
+                  simplified_m=kept.tolerance_m or None)
     db.session.commit()
-    return walk.route
+    return RouteSaved(walk.route, kept.points_before, kept.points_after)
 
 
-def import_route(walk: Walk, data: bytes, filename: str, *, user_id: int | None) -> Route:
-    """Parse a GPX, KML or GeoJSON file and make it the route (RouteImportError on bad files)."""
-    return set_route(walk, routes.parse_route(data, filename), source=filename[:200], user_id=user_id)
+def parse_route(data: bytes, filename: str) -> LineString | MultiLineString:
+    """A route file (GPX, KML, GeoJSON) or drawn GeoJSON as a line (RouteImportError on bad files)."""
+    try:
+        return routes.parse_route(data, filename)
+    except TooManyPoints as err:
+        raise ValidationError(gettext(
+            "The route has %(count)s points; at most %(limit)s can be imported. Thin out the track first "
+            "(e.g. in the GPS app or QGIS).", count=format_number(err.count),
+            limit=format_number(err.limit))) from err
+
+
+def import_route(walk: Walk, data: bytes, filename: str, *, user_id: int | None) -> RouteSaved:
+    """Parse a GPX, KML or GeoJSON file and make it the route (simplified when very detailed)."""
+    return set_route(walk, parse_route(data, filename), source=filename[:200], user_id=user_id)
 
 
 def _stop(walk: Walk, stop_id: int) -> Stop:

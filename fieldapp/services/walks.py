@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import format_number, gettext
 from shapely.geometry import LineString, MultiLineString, Point
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Category, Route, Stop, Walk
 from fieldapp.services.categories import all_categories
 from gis import convert, geojson, routes, sun
+from gis.errors import RouteImportError
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,20 @@ def _unique_slug(title: str) -> str:
             return slug
 
 
-def _check_route(route: LineString | MultiLineString) -> None:
+def prepare_route(route: LineString | MultiLineString) -> routes.SimplifiedRoute:
+    """Check a route before it is stored and simplify it to ``routes.MAX_STORED_POINTS`` points at most.
+
+    Every stored route passes here (created with a walk, drawn, imported), so no route can make the field
+    API that sends it to every phone large or slow.
+    """
     if not isinstance(route, LineString | MultiLineString) or route.is_empty:
-        raise ValidationError("The route must be a line with at least two points.")
+        raise ValidationError(N_("The route must be a line with at least two points."))
+    try:
+        return routes.simplify_route(route)
+    except RouteImportError as err:
+        raise ValidationError(gettext(
+            "The route is too detailed to be simplified to %(n)s points. Simplify it before importing.",
+            n=format_number(routes.MAX_STORED_POINTS))) from err
 
 
 def create_walk(
@@ -92,7 +105,7 @@ def create_walk(
         categories=categories,
     )
     if route is not None:
-        _check_route(route)
+        route = prepare_route(route).route
         walk.route = Route(geom_el=convert.to_element(route), length_m=routes.route_length_m(route),
                            source=route_source)
     walk.stops = [

@@ -90,6 +90,10 @@ def _party_input(form: PartyForm) -> party_service.PartyInput:
         kind=form.kind.data,
         email=form.email.data or "",
         active=bool(form.active.data),
+        open311_endpoint=form.open311_endpoint.data or "",
+        open311_jurisdiction=form.open311_jurisdiction.data or "",
+        open311_api_key=form.open311_api_key.data or "",
+        remove_open311_api_key=bool(form.remove_open311_api_key.data),
     )
 
 
@@ -118,4 +122,6 @@ def party(party_id: int) -> str | Response | tuple[str, int]:
         party_service.update_party(item, _party_input(form))
         flash(gettext("%(name)s was saved.", name=item.name), "success")
         return redirect(url_for("staff.parties"))
-    return render_template("staff/admin_party.html", form=form, party=item), (422 if form.errors else 200)
+    stored_key = party_service.masked_open311_api_key(item)
+    return render_template("staff/admin_party.html", form=form, party=item, stored_key=stored_key), (
+        422 if form.errors else 200)

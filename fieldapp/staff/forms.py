@@ -22,7 +22,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -186,6 +186,13 @@ class PartyForm(Form):
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     active = BooleanField(_l("In use"), default=True)
+    open311_endpoint = StringField(_l("Open311 endpoint"), validators=[
+        Optional(), URL(require_tld=False, message=_l("Enter a web address (https://…).")), Length(max=500)])
+    open311_jurisdiction = StringField(_l("Open311 jurisdiction id"),
+                                       validators=[Optional(), Length(max=100)])
+    # Write-only: never filled from the stored key; empty keeps it.
+    open311_api_key = PasswordField(_l("Open311 API key"), validators=[Optional(), Length(max=500)])
+    remove_open311_api_key = BooleanField(_l("Remove the stored API key"))
 
 
 class RadiusForm(Form):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from shapely.geometry import Point
 from werkzeug.wrappers import Response
 
@@ -25,7 +25,6 @@ from fieldapp.staff.forms import (
 )
 from fieldapp.staff.views import checked, locale
 from fieldapp.ui import status_names
-from gis import routes
 
 
 def _walk_form(walk=None) -> WalkForm:  # noqa: ANN001 - a Walk or None
@@ -96,10 +95,18 @@ def plan(slug: str) -> str:
 def save_route(slug: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
     form = checked(RouteForm())
-    route = routes.parse_route(form.route_geojson.data.encode(), "drawn.geojson")
-    planning_service.set_route(walk, route, source="drawn", user_id=user_id())
+    route = planning_service.parse_route(form.route_geojson.data.encode(), "drawn.geojson")
+    saved = planning_service.set_route(walk, route, source="drawn", user_id=user_id())
     flash(gettext("The route was saved."), "success")
+    _flash_simplified(saved)
     return redirect(url_for("staff.plan", slug=slug))
+
+
+def _flash_simplified(saved: planning_service.RouteSaved) -> None:
+    if saved.simplified:
+        flash(gettext("The route was simplified from %(before)s to %(after)s points.",
+                      before=format_number(saved.points_before), after=format_number(saved.points_after)),
+              "info")
 
 
 @bp.post("/walks/<slug>/route/import")
@@ -107,8 +114,9 @@ def import_route(slug: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
     form = checked(RouteImportForm())
     upload = form.file.data
-    planning_service.import_route(walk, upload.read(), upload.filename or "route", user_id=user_id())
+    saved = planning_service.import_route(walk, upload.read(), upload.filename or "route", user_id=user_id())
     flash(gettext("The route was imported from %(name)s.", name=upload.filename), "success")
+    _flash_simplified(saved)
     return redirect(url_for("staff.plan", slug=slug))
 
 

@@ -62,3 +62,23 @@ def test_create_user_and_duplicate(runner) -> None:
     short = runner.invoke(args=["create-user", "--email", "b@ale.se", "--password", "short"])
     assert short.exit_code != 0 and "10" in short.output
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+
+
+def test_item6_huge_route_is_simplified_by_create_walk(runner, tmp_path) -> None:
+    """Security review item 6: the CLI stores a very detailed track simplified, and says so."""
+    from gis import convert, routes
+    from tests.gis.test_routes import gpx_of, wiggly_track
+
+    track = tmp_path / "dagens-spar.gpx"
+    track.write_bytes(gpx_of(wiggly_track(60_000)))
+    result = runner.invoke(args=["create-walk", "--title", "Detaljerat spår", "--route", str(track)])
+    assert result.exit_code == 0, result.output
+    stored = re.search(r"^Route simplified from 60000 to (\d+) points\.$", result.output, re.M)
+    assert stored and int(stored.group(1)) <= routes.MAX_STORED_POINTS
+    walk = db.session.scalar(sa.select(Walk).where(Walk.title == "Detaljerat spår"))
+    assert len(convert.to_geom(walk.route.geom_el).coords) == int(stored.group(1))
+
+    huge = tmp_path / "huge.gpx"
+    huge.write_bytes(gpx_of(wiggly_track(routes.MAX_ROUTE_POINTS + 1)))
+    refused = runner.invoke(args=["create-walk", "--title", "För stort", "--route", str(huge)])
+    assert refused.exit_code != 0 and "100001 points" in refused.output and "Traceback" not in refused.output

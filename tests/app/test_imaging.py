@@ -519,7 +519,7 @@ def test_module_is_pure():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module if node.module.startswith("fieldapp") else node.module.split(".")[0])
     stdlib = {"__future__", "hashlib", "io", "math", "os", "re", "struct", "threading", "warnings", "zlib",
-              "concurrent", "dataclasses", "datetime", "functools"}
+              "concurrent", "dataclasses", "datetime", "functools", "collections", "contextlib"}
     third_party = imported - stdlib
     assert third_party == {"PIL", "pillow_heif", "fieldapp.errors"}
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Event, Measure
-from fieldapp.services import open311_send
+from fieldapp.services import open311_send, responsible_parties
 from fieldapp.services.categories import DEFAULT_CATEGORIES
 from tests.app.test_open311_read import add_finding, add_measure, add_photo, make_walk, party
 from tests.open311_server import Open311Server, running_open311_server
@@ -33,8 +33,8 @@ def server() -> Iterator[Open311Server]:
 def setup(app, server) -> dict:
     """A walk with a lamp finding (stop 1, a publishable photo) and its measure for the gatuenhet."""
     walk = make_walk("Nödinge centrum", "open")
-    gatu = party("Ale kommun, gatuenheten", open311_endpoint=server.url, open311_api_key=API_KEY,
-                 open311_jurisdiction="ale.se")
+    gatu = party("Ale kommun, gatuenheten", open311_endpoint=server.url, open311_jurisdiction="ale.se")
+    responsible_parties.set_open311_api_key(gatu, API_KEY)
     lamp = add_finding(walk, "lighting", 12.06795, 57.89600, stop_seq=1,
                        note="Två lyktstolpar släckta längs gångvägen.")
     photo = add_photo(lamp, publishable=True)
@@ -172,8 +172,7 @@ def test_an_unreachable_server_is_retried(setup) -> None:
 
 
 def test_a_wrong_api_key_fails_with_the_servers_description(setup, server) -> None:
-    setup["party"].open311_api_key = "wrong"
-    db.session.commit()
+    responsible_parties.set_open311_api_key(setup["party"], "wrong")
     result = open311_send.push_measure(setup["measure"].id, now=NOW)
     assert result.state == "failed"
     measure = reload(setup["measure"])
@@ -185,8 +184,7 @@ def test_a_wrong_api_key_fails_with_the_servers_description(setup, server) -> No
     assert event.kind == "open311_failed"
     assert event.data["http_status"] == 403 and event.data["transient"] is False
 
-    setup["party"].open311_api_key = API_KEY  # fixed by the admin: staff retry by hand
-    db.session.commit()
+    responsible_parties.set_open311_api_key(setup["party"], API_KEY)  # fixed by the admin: staff retry by hand
     assert open311_send.push_measure(measure.id, now=NOW).state == "sent"
     assert reload(measure).open311_attempts == 2
 

@@ -166,3 +166,36 @@ def test_invitation_has_map_meeting_point_and_qr_of_the_join_link(staff_client) 
     assert f"http://fieldapp.test/j/{token}" in page.text
     assert 'class="segno"' in page.text and 'class="route-svg"' in page.text
     assert "Ale torg" in page.text and "15 okt. 2026 18:30" in page.text
+
+
+def test_item6_huge_route_is_simplified(staff_client) -> None:
+    """Security review item 6: a very detailed track is simplified on import, and staff are told."""
+    from fieldapp.extensions import db
+    from gis import convert, routes
+    from tests.gis.test_routes import gpx_of, wiggly_track
+
+    walk = create(staff_client)
+    track = wiggly_track(60_000)
+    response = staff_client.post(
+        f"/staff/walks/{walk.slug}/route/import",
+        data={"file": (io.BytesIO(gpx_of(track)), "klocktornet.gpx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    db.session.expire_all()
+    stored = convert.to_geom(walk_by_slug(walk.slug).route.geom_el)
+    points = len(stored.coords)
+    assert points <= routes.MAX_STORED_POINTS
+    shown = response.text.replace("\u00a0", " ")
+    assert f"Rutten förenklades från 60 000 till {points:,} punkter".replace(",", " ") in shown
+
+    too_many = staff_client.post(
+        f"/staff/walks/{walk.slug}/route/import",
+        data={"file": (io.BytesIO(gpx_of(wiggly_track(routes.MAX_ROUTE_POINTS + 1))), "dagens-spar.gpx")},
+        content_type="multipart/form-data",
+    )
+    assert too_many.status_code == 422
+    assert "100 001 punkter" in too_many.text.replace("\u00a0", " ")
+    db.session.expire_all()
+    assert len(convert.to_geom(walk_by_slug(walk.slug).route.geom_el).coords) == points  # kept

@@ -525,3 +525,75 @@ def test_nearest_stop() -> None:
 
 def test_nearest_stop_without_stops() -> None:
     assert nearest_stop([], Point(12.0, 57.0)) is None
+
+
+# ------------------------------------------------------------------- security review item 6: huge routes
+
+
+def wiggly_track(n: int, lon0: float = 12.0, lat0: float = 57.9) -> list[tuple[float, float]]:
+    """A GPS-like track of ``n`` points, ~0.3 m apart, with sub-metre jitter and 20 m bends."""
+    return [(lon0 + 0.000005 * i + 0.000002 * math.sin(i / 2),
+             lat0 + 0.0002 * math.sin(i / 400) + 0.000002 * math.cos(i / 3)) for i in range(n)]
+
+
+def gpx_of(points: list[tuple[float, float]]) -> bytes:
+    body = "".join(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}"/>' for lon, lat in points)
+    return (f'<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
+            f"<trk><trkseg>{body}</trkseg></trk></gpx>").encode()
+
+
+def hausdorff_m(a: LineString, b: LineString) -> float:
+    from gis.crs import apply_transformer, local_metric_transformer
+
+    tr = local_metric_transformer(round(a.centroid.x, 4), round(a.centroid.y, 4))
+    return apply_transformer(a, tr).hausdorff_distance(apply_transformer(b, tr))
+
+
+def test_item6_huge_route_is_simplified() -> None:
+    from gis.routes import MAX_STORED_POINTS, simplify_route
+
+    track = LineString(wiggly_track(60_000))
+    started = time.perf_counter()
+    kept = simplify_route(track)
+    assert time.perf_counter() - started < 5
+    assert kept.simplified and kept.points_before == 60_000
+    assert kept.points_after == len(kept.route.coords) <= MAX_STORED_POINTS
+    assert 1 <= kept.tolerance_m <= 8  # a few metres at most
+    assert hausdorff_m(track, kept.route) <= kept.tolerance_m + 0.01  # never further off than the tolerance
+    assert kept.route.coords[0] == pytest.approx(track.coords[0]) and kept.route.coords[-1] == pytest.approx(
+        track.coords[-1])
+    assert route_length_m(kept.route) == pytest.approx(route_length_m(track), rel=0.3)
+
+
+def test_item6_small_route_is_kept_as_it_is() -> None:
+    from gis.routes import simplify_route
+
+    route = LineString(wiggly_track(400))
+    kept = simplify_route(route)
+    assert not kept.simplified and kept.route is route and kept.tolerance_m == 0
+
+
+def test_item6_multiline_parts_stay_apart_when_simplified() -> None:
+    from gis.routes import simplify_route
+
+    track = wiggly_track(12_000)
+    route = MultiLineString([track[:6000], [(lon, lat + 0.001) for lon, lat in track[6000:]]])
+    kept = simplify_route(route, max_points=2000)
+    assert isinstance(kept.route, MultiLineString) and len(kept.route.geoms) == 2
+    assert kept.points_after <= 2000 and kept.route.is_valid
+
+
+def test_item6_route_beyond_the_hard_cap_is_refused_before_parsing() -> None:
+    from gis.errors import TooManyPoints
+    from gis.routes import MAX_ROUTE_POINTS
+
+    data = gpx_of(wiggly_track(MAX_ROUTE_POINTS + 1))
+    started = time.perf_counter()
+    with pytest.raises(TooManyPoints) as refused:
+        parse_route(data, "huge.gpx")
+    assert time.perf_counter() - started < 3  # counted in the XML tree, gpxpy never runs
+    assert refused.value.count == MAX_ROUTE_POINTS + 1 and refused.value.limit == MAX_ROUTE_POINTS
+    geojson = ('{"type":"LineString","coordinates":['
+               + ",".join(f"[{lon:.6f},{lat:.6f}]" for lon, lat in wiggly_track(MAX_ROUTE_POINTS + 5)) + "]}")
+    with pytest.raises(TooManyPoints):
+        parse_route(geojson.encode(), "huge.geojson")
