@@ -58,4 +58,11 @@ def load_config(instance_path: Path) -> dict:
         # WeasyPrint needs ~0.45 MB and ~35 ms per finding, all laid out in memory at once (10k findings:
         # 6 min, 4.3 GB; docs/PERFORMANCE.md). Larger walks get the action list as XLSX/CSV instead.
         "PROTOCOL_PDF_MAX_FINDINGS": int(env("FIELDAPP_PROTOCOL_PDF_MAX_FINDINGS") or 2000),
+        # Background jobs (fieldapp.jobs): a SQLite file next to the database, or Redis for several servers.
+        "JOBS_URL": env("FIELDAPP_JOBS_URL") or env("FIELDAPP_REDIS_URL")
+        or f"sqlite:///{instance_path / 'jobs.sqlite'}",
+        # A PDF render not heard from for this long counts as dead (its worker stopped) and is taken over.
+        "PROTOCOL_PDF_LEASE_SECONDS": int(env("FIELDAPP_PROTOCOL_PDF_LEASE_SECONDS") or 300),
+        # New staff draft PDFs (renders) a staff member may ask for; a stored draft is served without limit.
+        "PROTOCOL_DRAFT_PDF_LIMIT": env("FIELDAPP_PROTOCOL_DRAFT_PDF_LIMIT") or "6 per minute;30 per hour",
     }

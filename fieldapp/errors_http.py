@@ -33,7 +33,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return error_response(err.status, err.code, gettext(err.message), err.details)
+        response = app.make_response(error_response(err.status, err.code, gettext(err.message), err.details))
+        retry_after = getattr(err, "retry_after", None)  # e.g. a PDF still being prepared
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(GeometryError)
     def _geometry(err: GeometryError):
