@@ -12,10 +12,14 @@ export FIELDAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://fieldapp:fieldapp@127.
 
 export FIELDAPP_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-run:  ## set up, migrate, seed the demo walk and serve on http://$(HOST):$(PORT)
+run:  ## set up, migrate, seed the demo walk, serve on http://$(HOST):$(PORT) with the job worker beside it
 	@scripts/bootstrap.sh run
 	$(FIELDAPP) db upgrade
 	$(FIELDAPP) demo
+	@# The worker (protocol PDFs and other background jobs) runs beside the server; Ctrl-C stops both.
+	@$(FIELDAPP) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(FIELDAPP) run --host $(HOST) --port $(PORT)
 
 test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite on both databases

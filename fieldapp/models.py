@@ -395,7 +395,9 @@ class ProtocolPdf(db.Model):
 
     __tablename__ = "protocol_pdfs"
     __table_args__ = (
-        UniqueConstraint("walk_id", "audience", "source_sha256", name="uq_protocol_pdfs_walk_audience_source"),
+        UniqueConstraint(
+            "walk_id", "audience", "source_sha256", name="uq_protocol_pdfs_walk_audience_source"
+        ),
         CheckConstraint("audience IN ('public', 'internal')", name="ck_protocol_pdfs_audience"),
         CheckConstraint(
             "state IN ('queued', 'rendering', 'ready', 'failed')", name="ck_protocol_pdfs_state"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 
 from flask import current_app, request
-from flask_login import current_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from fieldapp.participant_session import current_participant_ids
 

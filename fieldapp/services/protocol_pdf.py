@@ -64,7 +64,9 @@ def lease() -> timedelta:
 # --------------------------------------------------------------------------- asking for PDFs
 
 
-def add_version_pdf(version: ProtocolVersion, walk: Walk, locale: str, user_id: int | None) -> ProtocolPdf | None:
+def add_version_pdf(
+    version: ProtocolVersion, walk: Walk, locale: str, user_id: int | None
+) -> ProtocolPdf | None:
     """Queue the PDF of a version being published (added to the caller's transaction; start() after commit).
 
     None when the walk is too large for a PDF (the pages say why, see ``pdf_refusal``).
@@ -362,7 +364,9 @@ def _finish(pdf_id: int, token: str, *, state: str, data: bytes | None = None, e
     db.session.refresh(pdf)
     if data is not None and pdf.version_id is not None:
         db.session.execute(
-            update(ProtocolVersion).where(ProtocolVersion.id == pdf.version_id).values(pdf_sha256=values["sha256"])
+            update(ProtocolVersion)
+            .where(ProtocolVersion.id == pdf.version_id)
+            .values(pdf_sha256=values["sha256"])
         )
     elif data is not None:
         db.session.execute(

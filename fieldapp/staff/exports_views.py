@@ -75,12 +75,13 @@ def protocol_pdf_status(slug: str, pdf_id: int) -> str:
 def protocol_pdf_status_json(slug: str, pdf_id: int) -> Response:
     walk = walk_service.walk_by_slug(slug)
     pdf = pdf_service.pdf_of_walk(walk, pdf_id)
+    ready = pdf.state == "ready"
     response = jsonify(
         state=pdf.state,
         progress=pdf.progress,
         label=pdf_state_label(pdf.state),
         error=pdf.error or None,
-        url=url_for("staff.protocol_pdf_download", slug=walk.slug, pdf_id=pdf.id) if pdf.state == "ready" else None,
+        url=url_for("staff.protocol_pdf_download", slug=walk.slug, pdf_id=pdf.id) if ready else None,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
