@@ -412,7 +412,7 @@ class ProtocolPdf(db.Model):
     audience: Mapped[str] = mapped_column(String(10))
     locale: Mapped[str] = mapped_column(String(5), default="sv")
     source_sha256: Mapped[str] = mapped_column(String(64))
-    document_html: Mapped[str] = mapped_column(Text, default="")  # emptied once the PDF is ready
+    document_html: Mapped[str] = mapped_column(Text, default="", deferred=True)  # emptied once ready
     state: Mapped[str] = mapped_column(String(10), default="queued")
     progress: Mapped[int] = mapped_column(SmallInteger, default=0)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk, utcnow
 from fieldapp.services.exports import ensure_pdf_possible, pdf_refusal
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY_S = 1.0  # at most one progress write per second while WeasyPrint works
+HEARTBEAT_S = 1.0  # progress and lease renewal while WeasyPrint works; the lease must be much longer
 
 
 class PdfNotReady(DomainError):
@@ -270,7 +271,8 @@ def render(pdf_id: int) -> bool:
         return False
     started = time.monotonic()
     try:
-        data = _render_bytes(pdf, walk, _Progress(pdf_id, token, pdf.document_html.count("<img")))
+        with _Progress(pdf_id, token, pdf.document_html.count("<img")) as progress:
+            data = _render_bytes(pdf, walk, progress)
     except Exception as err:  # noqa: BLE001 - any failure is recorded on the row for staff to see and retry
         db.session.rollback()
         log.exception("protocol PDF %s failed", pdf_id)
@@ -313,7 +315,8 @@ def _claim(pdf_id: int, token: str) -> bool:
 
 
 class _Progress:
-    """Writes the render's progress (and so renews its lease) on its own connection, at most once a second.
+    """The render's progress and heartbeat: a thread writes both every second on its own connection, so a
+    long layout (WeasyPrint gives no news while it lays out) never looks like a dead worker.
 
     Loading files (our CSS and the photos) is most of the layout of a protocol with photos: progress
     runs from 10 to 80 % with the files loaded, 90 % once laid out, 100 % when stored.
@@ -323,24 +326,34 @@ class _Progress:
         self.pdf_id, self.token = pdf_id, token
         self.expected = max(expected_files + 2, 3)  # the photos plus the style sheets
         self.fetched = 0
-        self.written_at = 0.0
+        self.percent = 10
+        self.engine = db.engine
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"pdf-{pdf_id}-heartbeat", daemon=True)
 
     def __call__(self, event: str) -> None:
         if event == "fetched":
             self.fetched += 1
-            percent = 10 + round(70 * min(self.fetched / self.expected, 1.0))
+            self.percent = 10 + round(70 * min(self.fetched / self.expected, 1.0))
         else:
-            percent = 90
-        now = time.monotonic()
-        if event == "fetched" and now - self.written_at < PROGRESS_EVERY_S:
-            return
-        self.written_at = now
-        with db.engine.begin() as conn:
-            conn.execute(
-                update(ProtocolPdf)
-                .where(ProtocolPdf.id == self.pdf_id, ProtocolPdf.claim == self.token)
-                .values(progress=percent, touched_at=utcnow())
-            )
+            self.percent = 90
+
+    def __enter__(self) -> _Progress:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(HEARTBEAT_S):
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(ProtocolPdf)
+                    .where(ProtocolPdf.id == self.pdf_id, ProtocolPdf.claim == self.token)
+                    .values(progress=self.percent, touched_at=utcnow())
+                )
 
 
 def _finish(pdf_id: int, token: str, *, state: str, data: bytes | None = None, error: str = "") -> bool:

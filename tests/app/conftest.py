@@ -247,15 +247,19 @@ class Worker:
             with self.lock:
                 self.in_flight -= 1
 
+    def start(self) -> None:
+        """Start consuming (once), without waiting."""
+        if not self.started:
+            self.consumer.start()
+            self.started = True
+
     def run_until_idle(self, timeout: float = 60.0) -> None:
         """Start the consumer (once) and wait until the queue is empty and no job is running."""
         import time
 
         from fieldapp.extensions import db
 
-        if not self.started:
-            self.consumer.start()
-            self.started = True
+        self.start()
         deadline = time.monotonic() + timeout
         idle_checks = 0
         while idle_checks < 3:  # idle three times in a row: no job between dequeue and start slips by

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -194,6 +195,32 @@ def test_a_render_whose_worker_died_is_taken_over_after_its_lease(app, staff_cli
     protocol_pdf.start(pdf)
     worker.run_until_idle()
     assert renders == ["public"] and version_pdf(1).state == "rendering"
+
+
+def test_a_render_longer_than_its_lease_is_kept_alive_and_never_taken_over(app, staff_client, worker,
+                                                                            renders, monkeypatch) -> None:
+    app.config["PROTOCOL_PDF_LEASE_SECONDS"] = 2
+    counting = protocol_service.pdf_bytes
+
+    def slow_layout(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - WeasyPrint silent for 4 s
+        time.sleep(4)
+        return counting(*args, **kwargs)
+
+    monkeypatch.setattr(protocol_service, "pdf_bytes", slow_layout)
+    prepare_walk()
+    publish(staff_client)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while version_pdf(1).state != "rendering":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(3)  # longer than the lease: only the heartbeat keeps the claim
+    pdf = version_pdf(1)
+    assert pdf.state == "rendering" and utcnow() - pdf.touched_at < timedelta(seconds=2)
+    assert protocol_pdf.sweep() == 0
+    worker.run_until_idle()
+    pdf = version_pdf(1)
+    assert pdf.state == "ready" and pdf.attempts == 1 and renders == ["public"]
 
 
 def test_versions_published_before_pdfs_were_queued_get_them_from_the_sweep(app, staff_client, worker,
