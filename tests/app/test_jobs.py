@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,33 @@ def test_jobs_and_the_periodic_sweep_are_registered(app) -> None:
     assert {"render_protocol_pdf", "sweep_protocol_pdfs"} <= names
     periodic = {task.name for task in queue._registry.periodic_tasks}
     assert periodic == {"sweep_protocol_pdfs"}
+
+
+def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pytestconfig) -> None:
+    """Several app servers share one Redis queue: publish on this one, the worker renders from Redis."""
+    import redis
+
+    from tests.app.conftest import Worker
+    from tests.conftest import skip_or_fail
+
+    url = os.environ.get("FIELDAPP_TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/13")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as err:
+        skip_or_fail(pytestconfig, f"Redis not reachable at {url}: {err}")
+    app.config.update(JOBS_URL=url, JOBS_QUEUE_NAME=f"test-{uuid.uuid4().hex}")
+    worker = Worker(app)
+    try:
+        assert isinstance(worker.huey, RedisHuey)
+        prepare_walk()
+        assert staff_client.post(f"/staff/walks/{SLUG}/protocol/publish").status_code == 302
+        assert worker.huey.pending_count() == 1
+        worker.run_until_idle()
+        assert set(states().values()) == {"ready"}
+        assert staff_client.get(f"/walks/{SLUG}/protocol.pdf?version=1").get_data().startswith(b"%PDF")
+    finally:
+        worker.stop()
+        worker.huey.storage.flush_all()
 
 
 def start_worker(app, log: Path, database_url: str) -> subprocess.Popen:
