@@ -20,6 +20,10 @@ run:  ## set up, migrate, seed the demo walk (development database only) and ser
 	@scripts/bootstrap.sh run
 	$(FIELDAPP) db upgrade
 	$(FIELDAPP) seed $(if $(filter development,$(FIELDAPP_ENV)),--demo)
+	@# The worker (protocol PDFs and other background jobs) runs beside the server; Ctrl-C stops both.
+	@$(FIELDAPP) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(FIELDAPP) run --host $(HOST) --port $(PORT)
 
 test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite on both databases

@@ -15,10 +15,13 @@ earlier finding (confirmations), 2 % hidden, 40 photos. Each measurement runs in
   would hide it behind the warm-up's own peak). tracemalloc is not used (it slows Python several-fold).
 
 The protocol HTML and PDF are also measured at 500 findings (target for the HTML: under 1 s). The PDF is
-rendered by WeasyPrint from the same HTML. Walks above the app's PROTOCOL_PDF_MAX_FINDINGS (default 2000)
-get no PDF: the protocol_pdf cell then records the refusal (``status: refused``, with the time it took) and
-the zip is written without the PDF, as the app does. ``--pdf-limit N`` raises the limit to measure a
-larger PDF anyway.
+rendered by WeasyPrint from the same HTML. ``publish_pdf`` is what the app does since PDFs are made in the
+job queue: publish a version, then wait until the worker (the real consumer, in a thread) has its PDF
+stored — publish-to-PDF-ready time (``publish_request_s``: the publishing request's own part;
+``--ops publish_pdf`` runs it at 500 findings and at the given sizes up to 2000).
+Walks above the app's PROTOCOL_PDF_MAX_FINDINGS (default 2000) get no PDF: the protocol_pdf cell then
+records the refusal (``status: refused``, with the time it took) and the zip is written without the PDF, as
+the app does. ``--pdf-limit N`` raises the limit to measure a larger PDF anyway.
 Writes ``bench/results/exports.json``.
 """
 
@@ -42,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 EXPORT_OPS = ("csv", "xlsx", "geojson", "gpkg", "kml", "zip")
-ALL_OPS = ("protocol_html", "protocol_pdf", *EXPORT_OPS)
+ALL_OPS = ("protocol_html", "protocol_pdf", "publish_pdf", *EXPORT_OPS)
 PROTOCOL_TARGET_SIZE = 500
 
 def make_app(db_path: Path, upload_dir: Path, pdf_limit: int | None = None):  # noqa: ANN201 - a Flask app
@@ -51,6 +54,7 @@ def make_app(db_path: Path, upload_dir: Path, pdf_limit: int | None = None):  # 
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "UPLOAD_DIR": str(upload_dir),
+        "JOBS_URL": f"sqlite:///{db_path.with_suffix('.jobs.sqlite')}",
         "SECRET_KEY": "bench",
         "PUBLIC_URL": "http://fieldapp.bench",
         "RATELIMIT_ENABLED": False,
@@ -225,6 +229,8 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path, pdf_limit: 
             except ValidationError as refused:
                 return {"status": "refused", "seconds": round(time.perf_counter() - started, 3),
                         "reason": refused.message}
+        if op == "publish_pdf":
+            return publish_to_pdf_ready(app, walk, started, before)
         if op.startswith("protocol"):
             data = protocol.build_protocol(walk, "internal", "sv")
             page = protocol.render_page(
@@ -259,6 +265,46 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path, pdf_limit: 
         "rss_peak_mb": round(after, 1),
         "memory_growth_mb": round(after - before, 1),
         "output_bytes": target.stat().st_size,
+    }
+
+
+def publish_to_pdf_ready(app, walk, started: float, before: float) -> dict:  # noqa: ANN001 - Flask app, Walk
+    """Publish (the request's part) and wait until the job queue's worker has the version's PDF stored.
+
+    The worker is the real consumer (fieldapp.jobs, SQLite queue file) in a thread of this process.
+    """
+    from fieldapp.extensions import db
+    from fieldapp.jobs import ThreadConsumer, huey_for
+    from fieldapp.models import ProtocolPdf
+    from fieldapp.services import protocol
+
+    version = protocol.publish(walk, None, "sv")
+    publish_s = time.perf_counter() - started
+    consumer = ThreadConsumer(huey_for(app), workers=1, periodic=False, initial_delay=0.05, max_delay=0.2)
+    consumer.start()
+    try:
+        while True:
+            db.session.expire_all()
+            pdf = db.session.scalar(db.select(ProtocolPdf).where(ProtocolPdf.version_id == version.id))
+            if pdf is None or pdf.state in ("ready", "failed"):
+                break
+            time.sleep(0.1)
+            db.session.rollback()
+    finally:
+        consumer.stop(graceful=True)
+    seconds = time.perf_counter() - started
+    after = status_mb("VmHWM")
+    if pdf is None or pdf.state != "ready":
+        return {"status": "error" if pdf else "refused", "seconds": round(seconds, 3),
+                "reason": pdf.error if pdf else "no PDF for a walk this large"}
+    return {
+        "status": "ok",
+        "seconds": round(seconds, 3),
+        "publish_request_s": round(publish_s, 3),
+        "rss_before_mb": round(before, 1),
+        "rss_peak_mb": round(after, 1),
+        "memory_growth_mb": round(after - before, 1),
+        "output_bytes": pdf.size,
     }
 
 
@@ -343,7 +389,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-exports-"))
     try:
         template = build_template(folder)
-        plan = [(PROTOCOL_TARGET_SIZE, ["protocol_html", "protocol_pdf"])] + [(size, ops) for size in sizes]
+        protocol_ops = [op for op in ("protocol_html", "protocol_pdf", "publish_pdf") if op in ops]
+        plan = [(PROTOCOL_TARGET_SIZE, protocol_ops)] if protocol_ops else []
+        plan += [(size, [op for op in ops if op != "publish_pdf" or size <= 2000]) for size in sizes]
         for size, size_ops in plan:
             db_path, uploads = folder / f"walk-{size}.sqlite", folder / f"uploads-{size}"
             shutil.copyfile(template, db_path)

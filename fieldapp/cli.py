@@ -92,10 +92,12 @@ def register_commands(app: Flask) -> None:
     for command in (seed_command, create_user_command, create_walk_command, export_command, protocol_command):
         app.cli.add_command(command)
     from fieldapp.check_cli import check_command
+    from fieldapp.jobs.cli import worker_command
     from fieldapp.open311_cli import open311_push_command
 
     app.cli.add_command(open311_push_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(worker_command)
 
 
 def _create_app() -> Flask:

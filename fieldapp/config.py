@@ -66,4 +66,12 @@ def load_config(instance_path: Path) -> dict:
         # Findings made during the walk are still accepted (flagged late) this many days after it is marked done.
         "LATE_SYNC_GRACE_DAYS": float(env("FIELDAPP_LATE_SYNC_GRACE_DAYS") or 7),
         "PROTOCOL_PDF_MAX_FINDINGS": int(env("FIELDAPP_PROTOCOL_PDF_MAX_FINDINGS") or 2000),
+        # Background jobs (fieldapp.jobs): a SQLite file next to the database, or Redis for several servers.
+        "JOBS_URL": env("FIELDAPP_JOBS_URL") or env("FIELDAPP_REDIS_URL")
+        or f"sqlite:///{instance_path / 'jobs.sqlite'}",
+        # A PDF render not heard from for this long counts as dead (its worker stopped) and is taken over;
+        # a live render renews it every second.
+        "PROTOCOL_PDF_LEASE_SECONDS": int(env("FIELDAPP_PROTOCOL_PDF_LEASE_SECONDS") or 120),
+        # New staff draft PDFs (renders) a staff member may ask for; a stored draft is served without limit.
+        "PROTOCOL_DRAFT_PDF_LIMIT": env("FIELDAPP_PROTOCOL_DRAFT_PDF_LIMIT") or "6 per minute;30 per hour",
     }

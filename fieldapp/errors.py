@@ -7,13 +7,15 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after: int | None = None  # seconds, sent as Retry-After (503 busy, 429); a class may set a default
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  details: dict | None = None, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.details = details
-        self.retry_after = retry_after  # seconds, sent as Retry-After (503 busy, 429)
+        if retry_after is not None:
+            self.retry_after = retry_after
         if code is not None:
             self.code = code
         if status is not None:

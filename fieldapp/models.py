@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
@@ -395,3 +395,53 @@ class ProtocolVersion(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     html: Mapped[str] = mapped_column(Text, default="")
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+PDF_STATES = ("queued", "rendering", "ready", "failed")
+
+
+class ProtocolPdf(db.Model):
+    """One protocol PDF, rendered once in the job queue: a published version's, or a staff draft's.
+
+    The row holds what to render (the protocol document HTML, its audience and language), where the
+    render stands (state, progress, error, attempts, the claim of the worker rendering it, ``touched_at``
+    as its lease) and, once ready, the bytes with their sha256. A published version has exactly one;
+    drafts are keyed by the sha256 of what they show, so the same draft content is rendered once.
+    """
+
+    __tablename__ = "protocol_pdfs"
+    __table_args__ = (
+        UniqueConstraint(
+            "walk_id", "audience", "source_sha256", name="uq_protocol_pdfs_walk_audience_source"
+        ),
+        CheckConstraint("audience IN ('public', 'internal')", name="ck_protocol_pdfs_audience"),
+        CheckConstraint(
+            "state IN ('queued', 'rendering', 'ready', 'failed')", name="ck_protocol_pdfs_state"
+        ),
+        Index("ix_protocol_pdfs_state", "state"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("protocol_versions.id", ondelete="CASCADE"), unique=True
+    )
+    audience: Mapped[str] = mapped_column(String(10))
+    locale: Mapped[str] = mapped_column(String(5), default="sv")
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    document_html: Mapped[str] = mapped_column(Text, default="", deferred=True)  # emptied once ready
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim: Mapped[str | None] = mapped_column(String(32))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    version: Mapped[ProtocolVersion | None] = relationship(
+        backref=backref("pdf", uselist=False, passive_deletes=True)
+    )

@@ -10,8 +10,11 @@ group behind one NAT sending its offline backlog at once.
 """
 from __future__ import annotations
 
-from flask import request
+from contextlib import AbstractContextManager
+
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from fieldapp.participant_session import current_participant_ids
 
@@ -41,3 +44,17 @@ def participant_key() -> str:
 def ip_key() -> str:
     """The client IP (as ProxyFix resolved it)."""
     return f"ip:{get_remote_address()}"
+
+
+def staff_user_key() -> str:
+    """The logged-in staff member (several organizers often share the town hall's IP)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{get_remote_address()}"
+
+
+def draft_pdf_renders() -> AbstractContextManager:
+    """The per-staff-member limit on new draft PDF renders (PROTOCOL_DRAFT_PDF_LIMIT); 429 beyond it."""
+    from fieldapp.extensions import limiter
+
+    return limiter.limit(
+        current_app.config["PROTOCOL_DRAFT_PDF_LIMIT"], key_func=staff_user_key, scope="protocol-draft-pdf"
+    )

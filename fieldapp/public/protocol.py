@@ -3,63 +3,88 @@ public preview); everyone else sees the latest published public version, or ``?v
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from fieldapp.text import plain_int
 from fieldapp.errors import NotFound
 from fieldapp.extensions import limiter
-from fieldapp.models import ProtocolVersion, Walk
+from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk
 from fieldapp.public import bp
+from fieldapp.ratelimits import draft_pdf_renders
 from fieldapp.services import protocol as protocol_service
+from fieldapp.services import protocol_pdf as pdf_service
 from fieldapp.services import walks as walk_service
 from fieldapp.storage import is_sha256
+
+IMMUTABLE = "public, immutable, max-age=31536000"
 
 
 def _requested_version() -> str | None:
     return request.args.get("version") or None
 
 
-def _page(walk: Walk, *, for_pdf: bool) -> tuple[str, bool]:
-    """(page HTML, rendered for staff) for the version the request asks for and the viewer may see."""
+def _page(walk: Walk) -> str:
+    """The protocol page for the version the request asks for and the viewer may see."""
     wanted = _requested_version()
-    staff = current_user.is_authenticated
-    pdf_args = {"version": wanted} if wanted else {}
-    if staff and wanted in (None, "internal", "public"):
+    if current_user.is_authenticated and wanted in (None, "internal", "public"):
         audience = wanted or "internal"
         data = protocol_service.build_protocol(walk, audience, str(get_locale()))
         document = protocol_service.render_document(data)
         return protocol_service.render_page(
-            walk, document, audience=audience, for_pdf=for_pdf, pdf_args=pdf_args
-        ), audience == "internal"
-    number = None
-    if wanted is not None:
-        number = plain_int(wanted, max_digits=6)
-        if number is None:
-            raise NotFound("There is no such protocol version.")
-    version: ProtocolVersion = protocol_service.published_version(walk, number)
+            walk, document, audience=audience, pdf_args={"version": wanted} if wanted else {}
+        )
+    version: ProtocolVersion = protocol_service.published_version(walk, _version_number(wanted))
     return protocol_service.render_page(
-        walk, version.html, audience="public", for_pdf=for_pdf, version=version, pdf_args=pdf_args
-    ), False
+        walk, version.html, audience="public", version=version, pdf_args={"version": version.number}
+    )
+
+
+def _version_number(wanted: str | None) -> int | None:
+    if wanted is None:
+        return None
+    number = plain_int(wanted, max_digits=6)
+    if number is None:
+        raise NotFound("There is no such protocol version.")
+    return number
 
 
 @bp.get("/walks/<slug>/protocol")
 def protocol(slug: str) -> str:
-    html, _ = _page(walk_service.walk_by_slug(slug), for_pdf=False)
-    return html
+    return _page(walk_service.walk_by_slug(slug))
 
 
 @bp.get("/walks/<slug>/protocol.pdf")
-@limiter.limit("10 per minute")  # a PDF takes seconds of CPU to render
+@limiter.limit("120 per minute", exempt_when=lambda: current_user.is_authenticated)  # stored bytes, or 304
 def protocol_pdf(slug: str) -> Response:
+    """A published version's PDF from storage; for staff, the live draft's PDF (queued in the job queue
+    and polled on the status page until ready). Never rendered during the request."""
     walk = walk_service.walk_by_slug(slug)
-    protocol_service.ensure_pdf_possible(walk)  # before laying out a document that could not be rendered
-    html, internal = _page(walk, for_pdf=True)
-    pdf = protocol_service.pdf_bytes(html, walk, staff=internal)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{walk.slug}-protocol.pdf"'
-    response.headers["Cache-Control"] = "private, no-store" if internal else "no-cache"
+    wanted = _requested_version()
+    if current_user.is_authenticated and wanted in (None, "internal", "public"):
+        pdf = pdf_service.draft_pdf(
+            walk, wanted or "internal", str(get_locale()), current_user.id, admit=draft_pdf_renders
+        )
+        if pdf.state != "ready":
+            return redirect(url_for("staff.protocol_pdf_status", slug=walk.slug, pdf_id=pdf.id))
+        return send_pdf(pdf, walk, "private, no-cache")
+    number = _version_number(wanted)
+    version = protocol_service.published_version(walk, number)
+    pdf = pdf_service.version_pdf(walk, version)
+    # ?version=N never changes; the latest (no ?version) does when a new version is published.
+    return send_pdf(pdf, walk, IMMUTABLE if number is not None else "public, no-cache")
+
+
+def send_pdf(pdf: ProtocolPdf, walk: Walk, cache_control: str) -> Response:
+    """The stored PDF with its sha256 as ETag; 304 (no bytes read) when the client has it."""
+    if request.if_none_match.contains(pdf.sha256 or ""):
+        response = Response(status=304)
+    else:
+        response = Response(pdf_service.pdf_data(pdf), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="{walk.slug}-protocol.pdf"'
+    response.set_etag(pdf.sha256 or "")
+    response.headers["Cache-Control"] = cache_control
     return response
 
 

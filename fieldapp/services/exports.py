@@ -384,8 +384,13 @@ def build_export(
     requested_crs: str | int | None,
     locale: str = "sv",
     protocol_pdf: Callable[[], bytes] | None = None,
+    protocol_pdf_omitted: str | None = None,
 ) -> tuple[Exporter, WalkExport]:
-    """Validate format and CRS and describe the export; the rows are only read when it is written."""
+    """Validate format and CRS and describe the export; the rows are only read when it is written.
+
+    ``protocol_pdf`` gives the zip's PDF; ``protocol_pdf_omitted`` says why there is none (the walk's
+    own PDF refusal wins).
+    """
     from fieldapp.storage import photo_store
 
     exporter = exporter_for(fmt)
@@ -414,7 +419,7 @@ def build_export(
         findings=lambda: iter_findings(walk, row_crs, locale),
         photos=photos,
         protocol_pdf=protocol_pdf if refusal is None else None,
-        protocol_pdf_omitted=refusal if protocol_pdf is not None else None,
+        protocol_pdf_omitted=refusal or protocol_pdf_omitted,
     )
     return exporter, data
 

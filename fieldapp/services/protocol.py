@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import mimetypes
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from fieldapp.errors import Conflict, NotFound
 from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, Photo, ProtocolVersion, Walk, utcnow
-from fieldapp.services import events
+from fieldapp.services import events, protocol_pdf
 from fieldapp.services.exports import (
     FindingRow,
     ensure_pdf_possible,
@@ -470,7 +471,10 @@ def published_version(walk: Walk, number: int | None = None) -> ProtocolVersion:
 
 
 def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVersion:
-    """Publish the public protocol as a new numbered, dated version (1, 2, …) with its HTML snapshot."""
+    """Publish the public protocol as a new numbered, dated version (1, 2, …) with its HTML snapshot.
+
+    The version's PDF is queued in the same transaction and rendered by the worker.
+    """
     number = (
         db.session.scalar(
             select(func.max(ProtocolVersion.number)).where(
@@ -490,6 +494,7 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVers
         html=html,
     )
     db.session.add(version)
+    pdf = protocol_pdf.add_version_pdf(version, walk, locale, user_id)
     if walk.status != "closed":
         walk.status = "published"
     events.record("protocol_published", walk_id=walk.id, user_id=user_id, number=number)
@@ -498,6 +503,8 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVers
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Someone published this protocol at the same moment; reload and try again.") from None
+    if pdf is not None:
+        protocol_pdf.start(pdf)  # rendered once, in the job queue; pages say "being prepared" until then
     return version
 
 
@@ -532,10 +539,14 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
     return data
 
 
-def pdf_bytes(page_html: str, walk: Walk, *, staff: bool) -> bytes:
+def pdf_bytes(
+    page_html: str, walk: Walk, *, staff: bool, progress: Callable[[str], None] | None = None
+) -> bytes:
     """Render a protocol page to PDF with WeasyPrint, fetching only our static files and the walk's photos.
 
     Refused with ValidationError (``pdf_too_large``) for walks above PROTOCOL_PDF_MAX_FINDINGS.
+    ``progress`` hears ``"fetched"`` after each file WeasyPrint loads and ``"laid_out"`` before writing.
+    Takes seconds to minutes: only the job queue (and the CLI) call it, never a request.
     """
     ensure_pdf_possible(walk)
     from weasyprint import HTML
@@ -559,9 +570,19 @@ def pdf_bytes(page_html: str, walk: Walk, *, staff: bool) -> bytes:
             )
         raise ValueError(f"not fetched for the PDF: {url}")
 
-    return HTML(
-        string=page_html, base_url=current_app.config["PUBLIC_URL"] + "/", url_fetcher=fetch
-    ).write_pdf()
+    def fetch_reporting(url: str) -> URLFetcherResponse:
+        try:
+            return fetch(url)
+        finally:
+            if progress is not None:
+                progress("fetched")
+
+    document = HTML(
+        string=page_html, base_url=current_app.config["PUBLIC_URL"] + "/", url_fetcher=fetch_reporting
+    ).render()
+    if progress is not None:
+        progress("laid_out")
+    return document.write_pdf()
 
 
 def local_date(value: datetime | None) -> date | None:

@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 
+from fieldapp.public.protocol import send_pdf
+from fieldapp.ratelimits import draft_pdf_renders
 from fieldapp.services import exports as export_service
 from fieldapp.services import protocol as protocol_service
+from fieldapp.services import protocol_pdf as pdf_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
-
-
-def _protocol_pdf(slug: str):  # noqa: ANN202 - a callable that renders the internal protocol PDF
-    def render() -> bytes:
-        walk = walk_service.walk_by_slug(slug)
-        data = protocol_service.build_protocol(walk, "internal", str(get_locale()))
-        page = protocol_service.render_page(
-            walk, protocol_service.render_document(data), audience="internal", for_pdf=True
-        )
-        return protocol_service.pdf_bytes(page, walk, staff=True)
-
-    return render
+from fieldapp.staff.labels import pdf_state_label
 
 
 @bp.get("/walks/<slug>/export.<fmt>")
 @login_required
 def walk_export(slug: str, fmt: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
+    locale = str(get_locale())
+    pdf, omitted = (
+        pdf_service.archive_pdf(walk, locale, current_user.id, admit=draft_pdf_renders)
+        if fmt == "zip"
+        else (None, None)
+    )
     exporter, data = export_service.build_export(
-        walk, fmt, request.args.get("crs"), str(get_locale()), protocol_pdf=_protocol_pdf(slug)
+        walk, fmt, request.args.get("crs"), locale, protocol_pdf=pdf, protocol_pdf_omitted=omitted
     )
     response = Response(stream_with_context(exporter.stream(data)), mimetype=exporter.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{exporter.filename(data)}"'
@@ -41,7 +39,13 @@ def walk_export(slug: str, fmt: str) -> Response:
 @login_required
 def walk_exports(slug: str) -> str:
     walk = walk_service.walk_by_slug(slug)
-    return render_template("protocol/exports.html", walk=walk, page=export_service.exports_page(walk))
+    return render_template(
+        "protocol/exports.html",
+        walk=walk,
+        page=export_service.exports_page(walk),
+        version_pdfs=pdf_service.versions_with_pdfs(walk),
+        pdf_state_label=pdf_state_label,
+    )
 
 
 @bp.post("/walks/<slug>/protocol/publish")
@@ -51,3 +55,50 @@ def publish_protocol(slug: str) -> Response:
     version = protocol_service.publish(walk, current_user.id, str(get_locale()))
     flash(gettext("Protocol version %(number)s is published.", number=version.number), "success")
     return redirect(url_for("staff.walk_exports", slug=walk.slug))
+
+
+@bp.get("/walks/<slug>/protocol/pdfs/<int:pdf_id>")
+@login_required
+def protocol_pdf_status(slug: str, pdf_id: int) -> str:
+    """"PDF being prepared…": state and progress of one PDF render, polled until it is ready."""
+    walk = walk_service.walk_by_slug(slug)
+    return render_template(
+        "protocol/pdf_status.html",
+        walk=walk,
+        pdf=pdf_service.pdf_of_walk(walk, pdf_id),
+        pdf_state_label=pdf_state_label,
+    )
+
+
+@bp.get("/walks/<slug>/protocol/pdfs/<int:pdf_id>/status")
+@login_required
+def protocol_pdf_status_json(slug: str, pdf_id: int) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    pdf = pdf_service.pdf_of_walk(walk, pdf_id)
+    ready = pdf.state == "ready"
+    response = jsonify(
+        state=pdf.state,
+        progress=pdf.progress,
+        label=pdf_state_label(pdf.state),
+        error=pdf.error or None,
+        url=url_for("staff.protocol_pdf_download", slug=walk.slug, pdf_id=pdf.id) if ready else None,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/walks/<slug>/protocol/pdfs/<int:pdf_id>/download")
+@login_required
+def protocol_pdf_download(slug: str, pdf_id: int) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    pdf = pdf_service.ready(pdf_service.pdf_of_walk(walk, pdf_id))
+    return send_pdf(pdf, walk, "private, no-cache")
+
+
+@bp.post("/walks/<slug>/protocol/pdfs/<int:pdf_id>/retry")
+@login_required
+def protocol_pdf_retry(slug: str, pdf_id: int) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    with draft_pdf_renders():
+        pdf = pdf_service.retry(walk, pdf_id)
+    return redirect(url_for("staff.protocol_pdf_status", slug=walk.slug, pdf_id=pdf.id))

@@ -31,6 +31,16 @@ def priority_names() -> dict[str, str]:
     }
 
 
+def pdf_state_label(state: str) -> str:
+    """What a protocol PDF render is doing, for the status page and its poller."""
+    return {
+        "queued": gettext("Waiting for its turn…"),
+        "rendering": gettext("PDF being prepared…"),
+        "ready": gettext("The PDF is ready."),
+        "failed": gettext("The PDF could not be made."),
+    }[state]
+
+
 def role_names() -> dict[str, str]:
     return {"admin": gettext("Admin"), "organizer": gettext("Organizer")}
 

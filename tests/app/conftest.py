@@ -56,6 +56,7 @@ def make_app(database_url: str, upload_dir: Path, **extra) -> Flask:
         "RATELIMIT_ENABLED": False,
         "PUBLIC_URL": "http://fieldapp.test",
         "ENVIRONMENT": "development",  # test databases are development ones: seed_demo() may run
+        "JOBS_URL": f"sqlite:///{upload_dir.parent / 'jobs.sqlite'}",  # this test's own queue
     }
     config.update(extra)
     application = create_app(config)
@@ -214,3 +215,79 @@ def staff_client(client: FlaskClient, organizer) -> FlaskClient:
                                                  "password": "correct horse battery"})
     assert response.status_code == 302
     return client
+
+
+class Worker:
+    """The real job queue's consumer (fieldapp.jobs, a temp SQLite Huey file) in a thread of the test.
+
+    Nothing runs until ``run_until_idle()``, so a test can look at the state before the worker ran.
+    """
+
+    def __init__(self, app: Flask):
+        from fieldapp.jobs import ThreadConsumer, huey_for
+
+        self.app = app
+        self.huey = huey_for(app)
+        self.consumer = ThreadConsumer(self.huey, workers=1, periodic=False, worker_type="thread",
+                                       initial_delay=0.02, max_delay=0.1)
+        self.started = False
+        self.in_flight = 0
+        import threading
+
+        self.lock = threading.Lock()
+        from huey import signals
+
+        @self.huey.signal(signals.SIGNAL_EXECUTING)
+        def _executing(signal, task, *args, **kwargs):  # noqa: ANN001, ANN202
+            with self.lock:
+                self.in_flight += 1
+
+        @self.huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR, signals.SIGNAL_RETRYING,
+                          signals.SIGNAL_CANCELED, signals.SIGNAL_LOCKED, signals.SIGNAL_INTERRUPTED)
+        def _done(signal, task, *args, **kwargs):  # noqa: ANN001, ANN202
+            with self.lock:
+                self.in_flight -= 1
+
+    def start(self) -> None:
+        """Start consuming (once), without waiting."""
+        if not self.started:
+            self.consumer.start()
+            self.started = True
+
+    def run_until_idle(self, timeout: float = 60.0) -> None:
+        """Start the consumer (once) and wait until the queue is empty and no job is running."""
+        import time
+
+        from fieldapp.extensions import db
+
+        self.start()
+        deadline = time.monotonic() + timeout
+        idle_checks = 0
+        while idle_checks < 3:  # idle three times in a row: no job between dequeue and start slips by
+            assert time.monotonic() < deadline, "the job queue did not drain in time"
+            time.sleep(0.05)
+            idle_checks = idle_checks + 1 if not (self.huey.pending_count() or self.in_flight) else 0
+        db.session.expire_all()  # the test's session must see what the worker committed
+
+    def stop(self) -> None:
+        if self.started:
+            self.consumer.stop(graceful=True)
+
+
+@pytest.fixture
+def worker(app: Flask) -> Iterator[Worker]:
+    running = Worker(app)
+    yield running
+    running.stop()
+
+
+def fetch_pdf(client: FlaskClient, worker: Worker, url: str):  # noqa: ANN201 - a test response
+    """A protocol PDF the way users get it: asked for (queued, never rendered during the request: a
+    redirect to the status page for staff drafts, 503 for a published version), made by the worker,
+    then served from storage."""
+    first = client.get(url)
+    assert first.status_code in (302, 503), (first.status_code, first.get_data(as_text=True)[:300])
+    worker.run_until_idle()
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf", response.status_code
+    return response

@@ -384,7 +384,11 @@ def test_kml_parses_with_the_right_placemarks(staff_client, prepared) -> None:
         assert data["uuid"] == finding.uuid
 
 
-def test_zip_holds_geopackage_csv_protocol_pdf_and_photos(staff_client, prepared, tmp_path) -> None:
+def test_zip_holds_geopackage_csv_protocol_pdf_and_photos(staff_client, prepared, worker, tmp_path) -> None:
+    first = zipfile.ZipFile(io.BytesIO(download(staff_client, "zip", crs=3007, lang="en")))
+    assert "protocol.pdf" not in first.namelist()  # never rendered during the download: queued instead
+    assert "The protocol PDF is being prepared" in first.read("README.txt").decode("utf-8")
+    worker.run_until_idle()
     archive = zipfile.ZipFile(io.BytesIO(download(staff_client, "zip", crs=3007)))
     names = archive.namelist()
     assert f"{SLUG}.gpkg" in names and f"{SLUG}.csv" in names and "README.txt" in names

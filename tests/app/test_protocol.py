@@ -18,6 +18,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Measure, Participant, ProtocolVersion
 from fieldapp.storage import photo_store
 from gis import convert
+from tests.app.conftest import fetch_pdf
 from tests.app.test_exports import SLUG, prepare_walk  # noqa: F401  (shared setup)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -36,10 +37,9 @@ def publish(client) -> None:
     assert response.status_code == 302
 
 
-def test_pdf_text_holds_every_finding_number_with_its_category(app, staff_client, tmp_path) -> None:
+def test_pdf_text_holds_every_finding_number_with_its_category(app, staff_client, worker, tmp_path) -> None:
     prepared = prepare_walk()
-    response = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    response = fetch_pdf(staff_client, worker, f"/walks/{SLUG}/protocol.pdf?lang=en")
     text = pdf_text(response.get_data(), tmp_path)
     actions = text[text.index("5. Action list") : text.index("6. Photo appendix")]
     position = 0
@@ -57,7 +57,7 @@ def test_pdf_text_holds_every_finding_number_with_its_category(app, staff_client
 
 
 def test_public_version_has_only_publishable_photos_and_no_internal_notes(
-    app, staff_client, tmp_path
+    app, staff_client, worker, tmp_path
 ) -> None:
     prepared = prepare_walk()
     store = photo_store()
@@ -89,8 +89,7 @@ def test_public_version_has_only_publishable_photos_and_no_internal_notes(
     assert staff_client.get(photo_url.format(blurred)).status_code == 200
     assert staff_client.get(photo_url.format(prepared.public_photo.sha256)).status_code == 404
     assert staff_client.get(photo_url.format(prepared.private_photo.sha256)).status_code == 404
-    pdf = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en")
-    assert pdf.status_code == 200
+    pdf = fetch_pdf(staff_client, worker, f"/walks/{SLUG}/protocol.pdf?lang=en")  # the published version
     assert "Intern: elnätet" not in " ".join(pdf_text(pdf.get_data(), tmp_path).split())
 
 
@@ -187,11 +186,11 @@ def test_cli_protocol_writes_html_and_pdf(runner, app, tmp_path) -> None:
 # --------------------------------------------------------------------------- walks too large for a PDF
 
 
-def test_walk_at_the_pdf_limit_still_gets_its_pdf(app, staff_client) -> None:
+def test_walk_at_the_pdf_limit_still_gets_its_pdf(app, staff_client, worker) -> None:
     prepared = prepare_walk()
     app.config["PROTOCOL_PDF_MAX_FINDINGS"] = len(prepared.visible)
-    response = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en")
-    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+    response = fetch_pdf(staff_client, worker, f"/walks/{SLUG}/protocol.pdf?lang=en")
+    assert response.get_data().startswith(b"%PDF")
 
 
 def test_walk_above_the_pdf_limit_gets_a_clear_refusal_and_the_other_exports(

@@ -98,6 +98,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.C
         **os.environ,
         "FIELDAPP_DATABASE_URL": f"sqlite:///{root / 'live.sqlite'}",
         "FIELDAPP_UPLOAD_DIR": str(root / "uploads"),
+        "FIELDAPP_JOBS_URL": f"sqlite:///{root / 'jobs.sqlite'}",  # the session's own job queue
         "FIELDAPP_SECRET_KEY": "browser-test-secret",
         "FIELDAPP_PUBLIC_URL": url,
         # Tiles from a closed local port: no traffic leaves the machine, the map still draws vectors.
