@@ -28,7 +28,7 @@ from fieldapp.errors import Conflict, DomainError, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Event, Finding, Measure, ResponsibleParty, Walk, utcnow
 from fieldapp.open311 import client
-from fieldapp.services.open311_read import first_publishable_photo, photo_public_url
+from fieldapp.services.open311_read import media_url
 from gis import convert
 
 PENDING, SENDING, RETRYING, AWAITING_ID, SENT, FAILED = (
@@ -123,8 +123,8 @@ def request_fields(measure: Measure, party: ResponsibleParty) -> dict[str, str]:
         fields["jurisdiction_id"] = party.open311_jurisdiction
     if address := _address(finding, walk):
         fields["address_string"] = address
-    if photo := first_publishable_photo(finding):
-        fields["media_url"] = photo_public_url(photo)
+    if url := media_url(finding):  # external content only: the published rendition of an approved photo
+        fields["media_url"] = url
     return fields
 
 

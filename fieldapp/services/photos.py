@@ -11,6 +11,7 @@ from fieldapp.errors import Conflict, Forbidden, NotFound, PhotoError, Validatio
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
 from fieldapp.models import Finding, Photo, Walk
+from fieldapp.services import photo_visibility
 from fieldapp.services.findings import parse_uuid, photo_urls
 from fieldapp.storage import photo_store
 
@@ -85,41 +86,32 @@ class ServedPhoto:
     public: bool
 
 
-PUBLIC_WALK_STATUSES = ("published", "closed")
-
-
 def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool, participant_walks: dict[str, str]) -> ServedPhoto:
     """The bytes of one size of a photo, if this viewer may see it; NotFound otherwise (never a hint).
 
-    Staff see every photo (originals, even hidden ones). Participants see the non-hidden photos
-    of the walks they joined. Everyone else sees only publishable photos of published walks,
-    blurred where a blur was applied.
+    Which rendition whom: fieldapp.services.photo_visibility.rendition_for.
     """
-    if variant not in ("display", "thumb"):
+    if variant not in photo_visibility.VARIANTS:
         raise NotFound("No such photo.")
     try:
         photo_uuid = parse_uuid(photo_uuid)
     except ValidationError:
         raise NotFound("No such photo.") from None
     row = db.session.execute(
-        select(Photo, Finding.hidden, Walk.slug, Walk.status)
+        select(Photo, Finding.hidden, Walk.slug)
         .join(Finding, Photo.finding_id == Finding.id)
         .join(Walk, Finding.walk_id == Walk.id)
         .where(Photo.uuid == photo_uuid)
     ).first()
     if row is None:
         raise NotFound("No such photo.")
-    photo, finding_hidden, slug, walk_status = row
-    visible_to_participant = slug in participant_walks and not (photo.hidden or finding_hidden)
-    public = walk_status in PUBLIC_WALK_STATUSES and photo.publishable and not (photo.hidden or finding_hidden)
-    if not (staff or visible_to_participant or public):
+    photo, finding_hidden, slug = row
+    rendition = photo_visibility.rendition_for(
+        photo, variant, staff=staff, participant_of_walk=slug in participant_walks, finding_hidden=finding_hidden
+    )
+    if rendition is None:
         raise NotFound("No such photo.")
-    only_public = not (staff or visible_to_participant)
-    if only_public and photo.blurred_sha256:
-        key = photo.blurred_sha256  # the public never gets the unblurred pixels, not even as a thumbnail
-    else:
-        key = photo.thumb_sha256 if variant == "thumb" else photo.sha256
-    data = photo_store().get(key)
+    data = photo_store().get(rendition.key)
     if data is None:
         raise NotFound("The photo file is missing from the store.", code="photo_missing")
-    return ServedPhoto(data=data, etag=key, public=only_public)
+    return ServedPhoto(data=data, etag=rendition.key, public=rendition.public)

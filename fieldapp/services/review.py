@@ -15,7 +15,7 @@ from fieldapp import imaging
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
-from fieldapp.services import events
+from fieldapp.services import events, photo_publication
 from fieldapp.services.findings import parse_uuid
 from fieldapp.storage import photo_store
 from gis import convert
@@ -166,7 +166,7 @@ def set_photo_hidden(photo: Photo, hidden: bool, *, user_id: int | None) -> Phot
     if photo.hidden != hidden:
         photo.hidden = hidden
         if hidden:
-            photo.publishable = False
+            photo_publication.withdraw_approval(photo, user_id=user_id, reason="hidden")
         finding = photo.finding
         events.record(
             "photo_hidden" if hidden else "photo_shown",
@@ -202,10 +202,14 @@ class BlurBox:
         return box
 
 
-def blur_photo(photo: Photo, box: BlurBox, *, user_id: int | None) -> Photo:
+def blur_photo(
+    photo: Photo, box: BlurBox, *, user_id: int | None, suggestion_id: int | None = None
+) -> Photo:
     """Blur a rectangle of the display image into a new stored file (the original stays for staff).
 
-    Repeated calls add rectangles: each starts from the latest blurred image.
+    Repeated calls add rectangles: each starts from the latest blurred image. ``suggestion_id``: the
+    detector's suggestion this rectangle confirms (as suggested or adjusted). An approved photo goes
+    back to internal (it must be approved again with its new blur).
     """
     store = photo_store()
     source = store.get(photo.blurred_sha256 or photo.sha256)
@@ -217,6 +221,8 @@ def blur_photo(photo: Photo, box: BlurBox, *, user_id: int | None) -> Photo:
     store.put(digest, data)
     photo.blurred_sha256 = digest
     photo.blurred = True
+    photo_publication.mark_confirmed(photo, suggestion_id)
+    photo_publication.withdraw_approval(photo, user_id=user_id, reason="blur_changed")
     finding = photo.finding
     events.record(
         "photo_blurred",
@@ -235,6 +241,7 @@ def remove_blur(photo: Photo, *, user_id: int | None) -> Photo:
     if photo.blurred_sha256 is not None:
         photo.blurred_sha256 = None
         photo.blurred = False
+        photo_publication.withdraw_approval(photo, user_id=user_id, reason="blur_changed")
         finding = photo.finding
         events.record(
             "photo_unblurred",

@@ -12,14 +12,17 @@ from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 
 
-def _protocol_pdf(slug: str):  # noqa: ANN202 - a callable that renders the internal protocol PDF
+def _protocol_pdf(slug: str, audience: str):  # noqa: ANN202 - a callable that renders the protocol PDF
+    """The protocol PDF for an export of ``audience``: the public version for external exports."""
+    version = protocol_service.protocol_audience(audience)
+
     def render() -> bytes:
         walk = walk_service.walk_by_slug(slug)
-        data = protocol_service.build_protocol(walk, "internal", str(get_locale()))
+        data = protocol_service.build_protocol(walk, version, str(get_locale()))
         page = protocol_service.render_page(
-            walk, protocol_service.render_document(data), audience="internal", for_pdf=True
+            walk, protocol_service.render_document(data), audience=version, for_pdf=True
         )
-        return protocol_service.pdf_bytes(page, walk, staff=True)
+        return protocol_service.pdf_bytes(page, walk, staff=version == "internal")
 
     return render
 
@@ -28,8 +31,10 @@ def _protocol_pdf(slug: str):  # noqa: ANN202 - a callable that renders the inte
 @login_required
 def walk_export(slug: str, fmt: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
+    audience = export_service.check_audience(request.args.get("audience"))
     exporter, data = export_service.build_export(
-        walk, fmt, request.args.get("crs"), str(get_locale()), protocol_pdf=_protocol_pdf(slug)
+        walk, fmt, request.args.get("crs"), str(get_locale()), protocol_pdf=_protocol_pdf(slug, audience),
+        audience=audience,
     )
     response = Response(stream_with_context(exporter.stream(data)), mimetype=exporter.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{exporter.filename(data)}"'

@@ -111,6 +111,17 @@ class BlurForm(FlaskForm):
     y = FloatField(_l("From the top (%)"), validators=[InputRequired(), NumberRange(0, 100)])
     width = FloatField(_l("Width (%)"), validators=[InputRequired(), NumberRange(1, 100)])
     height = FloatField(_l("Height (%)"), validators=[InputRequired(), NumberRange(1, 100)])
+    suggestion = IntegerField(validators=[Optional()])  # the detector's suggestion this blur confirms
+
+
+class PublicationForm(FlaskForm):
+    """Staff's publication decision on one photo."""
+
+    decision = SelectField(
+        choices=[("approve_blurred", ""), ("approve", ""), ("reject", ""), ("internal", "")],
+        validators=[DataRequired()],
+    )
+    confirmed = HiddenField()
 
 
 class MergeForm(FlaskForm):
