@@ -58,4 +58,13 @@ def load_config(instance_path: Path) -> dict:
         # WeasyPrint needs ~0.45 MB and ~35 ms per finding, all laid out in memory at once (10k findings:
         # 6 min, 4.3 GB; docs/PERFORMANCE.md). Larger walks get the action list as XLSX/CSV instead.
         "PROTOCOL_PDF_MAX_FINDINGS": int(env("FIELDAPP_PROTOCOL_PDF_MAX_FINDINGS") or 2000),
+        # Retention (fieldapp purge): participants' contact details this many months after the walk;
+        # photo originals this many months after the protocol was first published (approved files stay).
+        "RETENTION_CONTACT_MONTHS": int(env("FIELDAPP_RETENTION_CONTACT_MONTHS") or 12),
+        "RETENTION_ORIGINALS_MONTHS": int(env("FIELDAPP_RETENTION_ORIGINALS_MONTHS") or 12),
+        # Who is responsible for the personal data (privacy notice, accessibility statement, footers).
+        # No invented defaults: unset values say so on the pages (set them before going live).
+        "MUNICIPALITY_NAME": env("FIELDAPP_MUNICIPALITY_NAME") or "",
+        "MUNICIPALITY_CONTACT": env("FIELDAPP_MUNICIPALITY_CONTACT") or "",
+        "MUNICIPALITY_DPO_CONTACT": env("FIELDAPP_MUNICIPALITY_DPO_CONTACT") or "",
     }

@@ -180,3 +180,10 @@ class RadiusForm(FlaskForm):
         csrf = False
 
     radius = IntegerField(_l("Distance (metres)"), validators=[Optional(), NumberRange(1, 500)])
+
+
+class ParticipantRemovalForm(FlaskForm):
+    public_id = StringField(
+        _l("Participant id"), validators=[DataRequired(), Length(min=36, max=36)],
+        description=_l("The id shown under “My findings” on the participant's phone."),
+    )
