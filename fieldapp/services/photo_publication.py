@@ -147,7 +147,7 @@ def dismiss_suggestion(suggestion: BlurSuggestion, *, user_id: int | None) -> Bl
         suggestion.state = "dismissed"
         photo = suggestion.photo
         events.record("blur_suggestion_dismissed", walk_id=photo.finding.walk_id, finding_id=photo.finding_id,
-                      user_id=user_id, photo=photo.uuid, kind=suggestion.kind)
+                      user_id=user_id, photo=photo.uuid, detected=suggestion.kind)
         db.session.commit()
     return suggestion
 
