@@ -1,5 +1,5 @@
-"""A zip for the technical department or a responsible party: GeoPackage, CSV, the protocol PDF and the photos,
-named by finding (the names the photo-file column of the CSV and GeoPackage gives)."""
+"""A zip for the technical department or a responsible party: GeoPackage, CSV, the protocol PDF and the
+photos, named by finding (the names the photo-file column of the CSV and GeoPackage gives)."""
 
 from __future__ import annotations
 

@@ -134,7 +134,8 @@ def _write_findings(path: Path, data: WalkExport) -> None:
         rows = list(islice(rows_iter, BATCH_SIZE))
         if not rows and not first:
             return
-        geometry, values, fields, masks, tz = _finding_batch(rows, metric, external=data.audience == "external")
+        external = data.audience == "external"
+        geometry, values, fields, masks, tz = _finding_batch(rows, metric, external=external)
         raw.write(
             path,
             geometry,

@@ -1,12 +1,12 @@
 """Gather a walk's data for exports and the protocol: plain rows, streamed from the database in batches.
 
 Findings are numbered 1…n in the order they were made (created_at, id). Merged duplicates count as
-confirmations of their canonical finding; hidden findings are left out.
+confirmations of their canonical finding; hidden findings are left out. Coordinates stay WGS84 in the
+database and are transformed here, batch by batch, to the requested CRS.
 
 Every export has an audience (DESIGN §15): ``internal`` (staff: everything, internal notes included) or
 ``external`` (responsible parties, the public: no internal notes, nothing about participants, only photos
-approved for publication, as their published rendition — see services.photo_visibility). Coordinates stay WGS84 in the
-database and are transformed here, batch by batch, to the requested CRS.
+approved for publication, as their published rendition — see services.photo_visibility).
 """
 
 from __future__ import annotations
@@ -359,7 +359,8 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
         rows.append(
             FindingRow(
                 start + i + 1, fid, uuid, code, category_name, polarity, felt, lighting,
-                note or "", "" if external else internal or "", source, accuracy, created, lon[i], lat[i], east[i], north[i],
+                note or "", "" if external else internal or "", source, accuracy, created,
+                lon[i], lat[i], east[i], north[i],
                 crs_epsg, seq, names.get(seq, "") if seq is not None else "", at_stop,
                 None if at_stop or distances is None else distances[i],
                 confirmations.get(fid, 0), photo_counts.get(fid, 0), proposal or "",

@@ -55,8 +55,10 @@ def approve(photo: Photo, *, with_blur: bool, user_id: int | None, confirmed: bo
     pending = pending_suggestions(photo)
     if pending and not confirmed:
         raise ValidationError(
-            gettext("This photo has %(n)d detected faces or number plates that nobody has looked at. "
-                    "Blur or dismiss them, or confirm that the photo can be published as it is.", n=len(pending)),
+            gettext(
+                "This photo has %(n)d detected faces or number plates that nobody has looked at. "
+                "Blur or dismiss them, or confirm that the photo can be published as it is.", n=len(pending),
+            ),
             code="unconfirmed_detections",
         )
     store = photo_store()

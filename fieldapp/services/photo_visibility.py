@@ -47,7 +47,7 @@ def external_condition() -> ColumnElement[bool]:
 
 
 def is_external(photo: Photo, *, finding_hidden: bool | None = None) -> bool:
-    """Whether ``photo`` may be shown outside the municipality (``finding_hidden`` defaults to its finding's)."""
+    """Whether ``photo`` may be shown outside the municipality (``finding_hidden``: default its finding's)."""
     if finding_hidden is None:
         finding_hidden = photo.finding.hidden
     return (

@@ -107,7 +107,8 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool, participant_
         raise NotFound("No such photo.")
     photo, finding_hidden, slug = row
     rendition = photo_visibility.rendition_for(
-        photo, variant, staff=staff, participant_of_walk=slug in participant_walks, finding_hidden=finding_hidden
+        photo, variant, staff=staff, participant_of_walk=slug in participant_walks,
+        finding_hidden=finding_hidden,
     )
     if rendition is None:
         raise NotFound("No such photo.")

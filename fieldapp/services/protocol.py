@@ -2,7 +2,8 @@
 
 One template (``protocol/_document.html``) renders the document for screen, print and PDF. The internal
 version is the live draft for staff; the public one is the external audience (services.photo_visibility):
-only photos approved for publication, as their published rendition, and no internal notes. Publishing stores a numbered, dated snapshot of the public HTML.
+only photos approved for publication, as their published rendition, and no internal notes. Publishing
+stores a numbered, dated snapshot of the public HTML.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ PHOTO_KEYS = ("sha256", "thumb_sha256", "blurred_sha256", "published_sha256")
 
 
 def months_before(moment: datetime, months: int) -> datetime:
-    """The same wall-clock moment ``months`` calendar months earlier (the 31st becomes the month's last day)."""
+    """The same moment ``months`` calendar months earlier (the 31st becomes the month's last day)."""
     index = moment.year * 12 + moment.month - 1 - months
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])

@@ -25,8 +25,10 @@ def participant_removal() -> str | Response | tuple[str, int]:
             return render_template("staff/participant_removal.html", form=form), 404
         removal = retention.remove_participant_content(participant, user_id=user_id())
         flash(
-            gettext("Removed: the notes of %(findings)d findings and %(photos)d photos. Positions and categories "
-                    "are kept for statistics.", findings=removal.findings, photos=removal.photos),
+            gettext(
+                "Removed: the notes of %(findings)d findings and %(photos)d photos. Positions and categories "
+                "are kept for statistics.", findings=removal.findings, photos=removal.photos,
+            ),
             "success",
         )
         return redirect(url_for("staff.participant_removal"))

@@ -241,7 +241,8 @@ def photo_publication_decision(slug: str, finding_uuid: str, photo_uuid: str) ->
 def dismiss_suggestion(slug: str, finding_uuid: str, photo_uuid: str, suggestion_id: int) -> Response:
     photo = _photo_of_walk(slug, finding_uuid, photo_uuid)
     checked(ActionForm())
-    photo_publication.dismiss_suggestion(photo_publication.suggestion_of(photo, suggestion_id), user_id=user_id())
+    suggestion = photo_publication.suggestion_of(photo, suggestion_id)
+    photo_publication.dismiss_suggestion(suggestion, user_id=user_id())
     return _back(slug, finding_uuid, f"photo-{photo_uuid}")
 
 

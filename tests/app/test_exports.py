@@ -444,11 +444,15 @@ def test_exports_page_offers_every_format_with_crs_choice(staff_client, prepared
 
 def test_cli_export_writes_the_file(runner, prepared, tmp_path) -> None:
     out = tmp_path / "walk.gpkg"
-    result = runner.invoke(args=["export", SLUG, "--format", "gpkg", "--crs", "3006", "--audience", "internal", "-o", str(out)])
+    result = runner.invoke(
+        args=["export", SLUG, "--format", "gpkg", "--crs", "3006", "--audience", "internal", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert pyogrio.read_info(out, layer="findings")["features"] == len(prepared.visible)
     geojson_out = tmp_path / "walk.geojson"
-    result = runner.invoke(args=["export", SLUG, "--format", "geojson", "--audience", "external", "-o", str(geojson_out)])
+    result = runner.invoke(
+        args=["export", SLUG, "--format", "geojson", "--audience", "external", "-o", str(geojson_out)]
+    )
     assert result.exit_code == 0, result.output
     assert_rfc7946(json.loads(geojson_out.read_text(encoding="utf-8")))
 
@@ -460,5 +464,7 @@ def test_cli_export_refuses_bad_input_without_traceback(runner, prepared, tmp_pa
         assert result.exit_code != 0
         assert text in result.output and "Traceback" not in result.output
     assert not out.exists()
-    missing = runner.invoke(args=["export", "nope", "--format", "csv", "--audience", "external", "-o", str(Path(tmp_path) / "y.csv")])
+    missing = runner.invoke(
+        args=["export", "nope", "--format", "csv", "--audience", "external", "-o", str(Path(tmp_path) / "y.csv")]
+    )
     assert missing.exit_code != 0 and "no walk" in missing.output

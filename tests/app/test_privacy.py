@@ -1,4 +1,4 @@
-"""Only what staff approved leaves the building: photo publication, audiences of exports, retention, erasure."""
+"""Only what staff approved leaves the building: photo publication, export audiences, retention, erasure."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import openpyxl
 import pyogrio
-from pyogrio import raw
 import pytest
 import sqlalchemy as sa
 from defusedxml import ElementTree
 from PIL import Image
+from pyogrio import raw
 
 from fieldapp.extensions import db
 from fieldapp.models import BlurSuggestion, Event, Finding, Participant, Photo, ProtocolVersion, Walk, utcnow
@@ -170,7 +170,8 @@ def test_unconfirmed_detection_asks_first_and_suggestions_blur_or_dismiss(app, s
         f"{page_url}/photos/{photo.uuid}/blur",
         data={"x": 20, "y": 30, "width": 10, "height": 15, "suggestion": face.id},
     ).status_code == 302
-    assert staff_client.post(f"{page_url}/photos/{photo.uuid}/suggestions/{plate.id}/dismiss").status_code == 302
+    dismissed = staff_client.post(f"{page_url}/photos/{photo.uuid}/suggestions/{plate.id}/dismiss")
+    assert dismissed.status_code == 302
     db.session.refresh(face)
     db.session.refresh(plate)
     db.session.refresh(photo)
@@ -334,7 +335,8 @@ def test_internal_exports_still_carry_everything(photos, staff_client, tmp_path)
     kml = download(staff_client, "kml", "internal").decode("utf-8")
     assert INTERNAL_NOTE in kml
     workbook = openpyxl.load_workbook(io.BytesIO(download(staff_client, "xlsx", "internal")), read_only=True)
-    assert any(INTERNAL_NOTE == c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row)
+    cells = [c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
+    assert INTERNAL_NOTE in cells
 
     archive = zipfile.ZipFile(io.BytesIO(download(staff_client, "zip", "internal")))
     hashes = {sha(archive.read(n)) for n in archive.namelist() if n.startswith("photos/")}
@@ -386,7 +388,8 @@ def snapshot() -> dict:
     return {
         "participants": {p.id: (p.display_name, p.contact_email, p.contact_consent_at, p.group_type)
                          for p in db.session.scalars(sa.select(Participant))},
-        "findings": {f.id: (f.note, f.internal_note, f.category_id) for f in db.session.scalars(sa.select(Finding))},
+        "findings": {f.id: (f.note, f.internal_note, f.category_id)
+                     for f in db.session.scalars(sa.select(Finding))},
         "photos": {p.id: (p.originals_purged_at, p.publication, p.published_sha256)
                    for p in db.session.scalars(sa.select(Photo))},
         "files": set(photo_store().keys()),
@@ -400,17 +403,21 @@ def test_purge_deletes_exactly_what_is_past_retention_and_dry_run_nothing(app, p
                   starts_at=utcnow() - timedelta(days=30))
     db.session.add(recent)
     db.session.flush()
-    db.session.add(Participant(walk_id=recent.id, contact_email="recent@example.org", group_type="resident"))
+    db.session.add(
+        Participant(walk_id=recent.id, contact_email="recent@example.org", group_type="resident")
+    )
     db.session.commit()
     all_photos = photos.all
     approved = {p.published_sha256 for p in all_photos if p.publication == "approved"}
-    expected_gone = {k for p in all_photos for k in (p.sha256, p.thumb_sha256, p.blurred_sha256) if k} - approved
+    originals = {k for p in all_photos for k in (p.sha256, p.thumb_sha256, p.blurred_sha256) if k}
+    expected_gone = originals - approved
 
     before = snapshot()
     dry = runner.invoke(args=["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "would clear contact details of 7 participants" in dry.output
-    assert f"would delete the originals of {len(all_photos)} photos ({len(expected_gone)} files)" in dry.output
+    counts = f"{len(all_photos)} photos ({len(expected_gone)} files)"
+    assert f"would delete the originals of {counts}" in dry.output
     assert CONTACT not in dry.output
     db.session.expire_all()
     assert snapshot() == before  # the dry run changed nothing
@@ -457,25 +464,29 @@ def test_participant_content_removal_keeps_statistics(photos, staff_client):
     finding = db.session.get(Finding, photos.internal.finding_id)
     participant = db.session.get(Participant, finding.participant_id)
     theirs = list(db.session.scalars(sa.select(Finding).where(Finding.participant_id == participant.id)))
-    positions = {f.id: (db.session.scalar(sa.select(sa.func.ST_AsText(Finding.geom_el)).where(Finding.id == f.id)),
-                        f.category_id) for f in theirs}
+    def position(finding_id: int) -> str:
+        stmt = sa.select(sa.func.ST_AsText(Finding.geom_el)).where(Finding.id == finding_id)
+        return db.session.scalar(stmt)
+
+    positions = {f.id: (position(f.id), f.category_id) for f in theirs}
     their_photos = [p for f in theirs for p in f.photos]
     others_before = {f.id: f.note for f in db.session.scalars(sa.select(Finding)) if f not in theirs}
 
-    wrong = staff_client.post("/staff/privacy/removal", data={"public_id": "0" * 8 + "-0000-0000-0000-" + "0" * 12})
+    unknown_id = "00000000-0000-0000-0000-000000000000"
+    wrong = staff_client.post("/staff/privacy/removal", data={"public_id": unknown_id})
     assert wrong.status_code == 404 and 'class="error"' in wrong.text  # the form again, message at the field
     response = staff_client.post("/staff/privacy/removal", data={"public_id": participant.public_id})
     assert response.status_code == 302
     db.session.expire_all()
     for f in db.session.scalars(sa.select(Finding).where(Finding.participant_id == participant.id)):
         assert f.note == "" and f.photos == []
-        point = db.session.scalar(sa.select(sa.func.ST_AsText(Finding.geom_el)).where(Finding.id == f.id))
-        assert (point, f.category_id) == positions[f.id]
+        assert (position(f.id), f.category_id) == positions[f.id]
     participant = db.session.get(Participant, participant.id)
     assert (participant.group_type, participant.contact_email, participant.display_name) == (None, None, None)
     files = set(photo_store().keys())
     assert not {p.sha256 for p in their_photos} & files
-    assert {f.id: f.note for f in db.session.scalars(sa.select(Finding)) if f.id in others_before} == others_before
+    notes_now = {f.id: f.note for f in db.session.scalars(sa.select(Finding))}
+    assert {k: notes_now[k] for k in others_before} == others_before
     event = db.session.scalars(sa.select(Event).where(Event.kind == "participant_content_removed")).one()
     assert event.data["findings"] == len(theirs) and event.data["photos"] == len(their_photos)
 

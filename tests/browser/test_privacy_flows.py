@@ -36,8 +36,8 @@ def test_suggestion_in_blur_editor_and_approval_asks_first(phone: Page, live_ser
 
     staff_login(phone, live_server)
     phone.goto(live_server.url + "/staff/walks/demo-nodinge/review")
-    expect(phone.get_by_role("button", name="Godkänn alla foton utan upptäckta ansikten eller registreringsskyltar")) \
-        .to_be_visible()
+    bulk = "Godkänn alla foton utan upptäckta ansikten eller registreringsskyltar"
+    expect(phone.get_by_role("button", name=bulk)).to_be_visible()
     phone.locator(".publication-bulk").scroll_into_view_if_needed()
     phone.screenshot(path=str(SHOTS / "review-page.png"), full_page=False)
 

@@ -8,7 +8,6 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0009'
 down_revision = '0003'
 branch_labels = None
