@@ -52,6 +52,8 @@ def approve(photo: Photo, *, with_blur: bool, user_id: int | None, confirmed: bo
     if photo.hidden:
         raise ValidationError(gettext("A hidden photo cannot be published. Show it first."),
                               code="photo_hidden")
+    if photo.originals_purged_at is not None:
+        raise ValidationError(gettext("The original of this photo has been deleted."), code="purged")
     pending = pending_suggestions(photo)
     if pending and not confirmed:
         raise ValidationError(
@@ -68,8 +70,6 @@ def approve(photo: Photo, *, with_blur: bool, user_id: int | None, confirmed: bo
                                   code="not_blurred")
         published = photo.blurred_sha256
     else:
-        if photo.originals_purged_at is not None:
-            raise ValidationError(gettext("The original of this photo has been deleted."), code="purged")
         source = store.get(photo.sha256)
         if source is None:
             raise NotFound(gettext("There is no such photo."))

@@ -216,8 +216,9 @@ def _photos_by_finding(
         image = ref.key(audience)
         if row is None or image is None:
             continue
-        # The public version shows the published file at both sizes; staff see thumbnails of originals.
-        thumb = ref.thumb_sha256 if not public and not ref.originals_purged else image
+        # The published (or, for staff, the blurred) file at both sizes: never an unblurred thumbnail of a
+        # blurred photo. Unblurred photos keep their small thumbnail in the internal version.
+        thumb = image if public or ref.blurred_sha256 or ref.originals_purged else ref.thumb_sha256
         result.setdefault(ref.finding_id, []).append(
             ProtocolPhoto(
                 finding_number=row.number,

@@ -137,8 +137,6 @@ def purge(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
         per_walk[participant.walk_id]["participants"] += 1
     for photo in photos:
         photo.originals_purged_at = now
-        if photo.publication != "approved":
-            photo.publishable = False
         walk_id = photo.finding.walk_id
         per_walk.setdefault(walk_id, {}).setdefault("photos", 0)
         per_walk[walk_id]["photos"] += 1

@@ -153,8 +153,12 @@ def photo_by_uuid(photo_uuid: str) -> Photo:
 
 
 def photo_bytes(photo: Photo, variant: str) -> bytes:
-    """The stored JPEG of one size: display, thumb, or the blurred display image."""
-    key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(variant)
+    """The stored JPEG of one size: display, thumb, or the blurred display image (after retention purged the
+    originals, only the published file is left: it stands in for every size)."""
+    if photo.originals_purged_at is not None:
+        key = photo.published_sha256
+    else:
+        key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(variant)
     data = photo_store().get(key) if key else None
     if data is None:
         raise NotFound(gettext("There is no such photo."))
