@@ -40,6 +40,10 @@ def test_suggestion_in_blur_editor_and_approval_asks_first(phone: Page, live_ser
     expect(phone.get_by_role("button", name=bulk)).to_be_visible()
     phone.locator(".publication-bulk").scroll_into_view_if_needed()
     phone.screenshot(path=str(SHOTS / "review-page.png"), full_page=False)
+    assert axe_violations(phone) == []
+    phone.goto(live_server.url + "/staff/walks/demo-nodinge/exports")
+    expect(phone.get_by_role("heading", name="Exporter för ansvariga (externa)")).to_be_visible()
+    assert axe_violations(phone) == []
 
     phone.goto(live_server.url + f"/staff/walks/demo-nodinge/findings/{finding_uuid}#photo-{photo_uuid}")
     card = phone.locator(f"#photo-{photo_uuid}")
