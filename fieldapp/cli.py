@@ -88,8 +88,19 @@ def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool
     click.echo(f"Join link: {join_url(walk, current_app.config['PUBLIC_URL'])}")
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what is past retention; change nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Delete personal data past retention (contact details, photo originals); prints counts only."""
+    from fieldapp.services.retention import purge
+
+    for line in purge(dry_run=dry_run).lines():
+        click.echo(line)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_command, create_user_command, create_walk_command, export_command, protocol_command):
+    for command in (seed_command, create_user_command, create_walk_command, export_command, protocol_command,
+                    purge_command):
         app.cli.add_command(command)
     from fieldapp.check_cli import check_command
     from fieldapp.jobs.cli import worker_command

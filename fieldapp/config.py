@@ -74,4 +74,13 @@ def load_config(instance_path: Path) -> dict:
         "PROTOCOL_PDF_LEASE_SECONDS": int(env("FIELDAPP_PROTOCOL_PDF_LEASE_SECONDS") or 120),
         # New staff draft PDFs (renders) a staff member may ask for; a stored draft is served without limit.
         "PROTOCOL_DRAFT_PDF_LIMIT": env("FIELDAPP_PROTOCOL_DRAFT_PDF_LIMIT") or "6 per minute;30 per hour",
+        # Retention (fieldapp purge): participants' contact details this many months after the walk;
+        # photo originals this many months after the protocol was first published (approved files stay).
+        "RETENTION_CONTACT_MONTHS": int(env("FIELDAPP_RETENTION_CONTACT_MONTHS") or 12),
+        "RETENTION_ORIGINALS_MONTHS": int(env("FIELDAPP_RETENTION_ORIGINALS_MONTHS") or 12),
+        # Who is responsible for the personal data (privacy notice, accessibility statement, footers).
+        # No invented defaults: unset values say so on the pages (set them before going live).
+        "MUNICIPALITY_NAME": env("FIELDAPP_MUNICIPALITY_NAME") or "",
+        "MUNICIPALITY_CONTACT": env("FIELDAPP_MUNICIPALITY_CONTACT") or "",
+        "MUNICIPALITY_DPO_CONTACT": env("FIELDAPP_MUNICIPALITY_DPO_CONTACT") or "",
     }

@@ -1,4 +1,4 @@
-"""CLI: ``fieldapp export SLUG --format F [--crs EPSG] -o FILE`` and
+"""CLI: ``fieldapp export SLUG --format F --audience external|internal [--crs EPSG] -o FILE`` and
 ``fieldapp protocol SLUG [--public] [--pdf] -o FILE``.
 Both render as a request in the configured language would (FIELDAPP_PUBLIC_URL as the base)."""
 
@@ -34,28 +34,36 @@ def _write(output: Path, chunks) -> int:  # noqa: ANN001 - an iterable of bytes
 @click.option(
     "--crs", "crs_code", default=None, help="EPSG code: 3006, 3007…3018 or 4326 where the format allows"
 )
+@click.option(
+    "--audience", type=click.Choice(["external", "internal"]), required=True,
+    help="external: for responsible parties and the public (no internal notes, only approved, blurred "
+         "photos); internal: everything, for staff.",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-def export_command(slug: str, fmt: str, crs_code: str | None, output: Path, lang: str) -> None:
+def export_command(slug: str, fmt: str, crs_code: str | None, audience: str, output: Path, lang: str) -> None:
     """Export a walk's findings (with route and stops where the format has room) to FILE."""
     from fieldapp.services import exports, protocol, walks
 
+    version = protocol.protocol_audience(audience)
     with _request_context(lang):
         try:
             walk = walks.walk_by_slug(slug)
 
             def protocol_pdf() -> bytes:
-                data = protocol.build_protocol(walk, "internal", lang)
+                data = protocol.build_protocol(walk, version, lang)
                 page = protocol.render_page(
-                    walk, protocol.render_document(data), audience="internal", for_pdf=True
+                    walk, protocol.render_document(data), audience=version, for_pdf=True
                 )
-                return protocol.pdf_bytes(page, walk, staff=True)
+                return protocol.pdf_bytes(page, walk, staff=version == "internal")
 
-            exporter, data = exports.build_export(walk, fmt, crs_code, lang, protocol_pdf=protocol_pdf)
+            exporter, data = exports.build_export(
+                walk, fmt, crs_code, lang, protocol_pdf=protocol_pdf, audience=audience
+            )
             size = _write(output, exporter.stream(data))
         except (DomainError, GeometryError) as err:
             raise click.ClickException(getattr(err, "message", str(err))) from None
-    click.echo(f"Wrote {output} ({exporter.label}, EPSG:{data.crs_epsg}, {size} bytes)")
+    click.echo(f"Wrote {output} ({exporter.label}, {audience}, EPSG:{data.crs_epsg}, {size} bytes)")
 
 
 @click.command("protocol")

@@ -539,6 +539,14 @@ def blur_region(data: bytes, box: tuple[int, int, int, int]) -> bytes:
     return _encode_jpeg(image, JPEG_QUALITY, DISPLAY_SUBSAMPLING)
 
 
+def published_copy(data: bytes) -> bytes:
+    """A stored display JPEG re-encoded as a separate file for publication (same pixels and quality, no
+    metadata): what a photo approved without blurring is published as, so its original can be purged."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image = opened.convert("RGB")
+    return _encode_jpeg(image, JPEG_QUALITY, DISPLAY_SUBSAMPLING)
+
+
 def _encode_jpeg(im: Image.Image, quality: int, subsampling: str) -> bytes:
     # A fresh info dict: Pillow would otherwise carry over e.g. the source's COM comment or dpi.
     im.info = {}

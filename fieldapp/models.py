@@ -39,6 +39,9 @@ ROLES = ("admin", "organizer")
 GROUP_TYPES = ("resident", "police", "housing_company", "staff", "association", "politician", "other")
 # When a finding reached the server, relative to the walk (services/late_sync.py decides).
 ARRIVALS = ("on_time", "late", "after_close")
+PUBLICATION_STATES = ("internal", "approved", "rejected")
+BLUR_KINDS = ("face", "plate")
+SUGGESTION_STATES = ("suggested", "confirmed", "dismissed")
 
 
 def utcnow() -> datetime:
@@ -300,9 +303,15 @@ class Finding(db.Model):
 
 
 class Photo(db.Model):
-    """A processed photo of a finding: stored display size and thumbnail, no metadata."""
+    """A processed photo of a finding: stored display size and thumbnail, no metadata.
+
+    ``publication`` is staff's decision (fieldapp.services.photo_visibility): ``internal`` (not decided,
+    staff and the walk's participants only), ``approved`` (``published_sha256`` is the one file the
+    public and responsible parties get) or ``rejected``. ``publishable`` mirrors ``approved``.
+    """
 
     __tablename__ = "photos"
+    __table_args__ = (_in("publication", PUBLICATION_STATES),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
@@ -317,11 +326,41 @@ class Photo(db.Model):
     exif_lat: Mapped[float | None] = mapped_column(Float)
     blurred: Mapped[bool] = mapped_column(Boolean, default=False)
     publishable: Mapped[bool] = mapped_column(Boolean, default=False)
+    publication: Mapped[str] = mapped_column(String(10), default="internal")
+    publication_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    publication_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_sha256: Mapped[str | None] = mapped_column(String(64))
+    originals_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     alt_text: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     finding: Mapped[Finding] = relationship(back_populates="photos")
+    suggestions: Mapped[list[BlurSuggestion]] = relationship(
+        back_populates="photo", order_by="BlurSuggestion.id", cascade="all, delete-orphan"
+    )
+
+
+class BlurSuggestion(db.Model):
+    """A face or number plate the detector found on a photo's display image, for staff to blur or dismiss.
+
+    x, y, w, h are fractions (0…1) of the display image's width and height.
+    """
+
+    __tablename__ = "blur_suggestions"
+    __table_args__ = (_in("kind", BLUR_KINDS), _in("state", SUGGESTION_STATES))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    w: Mapped[float] = mapped_column(Float)
+    h: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    state: Mapped[str] = mapped_column(String(10), default="suggested")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    photo: Mapped[Photo] = relationship(back_populates="suggestions")
 
 
 class PhotoBlob(db.Model):

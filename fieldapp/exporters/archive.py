@@ -1,4 +1,5 @@
-"""A zip for the technical department: GeoPackage, CSV, the protocol PDF and the photos, named by finding."""
+"""A zip for the technical department or a responsible party: GeoPackage, CSV, the protocol PDF and the
+photos, named by finding (the names the photo-file column of the CSV and GeoPackage gives)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 
 from fieldapp.exporters import csv as csv_exporter
-from fieldapp.exporters.base import Exporter, crs_name, file_chunks, temp_dir
+from fieldapp.exporters.base import Exporter, crs_name, file_chunks, photo_file_name, temp_dir
 from fieldapp.exporters.gpkg import write_geopackage
 from gis import crs
 
@@ -36,8 +37,14 @@ def _readme(data: WalkExport, has_pdf: bool) -> str:
         ),
         gettext("photos/ – the photos, named by finding number."),
     ]
+    if data.audience == "external":
+        lines.append(gettext("For external use: no internal notes; only photos approved for publication, "
+                             "with faces and number plates blurred where staff found them."))
     if has_pdf:
-        lines.append(gettext("protocol.pdf – the protocol (internal version)."))
+        lines.append(
+            gettext("protocol.pdf – the protocol (public version).") if data.audience == "external"
+            else gettext("protocol.pdf – the protocol (internal version).")
+        )
     elif data.protocol_pdf_omitted:
         lines += ["", gettext("No protocol.pdf:"), data.protocol_pdf_omitted]
     return "\r\n".join(lines) + "\r\n"
@@ -78,9 +85,10 @@ class ArchiveExporter(Exporter):
                     number = numbers.get(ref.finding_id)
                     if number is None:
                         continue
-                    counts[number] = counts.get(number, 0) + 1
-                    archive.writestr(
-                        f"photos/{number:04d}-{counts[number]}.jpg", photo, compress_type=zipfile.ZIP_STORED
-                    )
+                    counts[number] = counts.get(number, 0) + 1  # counted even when the file is missing
+                    if photo is not None:
+                        archive.writestr(
+                            photo_file_name(number, counts[number]), photo, compress_type=zipfile.ZIP_STORED
+                        )
                 archive.writestr("README.txt", _readme(data, pdf is not None))
             yield from file_chunks(path)

@@ -42,6 +42,11 @@ class Exporter:
         return f"{data.slug}{suffix}.{self.extension}"
 
 
+def photo_file_name(number: int, index: int) -> str:
+    """Name of finding ``number``'s ``index``-th (1-based) photo inside the zip export."""
+    return f"photos/{number:04d}-{index}.jpg"
+
+
 @contextmanager
 def temp_dir() -> Iterator[Path]:
     """A private temporary directory, removed afterwards."""

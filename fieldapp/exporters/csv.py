@@ -76,7 +76,7 @@ def column_formatter(kind: str) -> Callable[[Iterable[Any]], list[str]]:
 
 def write_rows(data: WalkExport) -> Iterator[str]:
     """The CSV text (BOM first) in chunks of ROWS_PER_CHUNK rows."""
-    columns = finding_columns(crs_name(data.findings_crs))
+    columns = finding_columns(crs_name(data.findings_crs), data.audience)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
     buffer.write(BOM)

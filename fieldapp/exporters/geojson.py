@@ -23,9 +23,12 @@ def point_geometry(lon: float, lat: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
 
 
-def finding_properties(row: FindingRow) -> dict:
-    """Machine-readable properties of a finding (stable English keys), shared by GeoJSON and KML."""
-    return {
+def finding_properties(row: FindingRow, audience: str = "internal") -> dict:
+    """Machine-readable properties of a finding (stable English keys), shared by GeoJSON and KML.
+
+    The ``external`` audience gets no ``internal_note`` key at all.
+    """
+    properties = {
         "number": row.number,
         "uuid": row.uuid,
         "category": row.category_code,
@@ -44,6 +47,7 @@ def finding_properties(row: FindingRow) -> dict:
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "confirmations": row.confirmations,
         "photo_count": row.photo_count,
+        "photo_files": row.photo_files,
         "proposal": row.proposal,
         "responsible": row.responsible,
         "priority": row.priority or None,
@@ -52,6 +56,9 @@ def finding_properties(row: FindingRow) -> dict:
         "status_reason": row.status_reason,
         "public_answer": row.public_answer,
     }
+    if audience == "external":
+        del properties["internal_note"]
+    return properties
 
 
 class GeoJsonExporter(Exporter):
@@ -75,7 +82,7 @@ class GeoJsonExporter(Exporter):
                         "type": "Feature",
                         "id": row.uuid,
                         "geometry": point_geometry(row.lon, row.lat),
-                        "properties": finding_properties(row),
+                        "properties": finding_properties(row, data.audience),
                     }
                 )
                 for row in batch

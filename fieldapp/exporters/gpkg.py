@@ -38,6 +38,7 @@ TEXT_FIELDS = (
     "status",
     "status_reason",
     "public_answer",
+    "photo_files",
 )
 
 
@@ -58,6 +59,7 @@ def _text_values(rows: list[FindingRow]) -> dict[str, np.ndarray]:
         "status": lambda r: r.status or None,
         "status_reason": lambda r: r.status_reason or None,
         "public_answer": lambda r: r.public_answer or None,
+        "photo_files": lambda r: r.photo_files or None,
     }
     return {name: np.array([getters[name](r) for r in rows], dtype=object) for name in TEXT_FIELDS}
 
@@ -68,7 +70,7 @@ def _optional_ints(values: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _finding_batch(
-    rows: list[FindingRow], metric: bool
+    rows: list[FindingRow], metric: bool, *, external: bool = False
 ) -> tuple[np.ndarray, list[np.ndarray], list[str], list[np.ndarray | None], dict]:
     if metric:
         x = np.fromiter((r.easting for r in rows), float, len(rows))
@@ -117,6 +119,8 @@ def _finding_batch(
     }
     masks = {"felt_safety": felt_mask, "stop": stop_mask}
     tz = {"created_at": np.full(len(rows), GDAL_TZ_UTC, dtype="int16")}
+    if external:
+        fields.remove("internal_note")  # the external audience's file has no such column
     return geometry, [values[f] for f in fields], fields, [masks.get(f) for f in fields], tz
 
 
@@ -130,7 +134,8 @@ def _write_findings(path: Path, data: WalkExport) -> None:
         rows = list(islice(rows_iter, BATCH_SIZE))
         if not rows and not first:
             return
-        geometry, values, fields, masks, tz = _finding_batch(rows, metric)
+        external = data.audience == "external"
+        geometry, values, fields, masks, tz = _finding_batch(rows, metric, external=external)
         raw.write(
             path,
             geometry,

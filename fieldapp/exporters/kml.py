@@ -47,12 +47,13 @@ def _route(geom) -> str:  # noqa: ANN001 - shapely LineString / MultiLineString
     return f"<MultiGeometry>{parts}</MultiGeometry>"
 
 
-def _words() -> dict:
+def _words(audience: str) -> dict:
     """Labels of the description, translated once per file rather than once per placemark."""
     return {
         "measure": gettext("Proposed measure"),
         "status": gettext("Status"),
         "statuses": {key: str(value) for key, value in MEASURE_STATUS.items()},
+        "audience": audience,
     }
 
 
@@ -75,7 +76,7 @@ def _placemark(row: FindingRow, words: dict) -> str:
         description += "\n" + words["status"] + ": " + label(words["statuses"], row.status)
     data = "".join(
         f"<Data name={quoteattr(key)}><value>{_text(value)}</value></Data>"
-        for key, value in finding_properties(row).items()
+        for key, value in finding_properties(row, words["audience"]).items()
     )
     return (
         f"<Placemark id={quoteattr('finding-' + row.uuid)}>"
@@ -114,7 +115,7 @@ class KmlExporter(Exporter):
         head.append(f"</Folder>\n<Folder><name>{escape(gettext('Findings'))}</name>\n")
         yield "".join(head).encode("utf-8")
         parts: list[str] = []
-        words = _words()
+        words = _words(data.audience)
         for row in data.findings():
             parts.append(_placemark(row, words))
             if len(parts) >= PLACEMARKS_PER_CHUNK:

@@ -22,6 +22,7 @@ class Column:
     value: Callable[[FindingRow], Any]
     kind: str = "text"  # text | int | float:<decimals> | datetime | date
     width: int = 14
+    internal: bool = False  # staff-only content: not written for the external audience
 
 
 def _resolved(table: dict) -> dict:
@@ -29,8 +30,11 @@ def _resolved(table: dict) -> dict:
     return {key: str(value) for key, value in table.items()}
 
 
-def finding_columns(crs_label: str) -> list[Column]:
-    """Columns in order; ``crs_label`` names the system of the N/E columns (e.g. 'SWEREF 99 TM')."""
+def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
+    """Columns in order; ``crs_label`` names the system of the N/E columns (e.g. 'SWEREF 99 TM').
+
+    The ``external`` audience gets no internal-note column.
+    """
     polarity, lighting, source = _resolved(POLARITY), _resolved(LIGHTING), _resolved(POSITION_SOURCE)
     priority, status = _resolved(PRIORITY), _resolved(MEASURE_STATUS)
     near = gettext("Near %(stop)s (%(metres)d m)", stop="{stop}", metres=0).replace("0 m", "{metres} m")
@@ -41,7 +45,7 @@ def finding_columns(crs_label: str) -> list[Column]:
         name = f"{row.stop_seq}. {row.stop_name}".strip()
         return name if row.at_stop else near.format(stop=name, metres=round(row.stop_distance_m or 0))
 
-    return [
+    columns = [
         Column(gettext("No."), lambda r: r.number, "int", 6),
         Column(gettext("Category"), lambda r: r.category_name, width=28),
         Column(gettext("Unsafe or safe"), lambda r: label(polarity, r.polarity), width=10),
@@ -58,15 +62,19 @@ def finding_columns(crs_label: str) -> list[Column]:
         Column(gettext("Reported"), lambda r: r.created_at, "datetime", 17),
         Column(gettext("Confirmations"), lambda r: r.confirmations, "int", 8),
         Column(gettext("Photos"), lambda r: r.photo_count, "int", 6),
+        Column(gettext("Photo files"), lambda r: r.photo_files, width=24),
         Column(gettext("Proposed measure"), lambda r: r.proposal, width=40),
         Column(gettext("Responsible"), lambda r: r.responsible, width=24),
         Column(gettext("Priority"), lambda r: label(priority, r.priority), width=10),
         Column(gettext("Deadline"), lambda r: r.deadline, "date", 11),
         Column(gettext("Status"), lambda r: label(status, r.status), width=12),
         Column(gettext("Reason / answer"), lambda r: r.status_reason or r.public_answer, width=30),
-        Column(gettext("Internal note"), lambda r: r.internal_note, width=30),
+        Column(gettext("Internal note"), lambda r: r.internal_note, width=30, internal=True),
         Column(gettext("ID"), lambda r: r.uuid, width=36),
     ]
+    if audience == "external":
+        columns = [c for c in columns if not c.internal]
+    return columns
 
 
 STOCKHOLM = "Europe/Stockholm"

@@ -61,7 +61,7 @@ def _header(sheet: WriteOnlyWorksheet, headers: list[str]) -> None:
 
 def _findings_sheet(workbook: Workbook, data: WalkExport) -> None:
     sheet = workbook.create_sheet(gettext("Findings"))
-    columns = finding_columns(crs_name(data.findings_crs))
+    columns = finding_columns(crs_name(data.findings_crs), data.audience)
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "B2"

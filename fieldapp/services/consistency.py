@@ -29,7 +29,10 @@ class Report:
 def _referenced() -> dict[str, list[tuple[Photo, str]]]:
     keys: dict[str, list[tuple[Photo, str]]] = {}
     for photo in db.session.scalars(select(Photo)):
-        for role in ("sha256", "thumb_sha256", "blurred_sha256"):
+        # After retention a photo keeps only its published file (services.retention).
+        roles = ("published_sha256",) if photo.originals_purged_at else (
+            "sha256", "thumb_sha256", "blurred_sha256", "published_sha256")
+        for role in roles:
             key = getattr(photo, role)
             if key:
                 keys.setdefault(key, []).append((photo, role))

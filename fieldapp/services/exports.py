@@ -3,6 +3,10 @@
 Findings are numbered 1…n in the order they were made (created_at, id). Merged duplicates count as
 confirmations of their canonical finding; hidden findings are left out. Coordinates stay WGS84 in the
 database and are transformed here, batch by batch, to the requested CRS.
+
+Every export has an audience (DESIGN §15): ``internal`` (staff: everything, internal notes included) or
+``external`` (responsible parties, the public: no internal notes, nothing about participants, only photos
+approved for publication, as their published rendition — see services.photo_visibility).
 """
 
 from __future__ import annotations
@@ -20,12 +24,25 @@ from sqlalchemy.orm import aliased
 
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
-from fieldapp.exporters.base import crs_name
+from fieldapp.exporters.base import crs_name, photo_file_name
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Photo, ProtocolVersion, ResponsibleParty, Walk
+from fieldapp.services import photo_visibility
 from gis import convert, crs
 
 BATCH_SIZE = 2000
+AUDIENCES = photo_visibility.AUDIENCES
+
+
+def check_audience(audience: str | None) -> str:
+    """``internal`` or ``external`` (ValidationError otherwise); no value means internal (staff's own use)."""
+    if audience in (None, ""):
+        return "internal"
+    if audience not in AUDIENCES:
+        raise ValidationError(
+            f"There is no audience “{audience}”. Choose internal or external.", code="unknown_audience"
+        )
+    return audience
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,11 @@ class FindingRow:
     status_reason: str = ""
     public_answer: str = ""
 
+    @property
+    def photo_files(self) -> str:
+        """The zip's file names of this finding's photos, separated by '; ' (empty without photos)."""
+        return "; ".join(photo_file_name(self.number, i) for i in range(1, self.photo_count + 1))
+
 
 @dataclass(frozen=True)
 class PhotoRef:
@@ -91,6 +113,16 @@ class PhotoRef:
     blurred_sha256: str | None
     publishable: bool
     alt_text: str
+    publication: str = "internal"
+    published_sha256: str | None = None
+    originals_purged: bool = False
+
+    def key(self, audience: str) -> str | None:
+        """The stored file this photo is exported as for ``audience`` (None: left out)."""
+        return photo_visibility.export_key(
+            publication=self.publication, published=self.published_sha256, blurred=self.blurred_sha256,
+            original=self.sha256, originals_purged=self.originals_purged, audience=audience,
+        )
 
 
 @dataclass
@@ -107,7 +139,10 @@ class WalkExport:
     route: BaseGeometry | None
     stops: list[StopRow]
     findings: Callable[[], Iterator[FindingRow]]
-    photos: Callable[[], Iterator[tuple[PhotoRef, bytes]]] = field(default=lambda: iter(()))
+    # (photo, bytes or None when the file is missing): every exported photo is yielded, so the zip's
+    # file names stay in step with the photo-file column.
+    photos: Callable[[], Iterator[tuple[PhotoRef, bytes | None]]] = field(default=lambda: iter(()))
+    audience: str = "internal"
     protocol_pdf: Callable[[], bytes] | None = None
     protocol_pdf_omitted: str | None = None  # why the zip has no protocol PDF (see pdf_refusal)
 
@@ -156,13 +191,20 @@ def _confirmations_subquery(walk_id: int):
     )
 
 
-def _photo_count_subquery(walk_id: int, public_only: bool):
-    """(canonical id, number of visible photos of it and of its merged duplicates)."""
+def _exported_photos(audience: str):
+    """SQL condition on Photo: exported to ``audience`` (the rows export_key gives a file for)."""
+    if audience == "external":
+        return and_(Photo.publication == "approved", Photo.published_sha256.is_not(None))
+    return (Photo.originals_purged_at.is_(None)) | (Photo.published_sha256.is_not(None))
+
+
+def _photo_count_subquery(walk_id: int, audience: str):
+    """(canonical id, number of the photos of it and of its merged duplicates exported to ``audience``)."""
     owner = aliased(Finding)
     canonical = func.coalesce(owner.canonical_id, owner.id)
-    conditions = [owner.walk_id == walk_id, Photo.hidden.is_(False), owner.hidden.is_(False)]
-    if public_only:
-        conditions.append(Photo.publishable.is_(True))
+    conditions = [
+        owner.walk_id == walk_id, Photo.hidden.is_(False), owner.hidden.is_(False), _exported_photos(audience)
+    ]
     return (
         select(canonical.label("finding_id"), func.count(Photo.id).label("n"))
         .join(owner, Photo.finding_id == owner.id)
@@ -197,7 +239,7 @@ def _pairs(stmt) -> dict:  # noqa: ANN001 - a two-column select
     return {key: value for key, value in db.session.execute(stmt)}
 
 
-def _lookups(walk: Walk, locale: str, public_only_photos: bool) -> _Lookups:
+def _lookups(walk: Walk, locale: str, audience: str) -> _Lookups:
     name = Category.name_en if locale == "en" else Category.name_sv
     categories = select(Category.id, Category.code, name)
     return _Lookups(
@@ -208,7 +250,7 @@ def _lookups(walk: Walk, locale: str, public_only_photos: bool) -> _Lookups:
         # Counts come from two small grouped queries read into dicts: joining them as subqueries made
         # SQLite rescan the materialised counts for every row.
         confirmations=_pairs(select(*_confirmations_subquery(walk.id).c)),
-        photo_counts=_pairs(select(*_photo_count_subquery(walk.id, public_only_photos).c)),
+        photo_counts=_pairs(select(*_photo_count_subquery(walk.id, audience).c)),
     )
 
 
@@ -242,15 +284,17 @@ def iter_findings(
     crs_epsg: int = crs.SWEREF99_TM,
     locale: str = "sv",
     *,
-    public_only_photos: bool = False,
+    audience: str = "internal",
     batch_size: int = BATCH_SIZE,
 ) -> Iterator[FindingRow]:
     """The walk's visible canonical findings, numbered, with measure; streamed in batches.
 
+    For the ``external`` audience the internal note is left empty and photo counts cover approved photos.
+
     Positions are read as plain numbers (ST_X/ST_Y, the same on SpatiaLite and PostGIS) rather than as
     geometry elements: for a point that is all there is, and it saves ~25 µs a row on large exports.
     """
-    lookups = _lookups(walk, locale, public_only_photos)
+    lookups = _lookups(walk, locale, audience)
     stmt = (
         select(
             Finding.id,
@@ -285,12 +329,12 @@ def iter_findings(
     result = db.session.connection().execute(stmt)
     number = 0
     for batch in result.partitions():
-        rows = _batch_rows(batch, number, crs_epsg, lookups)
+        rows = _batch_rows(batch, number, crs_epsg, lookups, external=audience == "external")
         number += len(rows)
         yield from rows
 
 
-def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups) -> list[FindingRow]:
+def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external: bool) -> list[FindingRow]:
     lon = np.fromiter((row[2] for row in batch), float, len(batch))
     lat = np.fromiter((row[3] for row in batch), float, len(batch))
     if crs_epsg == crs.WGS84:
@@ -315,7 +359,8 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups) -> list[Fin
         rows.append(
             FindingRow(
                 start + i + 1, fid, uuid, code, category_name, polarity, felt, lighting,
-                note or "", internal or "", source, accuracy, created, lon[i], lat[i], east[i], north[i],
+                note or "", "" if external else internal or "", source, accuracy, created,
+                lon[i], lat[i], east[i], north[i],
                 crs_epsg, seq, names.get(seq, "") if seq is not None else "", at_stop,
                 None if at_stop or distances is None else distances[i],
                 confirmations.get(fid, 0), photo_counts.get(fid, 0), proposal or "",
@@ -341,8 +386,9 @@ def _nearest_stops(
     return seqs, dist[np.arange(len(best)), best]
 
 
-def iter_photos(walk: Walk, *, public_only: bool = False) -> Iterator[PhotoRef]:
-    """Photos of the walk's visible findings (merged duplicates' photos under their canonical finding)."""
+def iter_photos(walk: Walk, *, audience: str = "internal") -> Iterator[PhotoRef]:
+    """Photos of the walk's visible findings exported to ``audience`` (merged duplicates' photos under their
+    canonical finding)."""
     canonical = func.coalesce(Finding.canonical_id, Finding.id)
     stmt = (
         select(
@@ -353,14 +399,18 @@ def iter_photos(walk: Walk, *, public_only: bool = False) -> Iterator[PhotoRef]:
             Photo.blurred_sha256,
             Photo.publishable,
             Photo.alt_text,
+            Photo.publication,
+            Photo.published_sha256,
+            Photo.originals_purged_at,
         )
         .join(Finding, Photo.finding_id == Finding.id)
-        .where(Finding.walk_id == walk.id, Finding.hidden.is_(False), Photo.hidden.is_(False))
+        .where(
+            Finding.walk_id == walk.id, Finding.hidden.is_(False), Photo.hidden.is_(False),
+            _exported_photos(audience),
+        )
         .order_by(canonical, Photo.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
-    if public_only:
-        stmt = stmt.where(Photo.publishable.is_(True))
     hidden_canonicals = set(
         db.session.scalars(select(Finding.id).where(Finding.walk_id == walk.id, Finding.hidden.is_(True)))
     )
@@ -375,6 +425,9 @@ def iter_photos(walk: Walk, *, public_only: bool = False) -> Iterator[PhotoRef]:
             blurred_sha256=row[4],
             publishable=row[5],
             alt_text=row[6] or "",
+            publication=row[7],
+            published_sha256=row[8],
+            originals_purged=row[9] is not None,
         )
 
 
@@ -385,14 +438,16 @@ def build_export(
     locale: str = "sv",
     protocol_pdf: Callable[[], bytes] | None = None,
     protocol_pdf_omitted: str | None = None,
+    audience: str | None = "internal",
 ) -> tuple[Exporter, WalkExport]:
-    """Validate format and CRS and describe the export; the rows are only read when it is written.
+    """Validate format, CRS and audience and describe the export; the rows are only read when it is written.
 
-    ``protocol_pdf`` gives the zip's PDF; ``protocol_pdf_omitted`` says why there is none (the walk's
-    own PDF refusal wins).
+    ``protocol_pdf`` gives the zip's PDF, of the same audience (the published public version for
+    ``external``); ``protocol_pdf_omitted`` says why there is none (the walk's own PDF refusal wins).
     """
     from fieldapp.storage import photo_store
 
+    audience = check_audience(audience)
     exporter = exporter_for(fmt)
     crs_epsg = export_crs(exporter, requested_crs)
     row_crs = crs_epsg if crs_epsg != crs.WGS84 or not exporter.metric_rows else crs.SWEREF99_TM
@@ -400,11 +455,10 @@ def build_export(
     refusal = pdf_refusal(walk) if protocol_pdf is not None else None
     store = photo_store()
 
-    def photos() -> Iterator[tuple[PhotoRef, bytes]]:
-        for ref in iter_photos(walk):
-            data = store.get(ref.sha256)
-            if data is not None:
-                yield ref, data
+    def photos() -> Iterator[tuple[PhotoRef, bytes | None]]:
+        for ref in iter_photos(walk, audience=audience):
+            key = ref.key(audience)
+            yield ref, store.get(key) if key else None
 
     data = WalkExport(
         slug=walk.slug,
@@ -416,8 +470,9 @@ def build_export(
         findings_crs=row_crs,
         route=route,
         stops=stop_rows(walk),
-        findings=lambda: iter_findings(walk, row_crs, locale),
+        findings=lambda: iter_findings(walk, row_crs, locale, audience=audience),
         photos=photos,
+        audience=audience,
         protocol_pdf=protocol_pdf if refusal is None else None,
         protocol_pdf_omitted=refusal or protocol_pdf_omitted,
     )

@@ -21,8 +21,8 @@ from sqlalchemy.orm import selectinload
 from fieldapp.text import plain_int
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import Category, Finding, Measure, Photo, Walk
-from fieldapp.services.findings import photo_urls
+from fieldapp.models import Category, Finding, Measure, Walk
+from fieldapp.services import photo_visibility
 from gis import convert
 
 PUBLIC_WALK_STATUSES = ("published", "closed")
@@ -60,14 +60,10 @@ def deadline_datetime(deadline: date | None) -> str | None:
     return w3c_datetime(datetime.combine(deadline, time(23, 59, 59), tzinfo=STOCKHOLM))
 
 
-def photo_public_url(photo: Photo) -> str:
-    """Public address of a photo's display size (served by the public photo route)."""
-    return current_app.config["PUBLIC_URL"] + photo_urls(photo)["display_url"]
-
-
-def first_publishable_photo(finding: Finding) -> Photo | None:
-    """The finding's first photo that staff marked publishable and did not hide."""
-    return next((p for p in finding.photos if p.publishable and not p.hidden), None)
+def media_url(finding: Finding) -> str | None:
+    """Public address of the finding's first photo approved for publication (its published rendition)."""
+    photo = photo_visibility.first_external_photo(finding)
+    return photo_visibility.external_url(photo) if photo is not None else None
 
 
 def request_status(measure: Measure) -> str:
@@ -143,7 +139,6 @@ def service_request_dict(measure: Measure, locale: str = "sv") -> dict:
     finding = measure.finding
     walk = db.session.get(Walk, finding.walk_id)
     point = convert.to_geom(finding.geom_el)
-    photo = first_publishable_photo(finding)
     party = measure.responsible_party
     return {
         "service_request_id": str(measure.id),
@@ -162,7 +157,7 @@ def service_request_dict(measure: Measure, locale: str = "sv") -> dict:
         "zipcode": None,
         "lat": round(point.y, 7),
         "long": round(point.x, 7),
-        "media_url": photo_public_url(photo) if photo else None,
+        "media_url": media_url(finding),
     }
 
 

@@ -30,7 +30,7 @@ from fieldapp.models import Event, Finding, Measure, ResponsibleParty, Walk, utc
 from fieldapp.open311 import client
 from fieldapp.secret_box import SecretUnreadable
 from fieldapp.services import responsible_parties
-from fieldapp.services.open311_read import first_publishable_photo, photo_public_url
+from fieldapp.services.open311_read import media_url
 from gis import convert
 
 PENDING, SENDING, RETRYING, AWAITING_ID, SENT, FAILED = (
@@ -125,8 +125,8 @@ def request_fields(measure: Measure, party: ResponsibleParty, api_key: str | Non
         fields["jurisdiction_id"] = party.open311_jurisdiction
     if address := _address(finding, walk):
         fields["address_string"] = address
-    if photo := first_publishable_photo(finding):
-        fields["media_url"] = photo_public_url(photo)
+    if url := media_url(finding):  # external content only: the published rendition of an approved photo
+        fields["media_url"] = url
     return fields
 
 

@@ -13,6 +13,7 @@ from fieldapp.errors import N_, Conflict, Forbidden, NotFound, PhotoError, Valid
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
 from fieldapp.models import Event, Finding, Photo, Walk
+from fieldapp.services import photo_visibility
 from fieldapp.services.findings import parse_uuid, photo_urls
 from fieldapp.storage import photo_store
 
@@ -99,19 +100,14 @@ class ServedPhoto:
     public: bool
 
 
-PUBLIC_WALK_STATUSES = ("published", "closed")
-
-
 def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool,
                      participates: Callable[[Walk], bool]) -> ServedPhoto:
     """The bytes of one size of a photo, if this viewer may see it; NotFound otherwise (never a hint).
 
-    Staff see every photo (originals, even hidden ones). Participants (``participates(walk)``, the
-    session's one access rule, which also refuses participants of a replaced join link) see the
-    non-hidden photos of their walk. Everyone else sees only publishable photos of published
-    walks, blurred where a blur was applied.
+    ``participates(walk)`` is the session's one access rule for participants (it also refuses
+    participants of a replaced join link). Which rendition whom: photo_visibility.rendition_for.
     """
-    if variant not in ("display", "thumb"):
+    if variant not in photo_visibility.VARIANTS:
         raise NotFound("No such photo.")
     try:
         photo_uuid = parse_uuid(photo_uuid)
@@ -126,20 +122,16 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool,
     if row is None:
         raise NotFound("No such photo.")
     photo, finding_hidden, walk = row
-    visible_to_participant = not (photo.hidden or finding_hidden) and not staff and participates(walk)
-    public = (walk.status in PUBLIC_WALK_STATUSES and photo.publishable
-              and not (photo.hidden or finding_hidden))
-    if not (staff or visible_to_participant or public):
+    rendition = photo_visibility.rendition_for(
+        photo, variant, staff=staff, participant_of_walk=not staff and participates(walk),
+        finding_hidden=finding_hidden,
+    )
+    if rendition is None:
         raise NotFound("No such photo.")
-    only_public = not (staff or visible_to_participant)
-    if only_public and photo.blurred_sha256:
-        key = photo.blurred_sha256  # the public never gets the unblurred pixels, not even as a thumbnail
-    else:
-        key = photo.thumb_sha256 if variant == "thumb" else photo.sha256
-    data = photo_store().get(key)
+    data = photo_store().get(rendition.key)
     if data is None:
         raise NotFound("The photo file is missing from the store.", code="photo_missing")
-    return ServedPhoto(data=data, etag=key, public=only_public)
+    return ServedPhoto(data=data, etag=rendition.key, public=rendition.public)
 
 
 def withdraw_photo(finding_uuid: str, photo_uuid: str, participant_for: Callable[[Walk], int]) -> None:

@@ -1,8 +1,9 @@
 """The walk protocol: what the municipality publishes after a walk (data, rendering, published versions).
 
 One template (``protocol/_document.html``) renders the document for screen, print and PDF. The internal
-version is the live draft for staff; the public one shows only publishable photos (blurred where a blurred
-version exists) and no internal notes. Publishing stores a numbered, dated snapshot of the public HTML.
+version is the live draft for staff; the public one is the external audience (services.photo_visibility):
+only photos approved for publication, as their published rendition, and no internal notes. Publishing
+stores a numbered, dated snapshot of the public HTML.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from fieldapp.errors import Conflict, NotFound
 from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, Photo, ProtocolVersion, Walk, utcnow
-from fieldapp.services import events, protocol_pdf
+from fieldapp.services import events, photo_visibility, protocol_pdf
 from fieldapp.services.exports import (
     FindingRow,
     ensure_pdf_possible,
@@ -44,6 +45,11 @@ from gis import convert, crs, geojson
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AUDIENCES = ("internal", "public")
+
+
+def protocol_audience(export_audience: str) -> str:
+    """The protocol version that goes with an export audience: ``public`` for external, else ``internal``."""
+    return "public" if export_audience == "external" else "internal"
 OPEN_STATUSES = ("new", "assessed", "sent", "planned", "referred")
 MAP_WIDTH = 1000
 MARKER_R = 17
@@ -205,14 +211,15 @@ def _photos_by_finding(
     walk: Walk, public: bool, numbers: dict[int, FindingRow]
 ) -> dict[int, list[ProtocolPhoto]]:
     result: dict[int, list[ProtocolPhoto]] = {}
-    for ref in iter_photos(walk, public_only=public):
+    audience = "external" if public else "internal"
+    for ref in iter_photos(walk, audience=audience):
         row = numbers.get(ref.finding_id)
-        if row is None:
+        image = ref.key(audience)
+        if row is None or image is None:
             continue
-        if public and ref.blurred_sha256:
-            thumb = image = ref.blurred_sha256
-        else:
-            thumb, image = ref.thumb_sha256, ref.sha256
+        # The published (or, for staff, the blurred) file at both sizes: never an unblurred thumbnail of a
+        # blurred photo. Unblurred photos keep their small thumbnail in the internal version.
+        thumb = image if public or ref.blurred_sha256 or ref.originals_purged else ref.thumb_sha256
         result.setdefault(ref.finding_id, []).append(
             ProtocolPhoto(
                 finding_number=row.number,
@@ -387,7 +394,7 @@ def build_protocol(
     if audience not in AUDIENCES:
         raise NotFound("There is no such protocol version.")
     public = audience == "public"
-    rows = list(iter_findings(walk, crs.SWEREF99_TM, locale, public_only_photos=public))
+    rows = list(iter_findings(walk, crs.SWEREF99_TM, locale, audience="external" if public else "internal"))
     by_id = {row.id: row for row in rows}
     photos = _photos_by_finding(walk, public, by_id)
     actions = [ActionRow(row, photos.get(row.id, [])) for row in rows]
@@ -514,8 +521,8 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVers
 def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
     """The stored image ``sha256`` if it belongs to the walk and the viewer may see it.
 
-    Staff see every photo of the walk. Everyone else only the published image of a publishable photo
-    (its blurred version when there is one) of a walk whose protocol is published.
+    Staff see every photo of the walk. Everyone else only the published rendition of a photo approved for
+    publication (services.photo_visibility), once the walk has a published protocol.
     """
     if not staff and not published_versions(walk):
         raise NotFound("There is no such photo.")  # nothing is public before the first publication
@@ -523,16 +530,10 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
     if staff:
         stmt = stmt.where(
             (Photo.sha256 == sha256) | (Photo.thumb_sha256 == sha256) | (Photo.blurred_sha256 == sha256)
+            | (Photo.published_sha256 == sha256)
         )
     else:
-        blurred = Photo.blurred_sha256.is_not(None)
-        stmt = stmt.where(
-            Photo.publishable.is_(True),
-            Photo.hidden.is_(False),
-            Finding.hidden.is_(False),
-            (blurred & (Photo.blurred_sha256 == sha256))
-            | (~blurred & ((Photo.sha256 == sha256) | (Photo.thumb_sha256 == sha256))),
-        )
+        stmt = stmt.where(photo_visibility.external_condition(), Photo.published_sha256 == sha256)
     data = photo_store().get(sha256) if db.session.scalar(stmt.limit(1)) is not None else None
     if data is None:
         raise NotFound("There is no such photo.")

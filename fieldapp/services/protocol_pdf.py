@@ -129,15 +129,28 @@ def draft_pdf(
 
 
 def archive_pdf(
-    walk: Walk, locale: str, user_id: int | None, *, admit: Callable[[], AbstractContextManager] = nullcontext
+    walk: Walk, locale: str, user_id: int | None, *, audience: str = "internal",
+    admit: Callable[[], AbstractContextManager] = nullcontext,
 ) -> tuple[Callable[[], bytes] | None, str | None]:
-    """The zip's protocol PDF: (bytes of the stored internal draft, None), or (None, why it is missing).
+    """The zip's protocol PDF: (its stored bytes, None), or (None, why it is missing); never rendered here.
 
-    A missing draft is queued, so downloading the zip again a little later includes it.
+    Internal zips carry the internal draft (a missing one is queued, so downloading the zip again a little
+    later includes it); external zips carry the latest published public version's PDF.
     """
     refusal = pdf_refusal(walk)
     if refusal is not None:
         return None, refusal
+    if audience == "external":
+        from fieldapp.services.protocol import published_versions
+
+        versions = published_versions(walk)
+        if not versions:
+            return None, gettext("No protocol has been published yet, so the zip has no protocol PDF.")
+        published = versions[0].pdf
+        if published is not None and published.state == "ready":
+            return (lambda: pdf_data(published)), None
+        return None, gettext("The published protocol's PDF is being prepared. Download the zip again in a "
+                             "few minutes.")
     pdf = draft_pdf(walk, "internal", locale, user_id, admit=admit)
     if pdf.state == "ready":
         return (lambda: pdf_data(pdf)), None

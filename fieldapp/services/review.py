@@ -16,7 +16,7 @@ from fieldapp import imaging
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
-from fieldapp.services import events, late_sync
+from fieldapp.services import events, late_sync, photo_publication
 from fieldapp.services.findings import parse_uuid
 from fieldapp.storage import photo_store
 from gis import convert
@@ -188,8 +188,12 @@ def photo_by_uuid(photo_uuid: str) -> Photo:
 
 
 def photo_bytes(photo: Photo, variant: str) -> bytes:
-    """The stored JPEG of one size: display, thumb, or the blurred display image."""
-    key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(variant)
+    """The stored JPEG of one size: display, thumb, or the blurred display image (after retention purged the
+    originals, only the published file is left: it stands in for every size)."""
+    if photo.originals_purged_at is not None:
+        key = photo.published_sha256
+    else:
+        key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(variant)
     data = photo_store().get(key) if key else None
     if data is None:
         raise NotFound(gettext("There is no such photo."))
@@ -201,7 +205,7 @@ def set_photo_hidden(photo: Photo, hidden: bool, *, user_id: int | None) -> Phot
     if photo.hidden != hidden:
         photo.hidden = hidden
         if hidden:
-            photo.publishable = False
+            photo_publication.withdraw_approval(photo, user_id=user_id, reason="hidden")
         finding = photo.finding
         events.record(
             "photo_hidden" if hidden else "photo_shown",
@@ -237,10 +241,14 @@ class BlurBox:
         return box
 
 
-def blur_photo(photo: Photo, box: BlurBox, *, user_id: int | None) -> Photo:
+def blur_photo(
+    photo: Photo, box: BlurBox, *, user_id: int | None, suggestion_id: int | None = None
+) -> Photo:
     """Blur a rectangle of the display image into a new stored file (the original stays for staff).
 
-    Repeated calls add rectangles: each starts from the latest blurred image.
+    Repeated calls add rectangles: each starts from the latest blurred image. ``suggestion_id``: the
+    detector's suggestion this rectangle confirms (as suggested or adjusted). An approved photo goes
+    back to internal (it must be approved again with its new blur).
     """
     store = photo_store()
     source = store.get(photo.blurred_sha256 or photo.sha256)
@@ -252,6 +260,8 @@ def blur_photo(photo: Photo, box: BlurBox, *, user_id: int | None) -> Photo:
     store.put(digest, data)
     photo.blurred_sha256 = digest
     photo.blurred = True
+    photo_publication.mark_confirmed(photo, suggestion_id)
+    photo_publication.withdraw_approval(photo, user_id=user_id, reason="blur_changed")
     finding = photo.finding
     events.record(
         "photo_blurred",
@@ -270,6 +280,7 @@ def remove_blur(photo: Photo, *, user_id: int | None) -> Photo:
     if photo.blurred_sha256 is not None:
         photo.blurred_sha256 = None
         photo.blurred = False
+        photo_publication.withdraw_approval(photo, user_id=user_id, reason="blur_changed")
         finding = photo.finding
         events.record(
             "photo_unblurred",

@@ -20,14 +20,16 @@ from fieldapp.staff.labels import pdf_state_label
 @login_required
 def walk_export(slug: str, fmt: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
+    audience = export_service.check_audience(request.args.get("audience"))
     locale = str(get_locale())
     pdf, omitted = (
-        pdf_service.archive_pdf(walk, locale, current_user.id, admit=draft_pdf_renders)
+        pdf_service.archive_pdf(walk, locale, current_user.id, audience=audience, admit=draft_pdf_renders)
         if fmt == "zip"
         else (None, None)
     )
     exporter, data = export_service.build_export(
-        walk, fmt, request.args.get("crs"), locale, protocol_pdf=pdf, protocol_pdf_omitted=omitted
+        walk, fmt, request.args.get("crs"), locale, protocol_pdf=pdf, protocol_pdf_omitted=omitted,
+        audience=audience,
     )
     response = Response(stream_with_context(exporter.stream(data)), mimetype=exporter.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{exporter.filename(data)}"'

@@ -116,6 +116,17 @@ class BlurForm(Form):
     y = FloatField(_l("From the top (%)"), validators=[InputRequired(), NumberRange(0, 100)])
     width = FloatField(_l("Width (%)"), validators=[InputRequired(), NumberRange(1, 100)])
     height = FloatField(_l("Height (%)"), validators=[InputRequired(), NumberRange(1, 100)])
+    suggestion = IntegerField(validators=[Optional()])  # the detector's suggestion this blur confirms
+
+
+class PublicationForm(Form):
+    """Staff's publication decision on one photo."""
+
+    decision = SelectField(
+        choices=[("approve_blurred", ""), ("approve", ""), ("reject", ""), ("internal", "")],
+        validators=[DataRequired()],
+    )
+    confirmed = HiddenField()
 
 
 class MergeForm(Form):
@@ -202,3 +213,10 @@ class RadiusForm(Form):
         csrf = False
 
     radius = IntegerField(_l("Distance (metres)"), validators=[Optional(), NumberRange(1, 500)])
+
+
+class ParticipantRemovalForm(Form):
+    public_id = StringField(
+        _l("Participant id"), validators=[DataRequired(), Length(min=36, max=36)],
+        description=_l("The id shown under “My findings” on the participant's phone."),
+    )

@@ -5,18 +5,26 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from fieldapp.errors import Conflict, NotFound
+from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, PRIORITIES
 from fieldapp.services import events as event_service
 from fieldapp.services import findings as findings_service
 from fieldapp.services import measures as measure_service
 from fieldapp.services import merge as merge_service
+from fieldapp.services import photo_publication
 from fieldapp.services import responsible_parties as party_service
 from fieldapp.services import review as review_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import user_id
-from fieldapp.staff.forms import ActionForm, BlurForm, FindingForm, MeasureForm, MeasureStatusForm
+from fieldapp.staff.forms import (
+    ActionForm,
+    BlurForm,
+    FindingForm,
+    MeasureForm,
+    MeasureStatusForm,
+    PublicationForm,
+)
 from fieldapp.staff.labels import measure_status_names, priority_names
 from fieldapp.staff.views import checked, locale
 from gis import convert, geojson
@@ -106,6 +114,7 @@ def _finding_page(walk, item, form: FindingForm, conflict=None) -> str:  # noqa:
     """The finding page; ``conflict`` is the newer version someone saved while this form was open."""
     measure_form, status_form = _measure_forms(item)
     point = convert.to_geom(item.geom_el)
+    adjust = request.args.get("adjust", type=int)  # a suggestion whose box prefills that photo's blur form
     map_data = walk_service.walk_map_data(walk, locale())
     map_data["position"] = {"lon": point.x, "lat": point.y}
     return render_template(
@@ -116,6 +125,10 @@ def _finding_page(walk, item, form: FindingForm, conflict=None) -> str:  # noqa:
         conflict=conflict,
         action_form=ActionForm(),
         blur_form=BlurForm(),
+        pending_suggestions=photo_publication.pending_suggestions,
+        adjust=adjust,
+        confirm_photo=request.args.get("confirm", ""),
+        confirm_decision=request.args.get("decision", ""),
         measure_form=measure_form,
         status_form=status_form,
         map_data=map_data,
@@ -214,11 +227,62 @@ def blur_photo(slug: str, finding_uuid: str, photo_uuid: str) -> Response:
             form.x.data / 100, form.y.data / 100, form.width.data / 100, form.height.data / 100
         ),
         user_id=user_id(),
+        suggestion_id=form.suggestion.data,
     )
     flash(
         gettext("The marked area was blurred. The blurred photo is the one that can be published."), "success"
     )
     return _back(slug, finding_uuid, f"photo-{photo_uuid}")
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/photos/<photo_uuid>/publication")
+def photo_publication_decision(slug: str, finding_uuid: str, photo_uuid: str) -> Response:
+    """Approve (with or without blur), reject, or make internal; unconfirmed detections ask first."""
+    photo = _photo_of_walk(slug, finding_uuid, photo_uuid)
+    form = checked(PublicationForm())
+    decision = form.decision.data
+    if decision in ("approve", "approve_blurred"):
+        try:
+            photo_publication.approve(
+                photo, with_blur=decision == "approve_blurred", user_id=user_id(),
+                confirmed=form.confirmed.data == "1",
+            )
+        except ValidationError as err:
+            if err.code != "unconfirmed_detections":
+                raise
+            # The confirmation step: the finding page again, with the question next to this photo.
+            return redirect(url_for("staff.finding", slug=slug, finding_uuid=finding_uuid, confirm=photo_uuid,
+                                    decision=decision, _anchor=f"photo-{photo_uuid}"))
+        flash(gettext("The photo is approved for publication."), "success")
+    elif decision == "reject":
+        photo_publication.reject(photo, user_id=user_id())
+        flash(gettext("The photo will not be published."), "success")
+    else:
+        photo_publication.make_internal(photo, user_id=user_id())
+        flash(gettext("The photo is internal again."), "success")
+    return _back(slug, finding_uuid, f"photo-{photo_uuid}")
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/photos/<photo_uuid>/suggestions/<int:suggestion_id>/dismiss")
+def dismiss_suggestion(slug: str, finding_uuid: str, photo_uuid: str, suggestion_id: int) -> Response:
+    photo = _photo_of_walk(slug, finding_uuid, photo_uuid)
+    checked(ActionForm())
+    suggestion = photo_publication.suggestion_of(photo, suggestion_id)
+    photo_publication.dismiss_suggestion(suggestion, user_id=user_id())
+    return _back(slug, finding_uuid, f"photo-{photo_uuid}")
+
+
+@bp.post("/walks/<slug>/photos/approve-without-detections")
+def approve_photos_without_detections(slug: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    checked(ActionForm())
+    result = photo_publication.approve_without_detections(walk, user_id=user_id())
+    flash(
+        gettext("%(n)d photos approved for publication; %(m)d with detected faces or number plates are left "
+                "for you to look at.", n=result.approved, m=result.skipped_with_detections),
+        "success",
+    )
+    return redirect(url_for("staff.review", slug=slug))
 
 
 @bp.get("/photos/<photo_uuid>/<any(display, thumb, blurred):variant>.jpg")

@@ -24,6 +24,7 @@ from pyogrio import raw
 
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Measure, Photo, ResponsibleParty, Walk
+from fieldapp.services import photo_publication
 from gis import convert
 
 SLUG = "demo-nodinge"
@@ -84,9 +85,8 @@ def prepare_walk() -> Prepared:
     findings[5].note = '=HYPERLINK("http://evil.example")'
     photos = list(db.session.scalars(sa.select(Photo).order_by(Photo.id)))
     public_photo, private_photo = photos[0], photos[1]
-    public_photo.publishable = True
-    private_photo.publishable = False
     db.session.commit()
+    photo_publication.approve(public_photo, with_blur=False, user_id=None)
     party = ResponsibleParty(name="Ale kommun, gatuenheten", kind="municipal", email="gata@ale.se")
     db.session.add(party)
     db.session.commit()
@@ -448,11 +448,15 @@ def test_exports_page_offers_every_format_with_crs_choice(staff_client, prepared
 
 def test_cli_export_writes_the_file(runner, prepared, tmp_path) -> None:
     out = tmp_path / "walk.gpkg"
-    result = runner.invoke(args=["export", SLUG, "--format", "gpkg", "--crs", "3006", "-o", str(out)])
+    result = runner.invoke(
+        args=["export", SLUG, "--format", "gpkg", "--crs", "3006", "--audience", "internal", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert pyogrio.read_info(out, layer="findings")["features"] == len(prepared.visible)
     geojson_out = tmp_path / "walk.geojson"
-    result = runner.invoke(args=["export", SLUG, "--format", "geojson", "-o", str(geojson_out)])
+    result = runner.invoke(
+        args=["export", SLUG, "--format", "geojson", "--audience", "external", "-o", str(geojson_out)]
+    )
     assert result.exit_code == 0, result.output
     assert_rfc7946(json.loads(geojson_out.read_text(encoding="utf-8")))
 
@@ -460,9 +464,11 @@ def test_cli_export_writes_the_file(runner, prepared, tmp_path) -> None:
 def test_cli_export_refuses_bad_input_without_traceback(runner, prepared, tmp_path) -> None:
     out = tmp_path / "x.gpkg"
     for args, text in ((["--format", "gpkg", "--crs", "3857"], "EPSG:3857"), (["--format", "shp"], "shp")):
-        result = runner.invoke(args=["export", SLUG, *args, "-o", str(out)])
+        result = runner.invoke(args=["export", SLUG, *args, "--audience", "internal", "-o", str(out)])
         assert result.exit_code != 0
         assert text in result.output and "Traceback" not in result.output
     assert not out.exists()
-    missing = runner.invoke(args=["export", "nope", "--format", "csv", "-o", str(Path(tmp_path) / "y.csv")])
+    missing = runner.invoke(
+        args=["export", "nope", "--format", "csv", "--audience", "external", "-o", str(Path(tmp_path) / "y.csv")]
+    )
     assert missing.exit_code != 0 and "no walk" in missing.output

@@ -142,9 +142,11 @@ def add_measure(finding: Finding, *, responsible: ResponsibleParty | None = None
 
 
 def add_photo(finding: Finding, *, publishable: bool, hidden: bool = False) -> Photo:
+    """A photo row (no stored bytes); ``publishable`` rows are approved with a published file."""
     photo = Photo(uuid=str(uuid.uuid4()), finding_id=finding.id, sha256=uuid.uuid4().hex * 2,
                   thumb_sha256=uuid.uuid4().hex * 2, width=1600, height=1200, publishable=publishable,
-                  hidden=hidden)
+                  publication="approved" if publishable else "internal",
+                  published_sha256=uuid.uuid4().hex * 2 if publishable else None, hidden=hidden)
     db.session.add(photo)
     db.session.commit()
     return photo

@@ -16,6 +16,7 @@ from astral.sun import sun
 
 from fieldapp.extensions import db
 from fieldapp.models import Measure, Participant, ProtocolVersion
+from fieldapp.services import photo_publication
 from fieldapp.storage import photo_store
 from gis import convert
 from tests.app.conftest import fetch_pdf
@@ -66,6 +67,7 @@ def test_public_version_has_only_publishable_photos_and_no_internal_notes(
     prepared.public_photo.blurred_sha256 = blurred
     prepared.public_photo.blurred = True
     db.session.commit()
+    photo_publication.approve(prepared.public_photo, with_blur=True, user_id=None)
     internal = staff_client.get(f"/walks/{SLUG}/protocol").get_data(as_text=True)
     assert "Intern: elnätet byts 2027" in internal
     assert prepared.private_photo.thumb_sha256 in internal

@@ -58,5 +58,18 @@ function setupBlur(area) {
   });
 }
 
+// The detector's suggestions: outline each box (fractions of the image) on the photo.
+function placeSuggestions(area) {
+  area.querySelectorAll(".suggestion-box").forEach((el) => {
+    const [x, y, w, h] = el.dataset.box.split(",").map(Number);
+    el.style.insetInlineStart = `${x * 100}%`;
+    el.style.insetBlockStart = `${y * 100}%`;
+    el.style.inlineSize = `${w * 100}%`;
+    el.style.blockSize = `${h * 100}%`;
+    el.hidden = false;
+  });
+}
+
 setupPosition();
 document.querySelectorAll(".blur-area").forEach(setupBlur);
+document.querySelectorAll(".blur-area").forEach(placeSuggestions);
