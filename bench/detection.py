@@ -3,7 +3,8 @@
 Usage: .venv/bin/python bench/detection.py [--repeat 3]
 Reads tests/fixtures/detection/labels.json (synthetic composites in that folder + real street photos from
 ../shared/realworld/photos, the latter first run through fieldapp.imaging.process_photo so the detector sees
-the stored 1600 px display JPEG, as in production). onnxruntime uses one thread (fieldapp.detection.ONNX_THREADS).
+the stored 1600 px display JPEG, as in production). onnxruntime uses one thread
+(fieldapp.detection.ONNX_THREADS); times are CPU time of the process (decode + detection).
 A labelled box counts as found when a region of the same kind overlaps it with IoU >= labels' match_iou
 (one region per box); a region that matches no box and no 'ignore' box is a false region.
 Writes bench/results/detection.json and prints the table for docs/PERFORMANCE.md.
@@ -17,7 +18,7 @@ import statistics
 import sys
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +30,8 @@ from fieldapp.imaging import process_photo  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "detection"
 SHARED_PHOTOS = ROOT.parent / "shared" / "realworld" / "photos"
-SIZE_BUCKETS = ((40, 63), (64, 127), (128, 10_000))
+SIZE_BUCKETS = ((40, 63), (64, 127), (128, 10_000))  # face height in px of the 1600 px photo
+PLATE_BUCKETS = ((60, 110), (130, 260))  # plate width in px
 
 
 def load_labelled_set() -> tuple[float, list[dict]]:
@@ -91,7 +93,8 @@ def summarise(images: list[dict], scored: list[dict]) -> dict:
 
     def recall(select) -> dict:
         hits = [ok for label, ok in rows if select(label)]
-        return {"found": sum(hits), "labelled": len(hits), "recall": round(sum(hits) / len(hits), 3) if hits else None}
+        rate = round(sum(hits) / len(hits), 3) if hits else None
+        return {"found": sum(hits), "labelled": len(hits), "recall": rate}
 
     out = {
         "face": recall(lambda r: r["kind"] == "face"),
@@ -99,10 +102,10 @@ def summarise(images: list[dict], scored: list[dict]) -> dict:
         "face_profile": recall(lambda r: r["kind"] == "face" and r["pose"] == "profile"),
         "plate": recall(lambda r: r["kind"] == "plate"),
     }
-    for low, high in SIZE_BUCKETS:
-        out[f"face_{low}_{high}px"] = recall(lambda r, lo=low, hi=high: r["kind"] == "face" and lo <= r["px"] <= hi)
-    for low, high in ((60, 110), (130, 260)):
-        out[f"plate_{low}_{high}px"] = recall(lambda r, lo=low, hi=high: r["kind"] == "plate" and lo <= r["px"] <= hi)
+    for kind, buckets in (("face", SIZE_BUCKETS), ("plate", PLATE_BUCKETS)):
+        for low, high in buckets:
+            out[f"{kind}_{low}_{high}px"] = recall(
+                lambda r, k=kind, lo=low, hi=high: r["kind"] == k and lo <= r["px"] <= hi)
     street = [s for image, s in zip(images, scored, strict=True) if image["file"].startswith("shared:")]
     for kind in ("face", "plate"):
         out[f"false_{kind}_per_photo"] = round(
@@ -139,7 +142,7 @@ def main() -> None:
     summary["cpu_ms_median"] = round(statistics.median(cpu), 1)
     summary["cpu_ms_max"] = round(max(cpu), 1)
     result = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
         "settings": {"face_input_long_side": detection.FACE_INPUT_LONG_SIDE,
                      "face_score_threshold": detection.FACE_SCORE_THRESHOLD,

