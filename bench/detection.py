@@ -31,7 +31,7 @@ from fieldapp.imaging import process_photo  # noqa: E402
 FIXTURES = ROOT / "tests" / "fixtures" / "detection"
 SHARED_PHOTOS = ROOT.parent / "shared" / "realworld" / "photos"
 SIZE_BUCKETS = ((40, 63), (64, 127), (128, 10_000))  # face height in px of the 1600 px photo
-PLATE_BUCKETS = ((60, 110), (130, 260))  # plate width in px
+PLATE_BUCKETS = ((60, 110), (111, 280))  # plate width in px
 
 
 def load_labelled_set() -> tuple[float, list[dict]]:
@@ -101,6 +101,8 @@ def summarise(images: list[dict], scored: list[dict]) -> dict:
         "face_frontal": recall(lambda r: r["kind"] == "face" and r["pose"] == "frontal"),
         "face_profile": recall(lambda r: r["kind"] == "face" and r["pose"] == "profile"),
         "plate": recall(lambda r: r["kind"] == "plate"),
+        "plate_tuning": recall(lambda r: r["kind"] == "plate" and r["set"] == "tuning"),
+        "plate_holdout": recall(lambda r: r["kind"] == "plate" and r["set"] == "holdout"),
     }
     for kind, buckets in (("face", SIZE_BUCKETS), ("plate", PLATE_BUCKETS)):
         for low, high in buckets:
@@ -117,11 +119,40 @@ def summarise(images: list[dict], scored: list[dict]) -> dict:
     return out
 
 
+def run_sweep(images: list[dict], match_iou: float) -> list[dict]:
+    """Face recall / false faces / CPU for other input sizes and thresholds (module settings restored)."""
+    saved = detection.FACE_INPUT_LONG_SIDE, detection.FACE_SCORE_THRESHOLD
+    rows = []
+    try:
+        for side in (640, 800, 896, 1024, 1280):
+            for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+                detection.FACE_INPUT_LONG_SIDE, detection.FACE_SCORE_THRESHOLD = side, threshold
+                scored, cpu = [], []
+                for image in images:
+                    start = time.process_time()
+                    regions = detect_regions(image["data"])
+                    cpu.append((time.process_time() - start) * 1000)
+                    scored.append(score_image(image, regions, match_iou))
+                s = summarise(images, scored)
+                rows.append({"long_side": side, "threshold": threshold, "face_recall": s["face"]["recall"],
+                             "face_40_63px": s["face_40_63px"]["recall"],
+                             "false_face_per_photo": s["false_face_per_photo"],
+                             "false_face_per_street_photo": s["false_face_per_street_photo"],
+                             "cpu_ms_median": round(statistics.median(cpu), 1)})
+                print(rows[-1])
+    finally:
+        detection.FACE_INPUT_LONG_SIDE, detection.FACE_SCORE_THRESHOLD = saved
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per photo (median kept)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also try other face input sizes and score thresholds (one run each)")
     args = parser.parse_args()
     match_iou, images = load_labelled_set()
+    sweep = run_sweep(images, match_iou) if args.sweep else None
     detect_regions(images[0]["data"])  # load the model outside the timings
     scored, per_image = [], []
     for image in images:
@@ -150,6 +181,8 @@ def main() -> None:
         "summary": summary,
         "images": per_image,
     }
+    if sweep is not None:
+        result["face_sweep"] = sweep
     out = ROOT / "bench" / "results" / "detection.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(summary, indent=1))

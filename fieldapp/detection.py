@@ -12,6 +12,14 @@ inside what CenterFace finds), one forward pass, heat-map peaks above ``FACE_SCO
 boxes and merged by non-maximum suppression. Measured recall, false regions and time: docs/PERFORMANCE.md,
 "Face and number-plate detection" (``bench/detection.py``).
 
+Plates: no maintained, licence-clean plate model that runs within the time budget ships in a package (see
+docs/PERFORMANCE.md for what was measured), so plates are found by the textbook localise-and-verify method:
+rows of strong vertical edges closed into bars (at 1, 1/2 and 1/4 scale), bars with text-line proportions
+kept, then each verified by segmenting it (Otsu) into 5-9 dark characters of one height on a bright ground,
+lying on one straight line. It finds clear, roughly frontal plates with dark characters on a light plate;
+dark plates, steep angles and dirt defeat it. Its score is the character/background contrast, not a
+probability.
+
 Everything that can go wrong with the input (empty, not an image, truncated, too many pixels) or with the
 model (package missing, file changed) raises :class:`DetectionError`; nothing else escapes.
 """
@@ -27,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+from scipy import ndimage
 
 from fieldapp.imaging import MAX_PIXELS
 
@@ -45,6 +54,12 @@ FACE_INPUT_LONG_SIDE = 1024
 FACE_SCORE_THRESHOLD = 0.5
 #: Boxes of one kind overlapping more than this (intersection over union) are merged into the best one.
 NMS_IOU = 0.3
+#: Horizontal brightness step (0..255) that counts as a character edge when looking for plates.
+PLATE_EDGE = 60
+#: Scales (1/n) at which edge bars are looked for: small plates at full size, big ones reduced.
+PLATE_SCALES = (1, 2, 4)
+#: Characters a plate must show (Swedish "ABC 12D" is 6; with separators up to 9).
+PLATE_CHARS = (5, 9)
 #: CPU threads onnxruntime may use per call (the detector runs in a background job beside the web workers).
 ONNX_THREADS = 1
 
@@ -80,9 +95,9 @@ class DetectedRegion:
 
 
 def detect_regions(image_bytes: bytes) -> list[DetectedRegion]:
-    """Find faces in a stored display photo; regions sorted by kind, then score (best first)."""
+    """Find faces and number plates in a stored display photo; sorted by kind, then score (best first)."""
     image = _decode(image_bytes)
-    regions = _detect_faces(image)
+    regions = _detect_faces(image) + _detect_plates(image)
     return sorted(regions, key=lambda r: (r.kind, -r.score))
 
 
@@ -223,3 +238,133 @@ def _region(kind: str, box: np.ndarray, score: float, width: int, height: int) -
     x2, y2 = min(1.0, box[2] / width), min(1.0, box[3] / height)
     return DetectedRegion(kind=kind, x=round(x1, 5), y=round(y1, 5), w=round(x2 - x1, 5), h=round(y2 - y1, 5),
                           score=round(float(score), 4))
+
+
+def _detect_plates(image: Image.Image) -> list[DetectedRegion]:
+    gray_image = image.convert("L")
+    gray = np.asarray(gray_image)
+    found: list[tuple[float, float, float, float, float]] = []
+    for factor in PLATE_SCALES:
+        small = np.asarray(gray_image.reduce(factor) if factor > 1 else gray_image, dtype=np.int16)
+        edges = np.zeros(small.shape, dtype=bool)
+        edges[:, 1:-1] = np.abs(small[:, 2:] - small[:, :-2]) > PLATE_EDGE
+        bars = _dilate3(_erode3(_close_horizontally(edges, 7)))
+        labels, _count = ndimage.label(bars)
+        for rows, cols in ndimage.find_objects(labels):
+            h, w = rows.stop - rows.start, cols.stop - cols.start
+            if not (6 <= h <= 60 and 2.0 <= w / h <= 9):
+                continue
+            x1, y1, x2, y2 = cols.start * factor, rows.start * factor, cols.stop * factor, rows.stop * factor
+            bw, bh = x2 - x1, y2 - y1
+            window = (max(0, x1 - bw // 10), max(0, y1 - int(0.3 * bh)),
+                      min(gray.shape[1], x2 + bw // 10), min(gray.shape[0], y2 + int(0.3 * bh)))
+            text = _plate_text_box(gray, window)
+            if text is not None:
+                found.append(text)
+    height, width = gray.shape
+    regions = []
+    for x1, y1, x2, y2, contrast in _drop_overlapping(found):
+        regions.append(_region("plate", np.array([x1, y1, x2, y2]), min(1.0, contrast / 200), width, height))
+    return regions
+
+
+def _plate_text_box(gray: np.ndarray, window: tuple[int, int, int, int]
+                    ) -> tuple[float, float, float, float, float] | None:
+    """If ``window`` holds a row of plate characters: the plate box around them and their contrast."""
+    x1, y1, x2, y2 = window
+    crop = gray[y1:y2, x1:x2]
+    height, width = crop.shape
+    if height < 6 or width < 12:
+        return None
+    dark = crop <= _otsu(crop)
+    if dark.all() or not dark.any():
+        return None
+    contrast = float(crop[~dark].mean() - crop[dark].mean())
+    if contrast < 60 or crop[~dark].mean() < 100:
+        return None
+    labels, _count = ndimage.label(dark)
+    blobs = []
+    for rows, cols in ndimage.find_objects(labels):
+        if rows.start == 0 or cols.start == 0 or rows.stop == height or cols.stop == width:
+            continue  # the plate's rim or the car around it
+        ch, cw = rows.stop - rows.start, cols.stop - cols.start
+        if ch >= 5 and 0.3 * height <= ch <= 0.95 * height and 0.1 * ch <= cw <= 1.5 * ch:
+            blobs.append((cols.start, rows.start, cw, ch))
+    if len(blobs) < PLATE_CHARS[0]:
+        return None
+    char_h = float(np.median([b[3] for b in blobs]))
+    blobs = [b for b in blobs if abs(b[3] - char_h) <= 0.2 * char_h]  # one character height
+    if len(blobs) < PLATE_CHARS[0]:
+        return None
+    xs = np.array([b[0] + b[2] / 2 for b in blobs])
+    ys = np.array([b[1] + b[3] / 2 for b in blobs])
+    if np.ptp(xs) == 0:
+        return None
+    slope, intercept = np.polyfit(xs, ys, 1)
+    if abs(slope) > 0.2:  # more than ~11 degrees off level
+        return None
+    chars = [b for b, x, y in zip(blobs, xs, ys, strict=True)
+             if abs(y - (slope * x + intercept)) <= 0.2 * char_h]
+    if not PLATE_CHARS[0] <= len(chars) <= PLATE_CHARS[1]:
+        return None
+    left = x1 + min(b[0] for b in chars)
+    right = x1 + max(b[0] + b[2] for b in chars)
+    top = y1 + min(b[1] for b in chars)
+    bottom = y1 + max(b[1] + b[3] for b in chars)
+    # From the characters out to the plate's edge: the EU band on the left, rim around.
+    return (left - 0.9 * char_h, top - 0.3 * char_h, right + 0.4 * char_h, bottom + 0.3 * char_h, contrast)
+
+
+def _otsu(values: np.ndarray) -> int:
+    """Otsu's threshold of 8-bit values: the split that maximises between-class variance."""
+    hist = np.bincount(values.ravel(), minlength=256).astype(np.float64)
+    p = hist / hist.sum()
+    omega = np.cumsum(p)
+    mu = np.cumsum(p * np.arange(256))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu[-1] * omega - mu) ** 2 / (omega * (1 - omega))
+    return int(np.nanargmax(between))
+
+
+def _close_horizontally(mask: np.ndarray, width: int) -> np.ndarray:
+    """Morphological closing with a 1 x ``width`` bar: joins the edges of neighbouring characters."""
+    return ~_dilate_horizontally(~_dilate_horizontally(mask, width), width)
+
+
+def _dilate_horizontally(mask: np.ndarray, width: int) -> np.ndarray:
+    half = width // 2
+    sums = np.cumsum(mask, axis=1, dtype=np.int32)
+    sums = np.pad(sums, ((0, 0), (half + 1, half)), mode="edge")
+    sums[:, :half + 1] = 0
+    return (sums[:, width:] - sums[:, :-width]) > 0
+
+
+def _erode3(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    out[1:] &= mask[:-1]
+    out[:-1] &= mask[1:]
+    result = out.copy()
+    result[:, 1:] &= out[:, :-1]
+    result[:, :-1] &= out[:, 1:]
+    return result
+
+
+def _dilate3(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    result = out.copy()
+    result[:, 1:] |= out[:, :-1]
+    result[:, :-1] |= out[:, 1:]
+    return result
+
+
+def _drop_overlapping(boxes: list[tuple[float, float, float, float, float]]
+                      ) -> list[tuple[float, float, float, float, float]]:
+    """The same plate seen at several scales: keep the largest box of each overlapping group."""
+    kept: list[tuple[float, float, float, float, float]] = []
+    for box in sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
+        if all(min(box[2], k[2]) <= max(box[0], k[0]) or min(box[3], k[3]) <= max(box[1], k[1])
+               for k in kept):
+            kept.append(box)
+    return kept

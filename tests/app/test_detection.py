@@ -36,21 +36,32 @@ def test_face_recall_on_frontal_and_profile_faces_of_40px_and_more(evaluation):
 
 
 def test_false_regions_per_street_photo(evaluation):
-    # Goal <= 0.1 per real street photo; measured 0 of 8. One false face in the eight photos (0.125) is the
-    # margin allowed here; over all photos, synthetic ones included, at most 0.2 per photo.
+    # Goal <= 0.1 per real street photo; measured 0 of 8 for faces and for plates. One false region of a kind
+    # in the eight photos (0.125) is the margin allowed here; over all 20 photos at most 0.2 per photo.
     assert evaluation["street_photos"] == 8
     assert evaluation["false_face_per_street_photo"] <= 0.125
+    assert evaluation["false_plate_per_street_photo"] <= 0.125
     assert evaluation["false_face_per_photo"] <= 0.2
+    assert evaluation["false_plate_per_photo"] <= 0.2
 
 
-def test_regions_are_fractions_of_the_image():
-    data = (FIXTURES / "faces_1.jpg").read_bytes()
-    regions = detect_regions(data)
-    assert regions and all(isinstance(r, DetectedRegion) for r in regions)
+def test_plate_recall_on_synthetic_plates(evaluation):
+    # Honest numbers, not goals: the plate rules were chosen on the 'tuning' scenes (9/9 found) and then
+    # measured unchanged on the 'holdout' scenes made afterwards (5/9). Margin: one more miss in each.
+    assert evaluation["plate_tuning"]["labelled"] == 9 and evaluation["plate_holdout"]["labelled"] == 9
+    assert evaluation["plate_tuning"]["found"] >= 8
+    assert evaluation["plate_holdout"]["found"] >= 4
+
+
+@pytest.mark.parametrize(("name", "kind"), [("faces_1.jpg", "face"), ("plates_1.jpg", "plate")])
+def test_regions_are_fractions_of_the_image(name, kind):
+    regions = detect_regions((FIXTURES / name).read_bytes())
+    assert len(regions) >= 3 and all(isinstance(r, DetectedRegion) for r in regions)
+    assert {r.kind for r in regions} == {kind}
     for r in regions:
-        assert r.kind == "face"
         assert 0 <= r.x < 1 and 0 <= r.y < 1 and 0 < r.w <= 1 - r.x + 1e-9 and 0 < r.h <= 1 - r.y + 1e-9
-        assert 0.5 <= r.score <= 1
+        assert 0.3 <= r.score <= 1
+    assert [r.score for r in regions] == sorted((r.score for r in regions), reverse=True)
 
 
 def test_blank_photo_has_no_regions():
