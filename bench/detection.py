@@ -12,6 +12,7 @@ Writes bench/results/detection.json and prints the table for docs/PERFORMANCE.md
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import platform
 import statistics
@@ -20,6 +21,8 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -135,6 +138,7 @@ def run_sweep(images: list[dict], match_iou: float) -> list[dict]:
                     scored.append(score_image(image, regions, match_iou))
                 s = summarise(images, scored)
                 rows.append({"long_side": side, "threshold": threshold, "face_recall": s["face"]["recall"],
+                             "face_profile": s["face_profile"]["recall"],
                              "face_40_63px": s["face_40_63px"]["recall"],
                              "false_face_per_photo": s["false_face_per_photo"],
                              "false_face_per_street_photo": s["false_face_per_street_photo"],
@@ -163,15 +167,20 @@ def main() -> None:
             times.append((time.process_time() - start) * 1000)
         result = score_image(image, regions, match_iou)
         scored.append(result)
+        size = Image.open(io.BytesIO(image["data"])).size
         per_image.append({
-            "file": image["file"], "cpu_ms": round(statistics.median(times), 1),
+            "file": image["file"], "size": list(size), "cpu_ms": round(statistics.median(times), 1),
             "found": result["found"], "false": [asdict(r) for r in result["false"]],
             "regions": [asdict(r) for r in regions],
         })
     cpu = [p["cpu_ms"] for p in per_image]
+    cpu_1600 = [p["cpu_ms"] for p in per_image if max(p["size"]) == 1600]
     summary = summarise(images, scored)
     summary["cpu_ms_median"] = round(statistics.median(cpu), 1)
     summary["cpu_ms_max"] = round(max(cpu), 1)
+    summary["photos_1600px"] = len(cpu_1600)
+    summary["cpu_ms_1600px_median"] = round(statistics.median(cpu_1600), 1)
+    summary["cpu_ms_1600px_max"] = round(max(cpu_1600), 1)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
@@ -187,7 +196,8 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
     for p in per_image:
-        print(f"{p['file']:<40} {p['cpu_ms']:7.1f} ms  found {sum(p['found'])}/{len(p['found'])}"
+        print(f"{p['file']:<40} {p['size'][0]:>4}x{p['size'][1]:<4} {p['cpu_ms']:7.1f} ms"
+              f"  found {sum(p['found'])}/{len(p['found'])}"
               f"  false {len(p['false'])}")
 
 

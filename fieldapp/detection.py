@@ -69,6 +69,7 @@ _FACE_INPUT = "input.1"
 _FACE_OUTPUTS = ("537", "538", "539", "540")  # heat map, log box size, centre offset, landmarks
 _STRIDE = 4  # output map cell = 4x4 input pixels
 _FORMATS = ("JPEG", "PNG", "WEBP")
+_FOUR_CONNECTED = ndimage.generate_binary_structure(2, 1)
 
 
 class DetectionError(Exception):
@@ -279,10 +280,11 @@ def _plate_text_box(gray: np.ndarray, window: tuple[int, int, int, int]
     dark = crop <= _otsu(crop)
     if dark.all() or not dark.any():
         return None
-    contrast = float(crop[~dark].mean() - crop[dark].mean())
-    if contrast < 60 or crop[~dark].mean() < 100:
+    ground = float(crop[~dark].mean())
+    contrast = ground - float(crop[dark].mean())
+    if contrast < 60 or ground < 100:
         return None
-    labels, _count = ndimage.label(dark)
+    labels, _count = ndimage.label(dark, structure=_FOUR_CONNECTED)
     blobs = []
     for rows, cols in ndimage.find_objects(labels):
         if rows.start == 0 or cols.start == 0 or rows.stop == height or cols.stop == width:
@@ -332,11 +334,12 @@ def _close_horizontally(mask: np.ndarray, width: int) -> np.ndarray:
 
 
 def _dilate_horizontally(mask: np.ndarray, width: int) -> np.ndarray:
-    half = width // 2
-    sums = np.cumsum(mask, axis=1, dtype=np.int32)
-    sums = np.pad(sums, ((0, 0), (half + 1, half)), mode="edge")
-    sums[:, :half + 1] = 0
-    return (sums[:, width:] - sums[:, :-width]) > 0
+    """OR over a centred 1 x ``width`` window; outside the image counts as False."""
+    out = mask.copy()
+    for shift in range(1, width // 2 + 1):
+        out[:, shift:] |= mask[:, :-shift]
+        out[:, :-shift] |= mask[:, shift:]
+    return out
 
 
 def _erode3(mask: np.ndarray) -> np.ndarray:
