@@ -62,6 +62,7 @@ bench:  ## every benchmark, one after the other; results in bench/results/, summ
 	$(VENV)/bin/python bench/exports.py
 	@scripts/setup-postgres.sh fieldapp_load
 	$(VENV)/bin/python bench/load.py
+	$(VENV)/bin/python bench/detection.py --sweep
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache
