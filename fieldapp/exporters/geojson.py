@@ -45,6 +45,7 @@ def finding_properties(row: FindingRow, audience: str = "internal") -> dict:
         "accuracy_m": row.accuracy_m,
         "position_source": row.position_source,
         "created_at": row.created_at.isoformat() if row.created_at else None,
+        "sent_late": row.arrival == "late",
         "confirmations": row.confirmations,
         "photo_count": row.photo_count,
         "photo_files": row.photo_files,

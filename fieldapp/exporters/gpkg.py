@@ -39,6 +39,7 @@ TEXT_FIELDS = (
     "status_reason",
     "public_answer",
     "photo_files",
+    "arrival",
 )
 
 
@@ -60,6 +61,7 @@ def _text_values(rows: list[FindingRow]) -> dict[str, np.ndarray]:
         "status_reason": lambda r: r.status_reason or None,
         "public_answer": lambda r: r.public_answer or None,
         "photo_files": lambda r: r.photo_files or None,
+        "arrival": lambda r: r.arrival,
     }
     return {name: np.array([getters[name](r) for r in rows], dtype=object) for name in TEXT_FIELDS}
 

@@ -38,6 +38,7 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
     polarity, lighting, source = _resolved(POLARITY), _resolved(LIGHTING), _resolved(POSITION_SOURCE)
     priority, status = _resolved(PRIORITY), _resolved(MEASURE_STATUS)
     near = gettext("Near %(stop)s (%(metres)d m)", stop="{stop}", metres=0).replace("0 m", "{metres} m")
+    late = gettext("yes")
 
     def place(row: FindingRow) -> str:
         if row.stop_seq is None:
@@ -69,6 +70,7 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
         Column(gettext("Deadline"), lambda r: r.deadline, "date", 11),
         Column(gettext("Status"), lambda r: label(status, r.status), width=12),
         Column(gettext("Reason / answer"), lambda r: r.status_reason or r.public_answer, width=30),
+        Column(gettext("Sent late"), lambda r: late if r.arrival == "late" else "", width=8),
         Column(gettext("Internal note"), lambda r: r.internal_note, width=30, internal=True),
         Column(gettext("ID"), lambda r: r.uuid, width=36),
     ]

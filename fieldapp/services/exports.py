@@ -95,6 +95,7 @@ class FindingRow:
     status: str = ""
     status_reason: str = ""
     public_answer: str = ""
+    arrival: str = "on_time"  # "late": synced after the walk was marked done (services/late_sync.py)
 
     @property
     def photo_files(self) -> str:
@@ -318,6 +319,7 @@ def iter_findings(
             Measure.status_reason,
             Measure.public_answer,
             Measure.responsible_party_id,
+            Finding.arrival,
         )
         .outerjoin(Measure, Measure.finding_id == Finding.id)
         .where(_visible(walk.id))
@@ -350,7 +352,7 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
     rows = []
     for i, (
         fid, uuid, _x, _y, accuracy, source, polarity, felt, lighting, note, internal, created, category_id,
-        stop_id, proposal, priority, deadline, status, reason, answer, party_id,
+        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival,
     ) in enumerate(batch):
         at_stop = stop_id is not None
         seq = stop_seq.get(stop_id) if at_stop else nearest[i]
@@ -365,7 +367,7 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
                 None if at_stop or distances is None else distances[i],
                 confirmations.get(fid, 0), photo_counts.get(fid, 0), proposal or "",
                 responsible.get(party_id, "") if party_id is not None else "",
-                priority or "", deadline, status or "", reason or "", answer or "",
+                priority or "", deadline, status or "", reason or "", answer or "", arrival,
             )
         )
     return rows

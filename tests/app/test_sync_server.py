@@ -326,3 +326,20 @@ def test_a_create_that_lands_after_its_withdrawal_stays_withdrawn(phone):
     assert phone.delete(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding_uuid}").status_code == 204
     assert put(phone, finding_uuid, body()).status_code in (200, 201)
     assert stored(finding_uuid).hidden and finding_uuid not in listed(phone)
+
+
+def test_a_late_finding_is_flagged_in_the_exports_and_the_live_view(phone, walk, staff_client):
+    made_during_walk = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    planning.set_status(walk, "walked", user_id=None)
+    finding_uuid = str(uuid.uuid4())
+    assert put(phone, finding_uuid, body(created_at=made_during_walk, note="Kom sent")).status_code == 201
+    geojson = staff_client.get(f"/staff/walks/{DEMO_SLUG}/export.geojson?audience=internal").get_json()
+    flags = {f["properties"]["uuid"]: f["properties"]["sent_late"] for f in geojson["features"]}
+    assert flags[finding_uuid] is True and list(flags.values()).count(True) == 1
+    csv_text = staff_client.get(f"/staff/walks/{DEMO_SLUG}/export.csv?audience=external").get_data(as_text=True)
+    header, *lines = csv_text.lstrip("\ufeff").splitlines()
+    column = header.split(";").index("Skickad sent")
+    late_line = next(line for line in lines if "Kom sent" in line)
+    assert late_line.split(";")[column] == "ja"
+    live = staff_client.get(f"/staff/walks/{DEMO_SLUG}/findings.json")
+    assert any(f["properties"]["arrival"] == "late" for f in live.get_json()["features"])

@@ -18,7 +18,8 @@ function listItem(feature) {
   link.href = container.dataset.findingUrl.replace("UUID", encodeURIComponent(p.uuid));
   link.textContent = p.category_name;
   const time = p.created_at ? new Date(p.created_at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
-  const details = [time, p.stop ? `${list.dataset.stop} ${p.stop}` : "", p.photo_count ? `📷 ${p.photo_count}` : ""].filter(Boolean).join(" · ");
+  const details = [time, p.stop ? `${list.dataset.stop} ${p.stop}` : "", p.photo_count ? `📷 ${p.photo_count}` : "",
+                   p.arrival === "late" ? list.dataset.late : ""].filter(Boolean).join(" · ");
   li.append(link, document.createTextNode(` ${details}${p.note ? ` — ${p.note}` : ""}`));
   return li;
 }
