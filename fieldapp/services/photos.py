@@ -35,6 +35,13 @@ def _stored(finding: Finding, photo_uuid: str) -> Photo | None:
     return existing
 
 
+def _withdrawn_before_arrival(finding: Finding, photo_uuid: str) -> bool:
+    """Whether the phone withdrew this photo UUID before its upload reached the server."""
+    withdrawals = db.session.scalars(select(Event.data).where(Event.finding_id == finding.id,
+                                                              Event.kind == "photo_withdrawn"))
+    return any(data.get("uuid") == photo_uuid for data in withdrawals)
+
+
 def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bool]:
     """Process and store one photo for ``finding``. Returns (photo, created).
 
@@ -65,6 +72,7 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
         taken_at=_aware(processed.taken_at),
         exif_lon=processed.gps_lon,
         exif_lat=processed.gps_lat,
+        hidden=_withdrawn_before_arrival(finding, photo_uuid),
     )
     db.session.add(photo)
     try:
@@ -150,7 +158,14 @@ def withdraw_photo(finding_uuid: str, photo_uuid: str, participant_for: Callable
     if finding.participant_id != participant_id:
         raise Forbidden(N_("Only the person who added a finding can remove its photos."), code="not_yours")
     photo = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
-    if photo is None or photo.hidden:
+    if photo is None:
+        # Its upload is still on the way (or lost): remember the withdrawal so a late upload stays hidden.
+        if not _withdrawn_before_arrival(finding, photo_uuid):
+            db.session.add(Event(walk_id=finding.walk_id, finding_id=finding.id, participant_id=participant_id,
+                                 kind="photo_withdrawn", data={"uuid": photo_uuid}))
+            db.session.commit()
+        return
+    if photo.hidden:
         return
     if photo.finding_id != finding.id:
         raise Conflict(N_("This photo id belongs to another finding."), code="uuid_conflict")

@@ -92,6 +92,19 @@ class Phone:
     def send_photo(self, photo_uuid: str, lose_response: bool) -> None:
         photo = self.photos[photo_uuid]
         finding = self.findings[photo["finding"]]
+        if photo["removed"]:
+            if finding["server_version"] is None and finding["last_sent"] is None:
+                photo["pending"] = False  # neither it nor its finding ever left the phone
+                return
+            response = self.request("DELETE", f"/api/v1/findings/{photo['finding']}/photos/{photo_uuid}",
+                                    delay=lose_response)
+            if response is None:
+                return
+            if response.status_code == 404 and finding["server_version"] is None:
+                return  # the finding's own create has not landed yet: try again later
+            assert response.status_code == 204, (response.status_code, response.get_json())
+            photo["pending"] = False
+            return
         if finding["deleted"] and finding["server_version"] is None:
             photo["pending"] = False  # withdrawn before the server knew it: the phone drops its photos
             return
@@ -155,7 +168,13 @@ def run_machine(app, client) -> None:  # noqa: ANN001
         def add_photo(self, data: st.DataObject) -> None:
             finding_uuid = data.draw(st.sampled_from([u for u, r in self.phone.findings.items()
                                                            if not r["deleted"]]))
-            self.phone.photos[str(uuid.uuid4())] = {"finding": finding_uuid, "pending": True}
+            self.phone.photos[str(uuid.uuid4())] = {"finding": finding_uuid, "pending": True, "removed": False}
+
+        @precondition(lambda self: any(not v["removed"] for v in self.phone.photos.values()))
+        @rule(data=st.data())
+        def remove_photo(self, data: st.DataObject) -> None:
+            photo_uuid = data.draw(st.sampled_from([p for p, v in self.phone.photos.items() if not v["removed"]]))
+            self.phone.photos[photo_uuid].update(removed=True, pending=True)
 
         @rule()
         def go_offline(self) -> None:
@@ -224,7 +243,7 @@ def run_machine(app, client) -> None:  # noqa: ANN001
                     continue
                 assert stored is not None and not stored.hidden
                 assert stored.note == record["note"]
-                wanted = {p for p, v in self.phone.photos.items() if v["finding"] == finding_uuid}
+                wanted = {p for p, v in self.phone.photos.items() if v["finding"] == finding_uuid and not v["removed"]}
                 on_server = set(db.session.scalars(select(Photo.uuid).where(Photo.finding_id == stored.id,
                                                                             Photo.hidden.is_(False))))
                 assert on_server == wanted

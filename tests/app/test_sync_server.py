@@ -343,3 +343,15 @@ def test_a_late_finding_is_flagged_in_the_exports_and_the_live_view(phone, walk,
     assert late_line.split(";")[column] == "ja"
     live = staff_client.get(f"/staff/walks/{DEMO_SLUG}/findings.json")
     assert any(f["properties"]["arrival"] == "late" for f in live.get_json()["features"])
+
+
+def test_a_photo_upload_that_lands_after_its_withdrawal_stays_withdrawn(phone):
+    finding_uuid, photo_uuid = str(uuid.uuid4()), str(uuid.uuid4())
+    put(phone, finding_uuid, body())
+    assert phone.delete(f"/api/v1/findings/{finding_uuid}/photos/{photo_uuid}").status_code == 204
+    assert phone.put(f"/api/v1/findings/{finding_uuid}/photos/{photo_uuid}", data=jpeg_bytes(),
+                     content_type="image/jpeg").status_code in (200, 201)
+    db.session.expire_all()
+    assert db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid)).hidden
+    listed_photos = phone.get(f"/api/v1/walks/{DEMO_SLUG}/findings").get_json()["features"]
+    assert all(p["uuid"] != photo_uuid for f in listed_photos for p in f["properties"]["photos"])
