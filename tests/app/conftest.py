@@ -193,6 +193,21 @@ def app(database_url: str, backend: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def limited_app(database_url: str, backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app with its rate limits on (in memory), for the tests of the limits themselves."""
+    application = make_app(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=True,
+                           RATELIMIT_STORAGE_URI="memory://")
+    with application.app_context():
+        if backend == "postgis":
+            truncate_postgis(application)
+        yield application
+        from fieldapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -6,7 +6,6 @@ import io
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,9 +13,7 @@ from PIL import Image
 
 from fieldapp import imaging
 from fieldapp.errors import PhotoError
-from fieldapp.extensions import db
 from fieldapp.services.demo import seed_demo
-from tests.app.conftest import make_app, truncate_postgis
 from tests.app.test_security import join, jpeg_bytes, put_finding, put_photo
 
 
@@ -78,17 +75,6 @@ def demo_participant(app: Flask):
     finding_uuid = str(uuid.uuid4())
     assert put_finding(client, walk.slug, finding_uuid).status_code == 201
     return client, finding_uuid
-
-
-@pytest.fixture
-def limited_app(database_url: str, backend: str, tmp_path: Path):
-    app = make_app(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
-    with app.app_context():
-        if backend == "postgis":
-            truncate_postgis(app)
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_item_photo_decoding_uploads_are_also_limited_per_ip(limited_app: Flask) -> None:

@@ -263,17 +263,6 @@ def test_photo_ids_cannot_be_guessed(app: Flask, client: FlaskClient, stored_pho
 
 # --- rate limits ----------------------------------------------------------------------------------
 
-@pytest.fixture
-def limited_app(database_url: str, backend: str, tmp_path: Path):
-    app = make_app(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
-    with app.app_context():
-        if backend == "postgis":
-            truncate_postgis(app)
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
 def test_login_is_rate_limited(limited_app: Flask) -> None:
     client = limited_app.test_client()
     statuses = [client.post("/staff/login", data={"email": "x@example.se", "password": "wrong"}).status_code
