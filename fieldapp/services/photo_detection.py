@@ -58,6 +58,12 @@ def _finish(photo_id: int, state: str, error: str | None = None,
         db.session.rollback()
         return False
     boxes = {(r.kind, r.x, r.y, r.w, r.h): r.score for r in regions}  # the unique key, once each
+    stored = db.session.execute(  # a photo examined again (state reset by hand) keeps its earlier boxes
+        select(BlurSuggestion.kind, BlurSuggestion.x, BlurSuggestion.y, BlurSuggestion.w, BlurSuggestion.h)
+        .where(BlurSuggestion.photo_id == photo_id)
+    ).all()
+    for key in stored:
+        boxes.pop(tuple(key), None)
     db.session.add_all(
         BlurSuggestion(photo_id=photo_id, kind=kind, x=x, y=y, w=w, h=h, score=score)
         for (kind, x, y, w, h), score in boxes.items()
