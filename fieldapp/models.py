@@ -358,7 +358,8 @@ class BlurSuggestion(db.Model):
 
     __tablename__ = "blur_suggestions"
     __table_args__ = (_in("kind", BLUR_KINDS), _in("state", SUGGESTION_STATES),
-                      UniqueConstraint("photo_id", "kind", "x", "y", "w", "h", name="uq_blur_suggestions_box"))
+                      UniqueConstraint("photo_id", "kind", "x", "y", "w", "h",
+                                       name="uq_blur_suggestions_box"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))

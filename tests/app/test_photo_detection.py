@@ -207,5 +207,6 @@ def test_the_daily_purge_is_a_periodic_job_that_runs_retention_purge(app, worker
     worker.run_until_idle()
     participant = db.session.scalar(sa.select(Participant).where(Participant.walk_id == old.id))
     assert participant.contact_email is None
-    assert db.session.scalar(sa.select(Event).where(Event.kind == "retention_purge")).data["participants"] == 1
+    event = db.session.scalar(sa.select(Event).where(Event.kind == "retention_purge"))
+    assert event.data["participants"] == 1
 

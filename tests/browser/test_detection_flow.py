@@ -18,11 +18,12 @@ from tests.conftest import PROJECT_ROOT
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots-detect")
 FACES = PROJECT_ROOT / "tests" / "fixtures" / "detection" / "faces_3.jpg"  # four faces, 112-200 px
+STATE = "SELECT detection_state FROM photos WHERE uuid = ?"
 LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "sv-SE", "timezone_id": "Europe/Stockholm"}
 
 
 def upload_photo(browser: Browser, server) -> tuple[str, str]:  # noqa: ANN001 - LiveServer
-    """Join the demo walk as a participant and send one finding with the faces photo, as the app's API does."""
+    """Join the demo walk as a participant; send a finding with the faces photo, as the app's API does."""
     context = browser.new_context(locale="sv-SE")
     participant = context.new_page()
     participant.goto(server.join_url)
@@ -31,7 +32,8 @@ def upload_photo(browser: Browser, server) -> tuple[str, str]:  # noqa: ANN001 -
     finding_uuid, photo_uuid = str(uuid.uuid4()), str(uuid.uuid4())
     response = participant.request.put(
         f"{server.url}/api/v1/walks/demo-nodinge/findings/{finding_uuid}",
-        data={"lon": 12.0689, "lat": 57.8946, "accuracy_m": 5, "category": "lighting", "note": "Folk vid kiosken"},
+        data={"lon": 12.0689, "lat": 57.8946, "accuracy_m": 5, "category": "lighting",
+              "note": "Folk vid kiosken"},
     )
     assert response.status == 201, response.text()
     response = participant.request.put(f"{server.url}/api/v1/findings/{finding_uuid}/photos/{photo_uuid}",
@@ -49,7 +51,7 @@ def run_worker_until(server, photo_uuid: str, timeout: float = 180) -> None:  # 
                               cwd=PROJECT_ROOT)
     try:
         deadline = time.monotonic() + timeout
-        while server.query("SELECT detection_state FROM photos WHERE uuid = ?", photo_uuid) == [("pending",)]:
+        while server.query(STATE, photo_uuid) == [("pending",)]:
             assert worker.poll() is None, (server.root / "detect-worker.log").read_text()[-2000:]
             assert time.monotonic() < deadline, "the worker did not examine the photo in time"
             time.sleep(0.3)
@@ -62,7 +64,7 @@ def run_worker_until(server, photo_uuid: str, timeout: float = 180) -> None:  # 
 def test_detected_face_is_suggested_in_the_blur_editor_and_blurred(browser: Browser, live_server) -> None:
     SHOTS.mkdir(exist_ok=True)
     finding_uuid, photo_uuid = upload_photo(browser, live_server)
-    assert live_server.query("SELECT detection_state FROM photos WHERE uuid = ?", photo_uuid) == [("pending",)]
+    assert live_server.query(STATE, photo_uuid) == [("pending",)]  # the upload only queued the job
 
     context = browser.new_context(**LAPTOP)
     page = context.new_page()
@@ -71,7 +73,8 @@ def test_detected_face_is_suggested_in_the_blur_editor_and_blurred(browser: Brow
     page.goto(f"{finding_url}#photo-{photo_uuid}")
     card = page.locator(f"#photo-{photo_uuid}")
     expect(card.locator(".detection-pending")).to_have_text(
-        "Letar efter ansikten och registreringsskyltar … Ladda om sidan om en minut för att se vad som hittades.")
+        "Letar efter ansikten och registreringsskyltar … "
+        "Ladda om sidan om en minut för att se vad som hittades.")
     expect(card.locator(".detection-caveat")).to_contain_text("kan missa ansikten")
     expect(card.locator(".suggestion-box")).to_have_count(0)
     card.scroll_into_view_if_needed()
@@ -79,8 +82,8 @@ def test_detected_face_is_suggested_in_the_blur_editor_and_blurred(browser: Brow
 
     run_worker_until(live_server, photo_uuid)
     [(state, found)] = live_server.query(
-        "SELECT p.detection_state, count(s.id) FROM photos p LEFT JOIN blur_suggestions s ON s.photo_id = p.id "
-        "WHERE p.uuid = ? GROUP BY p.id", photo_uuid)
+        "SELECT p.detection_state, count(s.id) FROM photos p "
+        "LEFT JOIN blur_suggestions s ON s.photo_id = p.id WHERE p.uuid = ? GROUP BY p.id", photo_uuid)
     assert state == "done" and found >= 4, (state, found)
 
     page.reload()
