@@ -73,7 +73,7 @@ def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pyt
         worker.huey.storage.flush_all()
 
 
-def start_worker(app, log: Path, database_url: str) -> subprocess.Popen:
+def start_worker(app, log: Path, database_url: str, **extra_env: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -83,6 +83,7 @@ def start_worker(app, log: Path, database_url: str) -> subprocess.Popen:
         "FIELDAPP_PUBLIC_URL": app.config["PUBLIC_URL"],
         "FIELDAPP_SECRET_KEY": "test-secret",
         "FIELDAPP_PROTOCOL_PDF_LEASE_SECONDS": "3",
+        **extra_env,
     }
     handle = log.open("ab")
     return subprocess.Popen(  # noqa: S603 - our own CLI

@@ -4,6 +4,9 @@ lost jobs swept up, bulk approval only for examined photos; and the daily purge 
 from __future__ import annotations
 
 import json
+import re
+import signal
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -210,3 +213,54 @@ def test_the_daily_purge_is_a_periodic_job_that_runs_retention_purge(app, worker
     event = db.session.scalar(sa.select(Event).where(Event.kind == "retention_purge"))
     assert event.data["participants"] == 1
 
+
+
+def test_worker_killed_mid_queue_loses_nothing_and_examines_each_photo_once(
+    app, client, finding_url, database_url, tmp_path  # noqa: F811
+) -> None:
+    """`fieldapp worker` as a real process, killed (SIGKILL) after the first photo; a second worker
+    finishes the queue. The photo the dead worker was examining is found by the sweep."""
+    from tests.app.test_jobs import start_worker
+
+    for name in ("faces_1.jpg", "faces_2.jpg", "faces_3.jpg", "faces_4.jpg", "faces_5.jpg", "faces_6.jpg"):
+        uploaded(client, finding_url, (FIXTURES / name).read_bytes())
+    ids = set(db.session.scalars(sa.select(Photo.id)))  # with the demo walk's photos
+
+    def done() -> set[int]:
+        db.session.rollback()
+        return set(db.session.scalars(sa.select(Photo.id).where(Photo.detection_state != "pending")))
+
+    def examined(log: Path) -> list[int]:
+        return [int(n) for n in re.findall(r"detection of photo (\d+): \d+ regions", log.read_text())]
+
+    def wait(condition, what: str) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + 180
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.1)
+
+    first_log, second_log = tmp_path / "worker-1.log", tmp_path / "worker-2.log"
+    first = start_worker(app, first_log, database_url)
+    try:
+        wait(lambda: bool(done()), "the first photo")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    done_first = done()
+    assert done_first < ids, "the worker was not killed mid-queue"
+    time.sleep(1.1)
+    second = start_worker(app, second_log, database_url, FIELDAPP_DETECTION_REQUEUE_SECONDS="1")
+    try:
+        wait(lambda: done() == ids, "every photo")
+    finally:
+        second.send_signal(signal.SIGINT)
+        second.wait(30)
+    db.session.expire_all()
+    assert {p.detection_state for p in db.session.scalars(sa.select(Photo))} == {"done"}
+    assert set(examined(first_log)) <= done_first
+    again = examined(second_log)
+    assert len(again) == len(set(again)), second_log.read_text()[-3000:]  # none twice
+    assert not set(again) & done_first and done_first | set(again) == ids  # none repeated, none lost
+    boxes = db.session.execute(sa.select(BlurSuggestion.photo_id, BlurSuggestion.kind, BlurSuggestion.x,
+                                         BlurSuggestion.y, BlurSuggestion.w, BlurSuggestion.h)).all()
+    assert len(boxes) == len(set(boxes)) and len({b.photo_id for b in boxes}) >= 6
