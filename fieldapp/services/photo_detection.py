@@ -16,15 +16,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
 from fieldapp import jobs
-from fieldapp.detection import DetectedRegion, DetectionError, detect_regions
 from fieldapp.extensions import db
 from fieldapp.models import BlurSuggestion, Photo, utcnow
 from fieldapp.storage import photo_store
+
+if TYPE_CHECKING:
+    from fieldapp.detection import DetectedRegion
 
 log = logging.getLogger(__name__)
 PENDING, DONE, FAILED = "pending", "done", "failed"
@@ -74,6 +77,8 @@ def _finish(photo_id: int, state: str, error: str | None = None,
 
 def run(photo_id: int) -> str | None:
     """Examine one photo unless it is already done (or failed, or gone). Returns the state it left."""
+    from fieldapp.detection import DetectionError, detect_regions  # numpy/scipy/onnx: worker processes only
+
     photo = db.session.get(Photo, photo_id)
     if photo is None or photo.detection_state != PENDING:
         db.session.rollback()
