@@ -80,15 +80,14 @@ def run(photo_id: int) -> str | None:
     from fieldapp.detection import DetectionError, detect_regions  # numpy/scipy/onnx: worker processes only
 
     photo = db.session.get(Photo, photo_id)
-    if photo is None or photo.detection_state != PENDING:
-        db.session.rollback()
-        return None if photo is None else photo.detection_state
-    key = photo.sha256
+    state, key = (None, None) if photo is None else (photo.detection_state, photo.sha256)
+    data = photo_store().get(key) if state == PENDING else None
     db.session.rollback()  # no transaction stays open while the detector works
-    data = photo_store().get(key)
+    if state != PENDING:
+        return state
     if data is None:
-        _finish(photo_id, FAILED, "missing_file: the stored photo file is missing")
-        log.warning("detection of photo %s failed: stored file missing", photo_id)
+        if _finish(photo_id, FAILED, "missing_file: the stored photo file is missing"):
+            log.warning("detection of photo %s failed: stored file missing", photo_id)
         return FAILED
     try:
         regions = detect_regions(data)
@@ -96,11 +95,11 @@ def run(photo_id: int) -> str | None:
         if err.code not in PHOTO_ERRORS:  # the detector itself is broken: keep pending for the sweep
             log.error("detection of photo %s not possible now: %s", photo_id, err)
             return PENDING
-        _finish(photo_id, FAILED, f"{err.code}: {err}"[:1000])
-        log.warning("detection of photo %s failed: %s (%s)", photo_id, err.code, err)
+        if _finish(photo_id, FAILED, f"{err.code}: {err}"[:1000]):
+            log.warning("detection of photo %s failed: %s (%s)", photo_id, err.code, err)
         return FAILED
-    _finish(photo_id, DONE, regions=regions)
-    log.info("detection of photo %s: %d regions", photo_id, len(regions))
+    if _finish(photo_id, DONE, regions=regions):
+        log.info("detection of photo %s: %d regions", photo_id, len(regions))
     return DONE
 
 

@@ -144,6 +144,22 @@ def test_unreadable_or_missing_file_marks_failed_without_an_error(
     assert "could not examine this photo" in staff_page(app, corrupt.finding.uuid)
 
 
+def test_a_broken_detector_leaves_photos_pending_for_the_sweep(app, client, finding_url, monkeypatch) -> None:  # noqa: F811
+    from fieldapp import detection
+
+    photo = uploaded(client, finding_url, (FIXTURES / FACES).read_bytes())
+
+    def missing_model(data: bytes):  # noqa: ANN202
+        raise detection.DetectionError("face model file missing", code="model_unavailable")
+
+    monkeypatch.setattr(detection, "detect_regions", missing_model)
+    assert photo_detection.run(photo.id) == "pending"  # not the photo's fault: tried again later
+    db.session.refresh(photo)
+    assert photo.detection_state == "pending" and photo.detection_error is None
+    monkeypatch.undo()
+    assert photo_detection.run(photo.id) == "done"
+
+
 def test_a_lost_job_is_queued_again_by_the_sweep(app, client, finding_url, worker, monkeypatch) -> None:  # noqa: F811
     def unreachable(*args):  # noqa: ANN002, ANN202
         raise OSError("queue storage unreachable")
