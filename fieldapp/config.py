@@ -72,6 +72,9 @@ def load_config(instance_path: Path) -> dict:
         # A PDF render not heard from for this long counts as dead (its worker stopped) and is taken over;
         # a live render renews it every second.
         "PROTOCOL_PDF_LEASE_SECONDS": int(env("FIELDAPP_PROTOCOL_PDF_LEASE_SECONDS") or 120),
+        # A photo whose face/plate detection job was queued this long ago and has not finished is queued
+        # again by the worker's sweep (a lost job); a repeated job does nothing.
+        "DETECTION_REQUEUE_SECONDS": int(env("FIELDAPP_DETECTION_REQUEUE_SECONDS") or 900),
         # New staff draft PDFs (renders) a staff member may ask for; a stored draft is served without limit.
         "PROTOCOL_DRAFT_PDF_LIMIT": env("FIELDAPP_PROTOCOL_DRAFT_PDF_LIMIT") or "6 per minute;30 per hour",
         # Retention (fieldapp purge): participants' contact details this many months after the walk;

@@ -42,6 +42,8 @@ ARRIVALS = ("on_time", "late", "after_close")
 PUBLICATION_STATES = ("internal", "approved", "rejected")
 BLUR_KINDS = ("face", "plate")
 SUGGESTION_STATES = ("suggested", "confirmed", "dismissed")
+# Whether the face/plate detector has examined a photo (fieldapp.services.photo_detection).
+DETECTION_STATES = ("pending", "done", "failed")
 
 
 def utcnow() -> datetime:
@@ -308,10 +310,13 @@ class Photo(db.Model):
     ``publication`` is staff's decision (fieldapp.services.photo_visibility): ``internal`` (not decided,
     staff and the walk's participants only), ``approved`` (``published_sha256`` is the one file the
     public and responsible parties get) or ``rejected``. ``publishable`` mirrors ``approved``.
+    ``detection_state``: has the face/plate detector examined the display image (``pending``, ``done``,
+    ``failed`` with ``detection_error``); ``detection_requested_at`` is when its job was last queued.
     """
 
     __tablename__ = "photos"
-    __table_args__ = (_in("publication", PUBLICATION_STATES),)
+    __table_args__ = (_in("publication", PUBLICATION_STATES), _in("detection_state", DETECTION_STATES),
+                      Index("ix_photos_detection_state", "detection_state"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
@@ -333,6 +338,9 @@ class Photo(db.Model):
     originals_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     alt_text: Mapped[str] = mapped_column(String(300), default="")
+    detection_state: Mapped[str] = mapped_column(String(10), default="pending")
+    detection_error: Mapped[str | None] = mapped_column(Text)
+    detection_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     finding: Mapped[Finding] = relationship(back_populates="photos")
@@ -344,11 +352,14 @@ class Photo(db.Model):
 class BlurSuggestion(db.Model):
     """A face or number plate the detector found on a photo's display image, for staff to blur or dismiss.
 
-    x, y, w, h are fractions (0…1) of the display image's width and height.
+    x, y, w, h are fractions (0…1) of the display image's width and height. A box is stored once per
+    photo (the detector is deterministic, so a repeated run could only repeat its boxes).
     """
 
     __tablename__ = "blur_suggestions"
-    __table_args__ = (_in("kind", BLUR_KINDS), _in("state", SUGGESTION_STATES))
+    __table_args__ = (_in("kind", BLUR_KINDS), _in("state", SUGGESTION_STATES),
+                      UniqueConstraint("photo_id", "kind", "x", "y", "w", "h",
+                                       name="uq_blur_suggestions_box"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))

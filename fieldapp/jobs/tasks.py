@@ -19,3 +19,28 @@ def sweep_protocol_pdfs() -> None:
     from fieldapp.services import protocol_pdf
 
     protocol_pdf.sweep()
+
+
+@job()
+def detect_photo_regions(photo_id: int) -> None:
+    """Look for faces and number plates on one uploaded photo (suggestions for staff); once per photo."""
+    from fieldapp.services import photo_detection
+
+    photo_detection.run(photo_id)
+
+
+@periodic_job(crontab(minute="*/5"))
+def sweep_photo_detection() -> None:
+    """Every 5 minutes: queue again photos whose detection job got lost (still pending after a while)."""
+    from fieldapp.services import photo_detection
+
+    photo_detection.sweep()
+
+
+@periodic_job(crontab(hour="2", minute="30"))
+def purge_expired_data() -> None:
+    """Daily at 02:30 UTC (03:30 in Swedish winter, 04:30 in summer): delete what is past retention
+    (fieldapp.services.retention.purge logs the counts)."""
+    from fieldapp.services import retention
+
+    retention.purge()

@@ -111,11 +111,13 @@ def withdraw_approval(photo: Photo, *, user_id: int | None, reason: str) -> bool
 class BulkResult:
     approved: int
     skipped_with_detections: int
+    skipped_not_examined: int = 0  # detection still pending, or failed: staff look at these one by one
 
 
 def approve_without_detections(walk: Walk, *, user_id: int | None) -> BulkResult:
-    """Approve every undecided, visible photo of the walk on which the detector found no face or plate
-    (dismissed suggestions do not count). Photos with a blurred version are approved with that blur."""
+    """Approve every undecided, visible photo of the walk that the detector has examined (``done``) and
+    that has no open suggestion (each one blurred or dismissed). Photos not examined yet, or whose
+    detection failed, are left for staff. Photos with a blurred version are approved with that blur."""
     photos = db.session.scalars(
         select(Photo)
         .join(Finding, Photo.finding_id == Finding.id)
@@ -126,14 +128,16 @@ def approve_without_detections(walk: Walk, *, user_id: int | None) -> BulkResult
         .options(selectinload(Photo.suggestions))
         .order_by(Photo.id)
     ).all()
-    approved = skipped = 0
+    approved = with_detections = not_examined = 0
     for photo in photos:
-        if any(s.state != "dismissed" for s in photo.suggestions):
-            skipped += 1
-            continue
-        approve(photo, with_blur=photo.blurred_sha256 is not None, user_id=user_id)
-        approved += 1
-    return BulkResult(approved, skipped)
+        if photo.detection_state != "done":
+            not_examined += 1
+        elif pending_suggestions(photo):
+            with_detections += 1
+        else:
+            approve(photo, with_blur=photo.blurred_sha256 is not None, user_id=user_id)
+            approved += 1
+    return BulkResult(approved, with_detections, not_examined)
 
 
 def suggestion_of(photo: Photo, suggestion_id: int) -> BlurSuggestion:

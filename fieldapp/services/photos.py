@@ -13,7 +13,7 @@ from fieldapp.errors import N_, Conflict, Forbidden, NotFound, PhotoError, Valid
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
 from fieldapp.models import Event, Finding, Photo, Walk
-from fieldapp.services import photo_visibility
+from fieldapp.services import photo_detection, photo_visibility
 from fieldapp.services.findings import parse_uuid, photo_urls
 from fieldapp.storage import photo_store
 
@@ -48,7 +48,8 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
     The same photo UUID sent again returns the stored photo without reprocessing (also when two copies
     race). Nothing is stored when the photo is refused. A photo of a finding is accepted whenever its
     finding was (late sync included): photos stay internal until staff approve them, so nothing a
-    participant sends is dropped.
+    participant sends is dropped. A new photo's face/plate detection is queued after the commit (it runs
+    in the worker; without one the photo just stays pending).
     """
     photo_uuid = parse_uuid(photo_uuid)
     existing = _stored(finding, photo_uuid)
@@ -83,6 +84,7 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
         if existing is None:
             raise
         return existing, False
+    photo_detection.start(photo.id)
     return photo, True
 
 

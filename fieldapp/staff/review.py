@@ -278,8 +278,9 @@ def approve_photos_without_detections(slug: str) -> Response:
     checked(ActionForm())
     result = photo_publication.approve_without_detections(walk, user_id=user_id())
     flash(
-        gettext("%(n)d photos approved for publication; %(m)d with detected faces or number plates are left "
-                "for you to look at.", n=result.approved, m=result.skipped_with_detections),
+        gettext("%(n)d photos approved for publication; %(m)d with detected faces or number plates and "
+                "%(k)d not yet examined by the detector are left for you to look at.",
+                n=result.approved, m=result.skipped_with_detections, k=result.skipped_not_examined),
         "success",
     )
     return redirect(url_for("staff.review", slug=slug))

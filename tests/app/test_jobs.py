@@ -40,9 +40,9 @@ def test_storage_is_a_sqlite_file_by_default_and_redis_when_configured(tmp_path)
 def test_jobs_and_the_periodic_sweep_are_registered(app) -> None:
     queue = huey_for(app)
     names = {name.rsplit(".", 1)[-1] for name in queue._registry._registry}
-    assert {"render_protocol_pdf", "sweep_protocol_pdfs"} <= names
+    assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions"} <= names
     periodic = {task.name for task in queue._registry.periodic_tasks}
-    assert periodic == {"sweep_protocol_pdfs"}
+    assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data"}
 
 
 def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pytestconfig) -> None:
@@ -63,7 +63,8 @@ def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pyt
         assert isinstance(worker.huey, RedisHuey)
         prepare_walk()
         assert staff_client.post(f"/staff/walks/{SLUG}/protocol/publish").status_code == 302
-        assert worker.huey.pending_count() == 1
+        queued = [task.name.rsplit(".", 1)[-1] for task in worker.huey.pending()]
+        assert queued.count("render_protocol_pdf") == 1  # (and the photos' detection jobs)
         worker.run_until_idle()
         assert set(states().values()) == {"ready"}
         assert staff_client.get(f"/walks/{SLUG}/protocol.pdf?version=1").get_data().startswith(b"%PDF")
@@ -72,7 +73,7 @@ def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pyt
         worker.huey.storage.flush_all()
 
 
-def start_worker(app, log: Path, database_url: str) -> subprocess.Popen:
+def start_worker(app, log: Path, database_url: str, **extra_env: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -82,6 +83,7 @@ def start_worker(app, log: Path, database_url: str) -> subprocess.Popen:
         "FIELDAPP_PUBLIC_URL": app.config["PUBLIC_URL"],
         "FIELDAPP_SECRET_KEY": "test-secret",
         "FIELDAPP_PROTOCOL_PDF_LEASE_SECONDS": "3",
+        **extra_env,
     }
     handle = log.open("ab")
     return subprocess.Popen(  # noqa: S603 - our own CLI

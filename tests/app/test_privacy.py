@@ -196,6 +196,8 @@ def test_bulk_approval_leaves_photos_with_detections(app, staff_client) -> None:
     prepared = prepare_walk()
     candidates = [p for p in visible_photos(prepared) if p.publication == "internal"]
     flagged, dismissed_only = candidates[0], candidates[1]
+    for photo in candidates:  # the detector has examined them (tests/app/test_photo_detection.py runs it)
+        photo.detection_state = "done"
     db.session.add_all([
         BlurSuggestion(photo_id=flagged.id, kind="plate", x=0.1, y=0.1, w=0.2, h=0.1, score=0.8),
         BlurSuggestion(photo_id=dismissed_only.id, kind="face", x=0.1, y=0.1, w=0.2, h=0.1, score=0.4,
