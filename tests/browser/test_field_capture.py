@@ -5,12 +5,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NODINGE, axe_violations
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-PHONE_PHOTOS = sorted(p for p in (REALWORLD / "photos" / "phones").iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
-GPS_PHOTOS = sorted((REALWORLD / "photos" / "gps").glob("*.jpg"))
+# Four different JPEGs from tests/fixtures/photos (a 2000 px GPS-tagged one, two rotated, one with bad EXIF).
+PHOTOS = [FIXTURES / "photos" / name for name in
+          ("gps.jpg", "orientation/Landscape_6.jpg", "orientation/Portrait_8.jpg", "broken/bad_exif.jpg")]
 
 
 def join(page: Page, server, group: str = "resident", language: str = "sv") -> None:
@@ -49,8 +50,8 @@ def test_join_add_three_findings_with_photos_seen_by_a_second_participant(page: 
     join(page, live_server)
     expect(page.locator("#progress")).to_contain_text("av 7")
     notes = ["online-1 trasig lampa", "online-2 mörk tunnel", "online-3 buskage"]
-    add_finding(page, "lighting", notes[0], PHONE_PHOTOS[:1])
-    add_finding(page, "underpass", notes[1], GPS_PHOTOS[:2])
+    add_finding(page, "lighting", notes[0], PHOTOS[:1])
+    add_finding(page, "underpass", notes[1], PHOTOS[1:3])
     add_finding(page, "vegetation", notes[2])
     expect(page.locator("#sync-status")).to_have_attribute("data-state", "sent", timeout=30_000)
     expect(page.locator(".finding-state[data-state=sent]")).to_have_count(3)
@@ -73,9 +74,8 @@ def test_offline_capture_survives_reload_and_syncs_exactly_once(page: Page, live
     page.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)  # page + walk data cached
     context.set_offline(True)
     notes = [f"offline-{n} utan nät" for n in range(1, 6)]
-    photos = (PHONE_PHOTOS + GPS_PHOTOS)
     for n, note in enumerate(notes):
-        add_finding(page, "litter", note, [photos[(2 * n) % len(photos)], photos[(2 * n + 1) % len(photos)]])
+        add_finding(page, "litter", note, [PHOTOS[(2 * n) % len(PHOTOS)], PHOTOS[(2 * n + 1) % len(PHOTOS)]])
     status = page.locator("#sync-status")
     expect(status).to_have_attribute("data-waiting-findings", "5")
     expect(status).to_have_attribute("data-waiting-photos", "10")

@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True, "locale": "sv-SE",
@@ -88,9 +88,9 @@ def test_draw_route_and_place_stops(tablet: Page, live_server) -> None:
 
 def test_import_gpx_then_print_invitation_and_scan_its_qr_code(tablet: Page, live_server) -> None:
     slug = new_walk(tablet, live_server, "Importerad vandring")
-    tablet.set_input_files("#file", str(REALWORLD / "gpx" / "korita-zbevnica.gpx"))
+    tablet.set_input_files("#file", str(FIXTURES / "gpx" / "track.gpx"))
     tablet.get_by_role("button", name="Importera rutt").click()
-    expect(tablet.locator(".flash")).to_contain_text("korita-zbevnica.gpx")
+    expect(tablet.locator(".flash")).to_contain_text("track.gpx")
     assert walk_data(tablet)["route"]["properties"]["length_m"] > 1000
     join_url = tablet.locator("#join-url").inner_text()
 
