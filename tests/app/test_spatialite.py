@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gis import spatialite
+from tests.conftest import skip_or_fail
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +41,7 @@ def test_python_without_extension_loading_gives_one_clear_message(tmp_path: Path
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_shapely_and_pyproj_work_after_spatialite_is_loaded() -> None:
+def test_shapely_and_pyproj_work_after_spatialite_is_loaded(pytestconfig: pytest.Config) -> None:
     """mod_spatialite brings the system's GEOS/PROJ with RTLD_GLOBAL; ours must still be used."""
     code = (
         "import sqlite3, gis.spatialite as s\n"
@@ -52,7 +53,7 @@ def test_shapely_and_pyproj_work_after_spatialite_is_loaded() -> None:
     try:
         spatialite.check_spatialite()
     except spatialite.SpatialiteUnavailable as err:
-        pytest.skip(str(err))
+        skip_or_fail(pytestconfig, f"SpatiaLite: {err}")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     easting, northing = eval(result.stdout)  # noqa: S307 - our own printed tuple
