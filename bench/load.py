@@ -60,7 +60,9 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from PIL import Image  # noqa: E402
 
-PHONES_DIR = ROOT.parent / "shared" / "realworld" / "photos" / "phones"
+from bench.realworld import realworld_dir  # noqa: E402
+
+PHONES_DIR = realworld_dir() / "photos" / "phones"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://fieldapp:fieldapp@127.0.0.1:5432/fieldapp_load"
 FIELDAPP = [sys.executable, "-c", "from fieldapp.cli import main; main()"]
 SLUG = "demo-nodinge"
