@@ -27,11 +27,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.realworld import realworld_dir  # noqa: E402
 from fieldapp import detection  # noqa: E402
 from fieldapp.detection import DetectedRegion, detect_regions  # noqa: E402
 from fieldapp.imaging import process_photo  # noqa: E402
-
-from bench.realworld import realworld_dir  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "detection"
 SHARED_PHOTOS = realworld_dir() / "photos"

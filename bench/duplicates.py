@@ -17,11 +17,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pyproj import Geod
-from shapely.geometry import LineString, Point
-
 import sqlalchemy as sa
 from flask import Flask
+from pyproj import Geod
+from shapely.geometry import LineString, Point
 
 ROOT = Path(__file__).resolve().parent.parent
 NODINGE = Point(12.0690, 57.8945)

@@ -11,7 +11,6 @@ Writes bench/results/field_page.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
@@ -111,7 +110,7 @@ def main() -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for run in range(args.runs):
+            for _ in range(args.runs):
                 context = browser.new_context(**p.devices["Pixel 7"], locale="sv-SE", permissions=["geolocation"],
                                               geolocation={"latitude": 57.8945, "longitude": 12.0688, "accuracy": 8})
                 page = context.new_page()

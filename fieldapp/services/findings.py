@@ -15,9 +15,9 @@ from fieldapp.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import (
     LIGHTING_CHECKS,
-    Event,
     POLARITIES,
     POSITION_SOURCES,
+    Event,
     Finding,
     Photo,
     Stop,

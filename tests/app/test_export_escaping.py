@@ -10,10 +10,10 @@ import io
 import zipfile
 
 import openpyxl
-from pyogrio import raw
 import pytest
 import sqlalchemy as sa
 from defusedxml import ElementTree
+from pyogrio import raw
 
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Measure, ResponsibleParty

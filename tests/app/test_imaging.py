@@ -22,7 +22,6 @@ from PIL.TiffImagePlugin import IFDRational
 from fieldapp import imaging
 from fieldapp.errors import PhotoError
 from fieldapp.imaging import DISPLAY_SIZE, MAX_PIXELS, THUMB_SIZE, ProcessedPhoto, process_photo
-
 from tests.conftest import FIXTURES, REALWORLD
 
 PHOTOS = FIXTURES / "photos"

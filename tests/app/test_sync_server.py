@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Event, Finding, Measure, Photo, Walk
+from fieldapp.models import Finding, Measure, Photo, Walk
 from fieldapp.services import merge, planning
 from fieldapp.services.demo import DEMO_SLUG, seed_demo
 from tests.app.test_api import jpeg_bytes
@@ -193,7 +193,7 @@ def test_concurrent_updates_of_the_same_version_one_wins_the_others_get_409(app,
             clients.append(other)
         notes = [f"skrivare {trial}-{k}" for k in range(3)]
         responses = _concurrently(app, [
-            (lambda c=c, n=n: put(c, finding_uuid, body(note=n, base_version=version)))
+            (lambda c=c, n=n, u=finding_uuid, v=version: put(c, u, body(note=n, base_version=v)))
             for c, n in zip(clients, notes, strict=True)])
         codes = sorted(r.status_code for r in responses)
         assert codes == [200, 409, 409], codes

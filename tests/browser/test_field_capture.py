@@ -60,8 +60,7 @@ def test_join_add_three_findings_with_photos_seen_by_a_second_participant(page: 
     other = browser.new_context(**browser_context_args)
     second = other.new_page()
     join(second, live_server, group="police")
-    for note in notes:
-        expect(second.locator(".field-map")).to_be_visible()
+    expect(second.locator(".field-map")).to_be_visible()
     uuids = [row[0] for row in live_server.query(
         "SELECT uuid FROM findings WHERE note IN (?, ?, ?)", *notes)]
     for finding_uuid in uuids:
