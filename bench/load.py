@@ -448,7 +448,7 @@ def markdown(result: dict, stress: dict | None = None) -> str:
         f"{kind} {'meets' if data['walk']['all']['p95_ms'] < TARGET_P95_MS else 'misses'} it "
         f"(findings alone p95 {data['walk']['finding_put']['p95_ms']} ms)"
         for kind, data in result["databases"].items())
-    shared = (f" Load average {load[0]:.1f} on {result['machine']['cpus']} CPUs at the start." if load else "")
+    shared = f" Load average {load[0]:.1f} on {result['machine']['cpus']} CPUs at the start." if load else ""
     lines += ["", f"Target: zero errors and p95 < {TARGET_P95_MS} ms including photo uploads — {verdicts}. "
               "Photo latency is mostly the imaging pipeline itself (see \"Photo pipeline\")." + shared]
     lines += [

@@ -1,4 +1,5 @@
 """Where the extended real-world corpus lives: ``../shared/realworld`` beside the clone, or FIELDAPP_REALWORLD_DIR."""
+
 from __future__ import annotations
 
 import os

@@ -127,7 +127,9 @@ def _demo_walk(user: User) -> Walk:
     walk = db.session.scalar(select(Walk).where(Walk.slug == DEMO_SLUG))
     if walk is not None:
         return walk
-    starts = (datetime.now(STOCKHOLM) + timedelta(days=7)).replace(hour=18, minute=30, second=0, microsecond=0)
+    starts = (datetime.now(STOCKHOLM) + timedelta(days=7)).replace(
+        hour=18, minute=30, second=0, microsecond=0
+    )
     return create_walk(
         "DEMO: Trygghetsvandring Nödinge centrum",
         slug=DEMO_SLUG,

@@ -113,9 +113,15 @@ def reset_postgis_schema(url: str) -> None:
     """Drop every table of ours (not PostGIS's) so migrations start from empty."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
-        )).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         for table in tables:
             conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()

@@ -19,7 +19,9 @@ def test_seed_demo_is_idempotent_and_prints_join_link_and_login_once(runner) -> 
     second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0
     assert login.group(2) not in second.output
-    assert re.search(r"^Join link: http://fieldapp\.test/j/\S+$", second.output, re.M).group(0) in first.output
+    assert (
+        re.search(r"^Join link: http://fieldapp\.test/j/\S+$", second.output, re.M).group(0) in first.output
+    )
     assert db.session.scalar(sa.select(sa.func.count(Walk.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Finding.id))) >= 12
     assert 6 <= db.session.scalar(sa.select(sa.func.count(Stop.id))) <= 8

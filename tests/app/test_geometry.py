@@ -25,7 +25,10 @@ def test_route_and_stops_round_trip(app) -> None:
                                                          StopInput("B", Point(12.07100001, 57.899))])
     again = reload(walk.id)
     assert route_geom(again).equals_exact(LINE, tolerance=1e-12)
-    assert [convert.to_geom(s.geom_el) for s in again.stops] == [Point(12.0687, 57.8944), Point(12.07100001, 57.899)]
+    assert [convert.to_geom(s.geom_el) for s in again.stops] == [
+        Point(12.0687, 57.8944),
+        Point(12.07100001, 57.899),
+    ]
     assert [s.seq for s in again.stops] == [1, 2]
     assert again.route.length_m > 600
 

@@ -317,7 +317,9 @@ def test_heic_is_accepted():
 
 @pytest.mark.parametrize("name", PHONES)
 def test_real_phone_photos_are_accepted(name, realworld):
-    assert sorted(p.name for p in (REAL_PHOTOS / "phones").iterdir()) == sorted(PHONES)  # a new file needs a look
+    assert sorted(p.name for p in (REAL_PHOTOS / "phones").iterdir()) == sorted(
+        PHONES
+    )  # a new file needs a look
     photo = processed_real(f"phones/{name}")
     display, thumb = assert_clean(photo)
     assert photo.source_format == ("HEIF" if name.lower().endswith((".heic", ".heif")) else "JPEG")

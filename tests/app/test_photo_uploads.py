@@ -32,7 +32,9 @@ def finding_url(app, client):
 
     def new_finding() -> str:
         finding_uuid = str(uuid.uuid4())
-        assert client.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding_uuid}", json=FINDING).status_code == 201
+        assert (
+            client.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding_uuid}", json=FINDING).status_code == 201
+        )
         return f"/api/v1/findings/{finding_uuid}/photos"
 
     return new_finding
@@ -190,7 +192,12 @@ def test_hostile_uploads_are_refused_and_store_nothing(client, finding_url, name
 
 def test_polyglot_is_sanitised(client, finding_url) -> None:
     jpeg = (PHOTOS / "orientation" / "Landscape_1.jpg").read_bytes()
-    polyglot = jpeg[:2] + b"\xff\xfe\x00\x2a<html><script>alert(document.cookie)</script></html>" + jpeg[2:] + b"<script>x</script>"
+    polyglot = (
+        jpeg[:2]
+        + b"\xff\xfe\x00\x2a<html><script>alert(document.cookie)</script></html>"
+        + jpeg[2:]
+        + b"<script>x</script>"
+    )
     response = upload(client, finding_url, polyglot)
     assert response.status_code == 201
     for data in stored_outputs(response.get_json()):

@@ -71,7 +71,9 @@ def test_a_finding_made_during_the_walk_is_accepted_after_it_is_marked_done_and_
                      content_type="image/jpeg").status_code == 201
     # the late finding's own edits still apply inside the window
     version = response.get_json()["properties"]["version"]
-    edit = put(phone, finding_uuid, body(created_at=made_during_walk, note="Två lampor", base_version=version))
+    edit = put(
+        phone, finding_uuid, body(created_at=made_during_walk, note="Två lampor", base_version=version)
+    )
     assert edit.status_code == 200 and stored(finding_uuid).note == "Två lampor"
 
 
@@ -124,7 +126,10 @@ def test_an_update_without_base_version_is_a_conflict_but_a_repeat_is_not(phone)
     response = put(phone, finding_uuid, {**first, "note": "utan version"})
     assert response.status_code == 409
     error = response.get_json()["error"]
-    assert error["code"] == "version_conflict" and error["details"]["current"]["properties"]["note"] == first["note"]
+    assert (
+        error["code"] == "version_conflict"
+        and error["details"]["current"]["properties"]["note"] == first["note"]
+    )
     assert stored(finding_uuid).note == first["note"]
 
 
@@ -227,6 +232,7 @@ def test_concurrent_creates_and_photo_uploads_with_one_uuid_store_once(app, phon
 
 # --- merges are reversible -----------------------------------------------------------------------------------
 
+
 def _three_reports(phone) -> list[str]:
     uuids = [str(uuid.uuid4()) for _ in range(3)]
     for n, finding_uuid in enumerate(uuids):
@@ -265,6 +271,7 @@ def test_unmerge_gives_back_the_moved_measure_and_earlier_groups_exactly(phone, 
 
 
 # --- input limits, once, at the edge -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("created_at", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00",
                                         "2001-01-01T00:00:00+01:00"])
@@ -311,6 +318,7 @@ def test_odd_query_values_get_a_4xx_not_a_500(client, walk, url):
 
 
 # --- the network's orderings ---------------------------------------------------------------------------------
+
 
 def test_a_create_delivered_again_after_an_edit_does_not_undo_the_edit(phone):
     finding_uuid = str(uuid.uuid4())

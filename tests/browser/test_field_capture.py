@@ -114,8 +114,11 @@ def test_keyboard_only_finding_at_a_stop(page: Page, live_server, context) -> No
     page.keyboard.press("Enter")
     expect(page.locator(".finding-item", has_text="tangentbord stopp 3")).to_have_count(1)
     expect(page.locator("#sync-status")).to_have_attribute("data-state", "sent", timeout=30_000)
-    rows = live_server.query("SELECT position_source, stops.seq FROM findings JOIN stops ON findings.stop_id = stops.id "
-                             "WHERE note = ?", "tangentbord stopp 3")
+    rows = live_server.query(
+        "SELECT position_source, stops.seq FROM findings JOIN stops ON findings.stop_id = stops.id "
+        "WHERE note = ?",
+        "tangentbord stopp 3",
+    )
     assert rows == [("stop", 3)]
 
 
@@ -128,19 +131,24 @@ def test_edit_after_organizer_change_shows_conflict(page: Page, live_server) -> 
 
     path = live_server.env["FIELDAPP_DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE findings SET note = 'ändrad av arrangören', version = version + 1 WHERE note = 'konflikt-test'")
+        conn.execute(
+            "UPDATE findings SET note = 'ändrad av arrangören', version = version + 1 WHERE note = 'konflikt-test'"
+        )
     item = page.locator(".finding-item", has_text="konflikt-test")
     item.get_by_role("button", name="Ändra").click()
     page.fill("#sheet-note", "min gamla ändring")
     page.click("#sheet-save")
-    expect(page.locator(".finding-item", has_text="min gamla ändring").locator(".finding-state")).to_have_attribute(
-        "data-state", "conflict", timeout=30_000)
+    expect(
+        page.locator(".finding-item", has_text="min gamla ändring").locator(".finding-state")
+    ).to_have_attribute("data-state", "conflict", timeout=30_000)
     assert live_server.query("SELECT count(*) FROM findings WHERE note = 'ändrad av arrangören'")[0][0] == 1
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_field_pages_have_no_axe_violations(browser, browser_context_args, live_server, language, scheme) -> None:
+def test_field_pages_have_no_axe_violations(
+    browser, browser_context_args, live_server, language, scheme
+) -> None:
     context = browser.new_context(**{**browser_context_args, "color_scheme": scheme,
                                      "locale": "sv-SE" if language == "sv" else "en-GB"})
     page = context.new_page()
