@@ -41,7 +41,8 @@ PLATE_BUCKETS = ((60, 110), (111, 280))  # plate width in px
 def load_labelled_set(street_photos: bool = True) -> tuple[float, list[dict]]:
     """(match IoU, images) where each image dict gains 'data': the bytes the detector should see.
 
-    ``street_photos=False`` leaves out the real photos of the extended corpus (the composites are in the repo).
+    ``street_photos=False`` leaves out the real photos of the extended corpus (the composites are in
+    the repository).
     """
     labels = json.loads((FIXTURES / "labels.json").read_text())
     images = []

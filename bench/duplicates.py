@@ -54,7 +54,8 @@ def reset_postgis_schema(url: str) -> None:
 
 
 def positions(n: int, seed: int = 2026) -> list[tuple[float, float, int]]:
-    """(lon, lat, category index): 60 % in clusters of 2-6 reports within 6 m, the rest scattered over ~1 km."""
+    """(lon, lat, category index): 60 % in clusters of 2-6 reports within 6 m, the rest scattered
+    over ~1 km."""
     rng = random.Random(seed)
     out: list[tuple[float, float, int]] = []
     while len(out) < n * 0.6:

@@ -148,8 +148,11 @@ def main() -> None:
                 page.wait_for_selector("#sync-status[data-state=sent]", timeout=60_000)
                 sent_bytes.append(
                     page.evaluate(
-                        "async () => { const db = await new Promise(r => { const q = indexedDB.open('fieldapp'); q.onsuccess = () => r(q.result); });"
-                        " const all = await new Promise(r => { const q = db.transaction('photos').objectStore('photos').getAll(); q.onsuccess = () => r(q.result); });"
+                        "async () => { const db = await new Promise(r => {"
+                        " const q = indexedDB.open('fieldapp'); q.onsuccess = () => r(q.result); });"
+                        " const all = await new Promise(r => {"
+                        " const q = db.transaction('photos').objectStore('photos').getAll();"
+                        " q.onsuccess = () => r(q.result); });"
                         " return all[all.length - 1].sentBytes; }"
                     )
                 )

@@ -1,4 +1,5 @@
-"""Where the extended real-world corpus lives: ``../shared/realworld`` beside the clone, or FIELDAPP_REALWORLD_DIR."""
+"""Where the extended real-world test corpus lives: ``../shared/realworld`` beside the clone, or the
+directory in FIELDAPP_REALWORLD_DIR (relative paths are taken from the project root)."""
 
 from __future__ import annotations
 

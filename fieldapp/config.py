@@ -72,7 +72,8 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # WeasyPrint needs ~0.45 MB and ~35 ms per finding, all laid out in memory at once (10k findings:
         # 6 min, 4.3 GB; docs/PERFORMANCE.md). Larger walks get the action list as XLSX/CSV instead.
-        # Findings made during the walk are still accepted (flagged late) this many days after it is marked done.
+        # Findings made during the walk are still accepted (flagged late) this many days after it is
+        # marked done.
         "LATE_SYNC_GRACE_DAYS": float(env("FIELDAPP_LATE_SYNC_GRACE_DAYS") or 7),
         "PROTOCOL_PDF_MAX_FINDINGS": int(env("FIELDAPP_PROTOCOL_PDF_MAX_FINDINGS") or 2000),
         # Background jobs (fieldapp.jobs): a SQLite file next to the database, or Redis for several servers.

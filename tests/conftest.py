@@ -1,6 +1,7 @@
 """Shared test options and the two kinds of test material.
 
-``--require-backends`` (or FIELDAPP_REQUIRE_BACKENDS=1; CI sets it) turns an unreachable backend into a failure.
+``--require-backends`` (or FIELDAPP_REQUIRE_BACKENDS=1; CI sets it) turns an unreachable backend into a
+failure.
 
 Test material: ``tests/fixtures/`` is in the repository and every test that needs a photo or GPX file uses it.
 The larger real-world corpus (``../shared/realworld``, or FIELDAPP_REALWORLD_DIR) is an extra run: tests that

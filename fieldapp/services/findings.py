@@ -157,7 +157,8 @@ def _conflict(finding: Finding) -> Conflict:
 
 @dataclass(frozen=True)
 class SaveResult:
-    """What a phone's write did: ``created`` a finding, or changed/confirmed one; ``held`` = kept for staff."""
+    """What a phone's write did: ``created`` a finding, or changed/confirmed one; ``held`` = kept for
+    staff."""
 
     finding: Finding
     created: bool = False

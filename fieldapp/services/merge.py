@@ -164,7 +164,8 @@ def _move_measure(source: Finding, target: Finding) -> None:
 
 
 def _merge_record(canonical: Finding) -> tuple[str | None, dict[str, str]]:
-    """Since the last unmerge of ``canonical``: which member's measure moved to it, and child → earlier group."""
+    """Since the last unmerge of ``canonical``: which member's measure moved to it, and child → earlier
+    group."""
     measure_from: str | None = None
     regrouped: dict[str, str] = {}
     history = db.session.scalars(

@@ -116,7 +116,8 @@ def reset_postgis_schema(url: str) -> None:
         tables = (
             conn.execute(
                 sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
+                    "SELECT tablename FROM pg_tables"
+                    " WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
                 )
             )
             .scalars()
@@ -151,7 +152,8 @@ def truncate_postgis(app: Flask) -> None:
 
 @contextmanager
 def fresh_database(backend: str, folder: Path, config: pytest.Config) -> Iterator[str]:
-    """URL of an empty database: a new SpatiaLite file, or a new PostgreSQL schema (PostGIS stays in public)."""
+    """URL of an empty database: a new SpatiaLite file, or a new PostgreSQL schema (PostGIS stays in
+    public)."""
     if backend == "spatialite":
         spatialite_available(config)
         yield f"sqlite:///{folder / f'fresh-{uuid.uuid4().hex[:8]}.sqlite'}"

@@ -55,7 +55,8 @@ def test_finding_point_round_trip_and_srid(app) -> None:
 
 
 def test_start_time_keeps_its_instant_on_both_backends(app) -> None:
-    """A walk at 18:30 Stockholm time is still 18:30 Stockholm time after a round trip (SQLite has no offsets)."""
+    """A walk at 18:30 Stockholm time is still 18:30 Stockholm time after a round trip (SQLite has no
+    offsets)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

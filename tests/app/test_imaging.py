@@ -126,7 +126,7 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 def assert_orientations_upright(load, kind: str, values: range) -> None:
-    """Every ``{kind}_{value}.jpg`` comes out clean and looks like ``{kind}_1.jpg`` (display and thumbnail)."""
+    """Every ``{kind}_{value}.jpg`` comes out clean and looks like ``{kind}_1.jpg`` (display, thumbnail)."""
     reference_photo = load(f"orientation/{kind}_1.jpg")
     reference_display, _ = assert_clean(reference_photo)
     reference = fingerprint(reference_display)

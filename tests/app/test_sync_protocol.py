@@ -56,7 +56,8 @@ class Phone:
                 "created_at": record["created_at"], "base_version": record["server_version"]}
 
     def request(self, method: str, url: str, json: dict | None = None, *, delay: bool = False):  # noqa: ANN201
-        """Send now, or (``delay``) leave the request in the network to land later: the phone sees no answer."""
+        """Send now, or (``delay``) leave the request in the network to land later: the phone sees no
+        answer."""
         self.sent_log.append((method, url, json))
         if delay:
             self.in_flight.append((method, url, json))

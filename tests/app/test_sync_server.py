@@ -56,7 +56,7 @@ def listed(client) -> set[str]:
     return {f["id"] for f in client.get(f"/api/v1/walks/{DEMO_SLUG}/findings").get_json()["features"]}
 
 
-# --- late sync ---------------------------------------------------------------------------------------------
+# --- late sync ----------------------------------------------------------------------------------------------
 
 def test_a_finding_made_during_the_walk_is_accepted_after_it_is_marked_done_and_flagged_late(phone, walk):
     made_during_walk = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
@@ -116,7 +116,7 @@ def test_staff_take_a_finding_that_arrived_after_closing_into_the_walk(phone, wa
     assert finding.arrival == "late" and not finding.hidden
 
 
-# --- versions: edits never silently win --------------------------------------------------------------------
+# --- versions: edits never silently win ---------------------------------------------------------------------
 
 def test_an_update_without_base_version_is_a_conflict_but_a_repeat_is_not(phone):
     finding_uuid = str(uuid.uuid4())
@@ -230,7 +230,7 @@ def test_concurrent_creates_and_photo_uploads_with_one_uuid_store_once(app, phon
     assert db.session.scalar(select(db.func.count(Finding.id)).where(Finding.uuid == finding_uuid)) == 1
 
 
-# --- merges are reversible -----------------------------------------------------------------------------------
+# --- merges are reversible ----------------------------------------------------------------------------------
 
 
 def _three_reports(phone) -> list[str]:
@@ -270,7 +270,7 @@ def test_unmerge_gives_back_the_moved_measure_and_earlier_groups_exactly(phone, 
     assert merge.confirmations(stored(c)) == 2
 
 
-# --- input limits, once, at the edge -------------------------------------------------------------------------
+# --- input limits, once, at the edge ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("created_at", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00",
@@ -317,7 +317,7 @@ def test_odd_query_values_get_a_4xx_not_a_500(client, walk, url):
     assert 400 <= response.status_code < 500, (url, response.status_code)
 
 
-# --- the network's orderings ---------------------------------------------------------------------------------
+# --- the network's orderings --------------------------------------------------------------------------------
 
 
 def test_a_create_delivered_again_after_an_edit_does_not_undo_the_edit(phone):

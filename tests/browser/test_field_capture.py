@@ -132,7 +132,8 @@ def test_edit_after_organizer_change_shows_conflict(page: Page, live_server) -> 
     path = live_server.env["FIELDAPP_DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         conn.execute(
-            "UPDATE findings SET note = 'ändrad av arrangören', version = version + 1 WHERE note = 'konflikt-test'"
+            "UPDATE findings SET note = 'ändrad av arrangören', version = version + 1"
+            " WHERE note = 'konflikt-test'"
         )
     item = page.locator(".finding-item", has_text="konflikt-test")
     item.get_by_role("button", name="Ändra").click()
