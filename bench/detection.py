@@ -27,23 +27,30 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.realworld import realworld_dir  # noqa: E402
 from fieldapp import detection  # noqa: E402
 from fieldapp.detection import DetectedRegion, detect_regions  # noqa: E402
 from fieldapp.imaging import process_photo  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "detection"
-SHARED_PHOTOS = ROOT.parent / "shared" / "realworld" / "photos"
+SHARED_PHOTOS = realworld_dir() / "photos"
 SIZE_BUCKETS = ((40, 63), (64, 127), (128, 10_000))  # face height in px of the 1600 px photo
 PLATE_BUCKETS = ((60, 110), (111, 280))  # plate width in px
 
 
-def load_labelled_set() -> tuple[float, list[dict]]:
-    """(match IoU, images) where each image dict gains 'data': the bytes the detector should see."""
+def load_labelled_set(street_photos: bool = True) -> tuple[float, list[dict]]:
+    """(match IoU, images) where each image dict gains 'data': the bytes the detector should see.
+
+    ``street_photos=False`` leaves out the real photos of the extended corpus (the composites are in
+    the repository).
+    """
     labels = json.loads((FIXTURES / "labels.json").read_text())
     images = []
     for image in labels["images"]:
         name = image["file"]
         if name.startswith("shared:"):
+            if not street_photos:
+                continue
             data = process_photo((SHARED_PHOTOS / name.removeprefix("shared:")).read_bytes()).display.data
         else:
             data = (FIXTURES / name).read_bytes()
@@ -116,7 +123,7 @@ def summarise(images: list[dict], scored: list[dict]) -> dict:
         out[f"false_{kind}_per_photo"] = round(
             sum(1 for s in scored for r in s["false"] if r.kind == kind) / len(scored), 3)
         out[f"false_{kind}_per_street_photo"] = round(
-            sum(1 for s in street for r in s["false"] if r.kind == kind) / len(street), 3)
+            sum(1 for s in street for r in s["false"] if r.kind == kind) / len(street), 3) if street else None
     out["photos"] = len(images)
     out["street_photos"] = len(street)
     return out

@@ -17,11 +17,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pyproj import Geod
-from shapely.geometry import LineString, Point
-
 import sqlalchemy as sa
 from flask import Flask
+from pyproj import Geod
+from shapely.geometry import LineString, Point
 
 ROOT = Path(__file__).resolve().parent.parent
 NODINGE = Point(12.0690, 57.8945)
@@ -55,7 +54,8 @@ def reset_postgis_schema(url: str) -> None:
 
 
 def positions(n: int, seed: int = 2026) -> list[tuple[float, float, int]]:
-    """(lon, lat, category index): 60 % in clusters of 2-6 reports within 6 m, the rest scattered over ~1 km."""
+    """(lon, lat, category index): 60 % in clusters of 2-6 reports within 6 m, the rest scattered
+    over ~1 km."""
     rng = random.Random(seed)
     out: list[tuple[float, float, int]] = []
     while len(out) < n * 0.6:
@@ -81,9 +81,17 @@ def seed(n: int) -> object:
     walk = create_walk("Bench", route=LineString([(12.06, 57.89), (12.08, 57.90)]), status="open")
     start = datetime(2026, 10, 15, 17, 0, tzinfo=UTC)
     for k, (lon, lat, category) in enumerate(positions(n)):
-        db.session.add(Finding(uuid=str(uuid.uuid4()), walk_id=walk.id, geom_el=convert.to_element(Point(lon, lat)),
-                               category_id=categories[category].id, polarity=categories[category].polarity,
-                               created_at=start + timedelta(seconds=k), received_at=start))
+        db.session.add(
+            Finding(
+                uuid=str(uuid.uuid4()),
+                walk_id=walk.id,
+                geom_el=convert.to_element(Point(lon, lat)),
+                category_id=categories[category].id,
+                polarity=categories[category].polarity,
+                created_at=start + timedelta(seconds=k),
+                received_at=start,
+            )
+        )
     db.session.commit()
     return walk
 
@@ -117,8 +125,13 @@ def main() -> None:
     parser.add_argument("--findings", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    results = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
-               "python": platform.python_version(), "command": "python bench/duplicates.py", "backends": {}}
+    results = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "command": "python bench/duplicates.py",
+        "backends": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         results["backends"]["spatialite"] = measure(f"sqlite:///{tmp}/bench.sqlite", Path(tmp) / "up",
                                                     args.findings, args.repeats)

@@ -11,7 +11,6 @@ Writes bench/results/field_page.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
@@ -70,7 +69,10 @@ class Transfer:
             return
         sizes = request.sizes()
         if os.environ.get("BENCH_VERBOSE"):
-            print(f"{sizes['responseBodySize']:>8} {sizes['responseHeadersSize']:>5} {request.url}", file=sys.stderr)
+            print(
+                f"{sizes['responseBodySize']:>8} {sizes['responseHeadersSize']:>5} {request.url}",
+                file=sys.stderr,
+            )
         self.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
         self.requests += 1
 
@@ -105,15 +107,23 @@ def main() -> None:
         except OSError:
             time.sleep(0.1)
     photo = twelve_megapixel_jpeg(work / "12mp.jpg")
-    results: dict = {"runs": args.runs, "chromium": subprocess.run(["/usr/bin/chromium", "--version"],
-                                                                   capture_output=True, text=True).stdout.strip()}
+    results: dict = {
+        "runs": args.runs,
+        "chromium": subprocess.run(
+            ["/usr/bin/chromium", "--version"], capture_output=True, text=True
+        ).stdout.strip(),
+    }
     first, repeat, save_ms, sent_bytes = [], [], [], []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for run in range(args.runs):
-                context = browser.new_context(**p.devices["Pixel 7"], locale="sv-SE", permissions=["geolocation"],
-                                              geolocation={"latitude": 57.8945, "longitude": 12.0688, "accuracy": 8})
+            for _ in range(args.runs):
+                context = browser.new_context(
+                    **p.devices["Pixel 7"],
+                    locale="sv-SE",
+                    permissions=["geolocation"],
+                    geolocation={"latitude": 57.8945, "longitude": 12.0688, "accuracy": 8},
+                )
                 page = context.new_page()
                 page.on("pageerror", lambda e: print("pageerror:", e, file=sys.stderr))
                 transfer = Transfer(context)
@@ -136,10 +146,16 @@ def main() -> None:
                 page.wait_for_selector("body[data-last-save-ms]", state="attached", timeout=60_000)
                 save_ms.append(float(page.evaluate("document.body.dataset.lastSaveMs")))
                 page.wait_for_selector("#sync-status[data-state=sent]", timeout=60_000)
-                sent_bytes.append(page.evaluate(
-                    "async () => { const db = await new Promise(r => { const q = indexedDB.open('fieldapp'); q.onsuccess = () => r(q.result); });"
-                    " const all = await new Promise(r => { const q = db.transaction('photos').objectStore('photos').getAll(); q.onsuccess = () => r(q.result); });"
-                    " return all[all.length - 1].sentBytes; }"))
+                sent_bytes.append(
+                    page.evaluate(
+                        "async () => { const db = await new Promise(r => {"
+                        " const q = indexedDB.open('fieldapp'); q.onsuccess = () => r(q.result); });"
+                        " const all = await new Promise(r => {"
+                        " const q = db.transaction('photos').objectStore('photos').getAll();"
+                        " q.onsuccess = () => r(q.result); });"
+                        " return all[all.length - 1].sentBytes; }"
+                    )
+                )
                 context.close()
             browser.close()
     finally:

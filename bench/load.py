@@ -60,7 +60,9 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from PIL import Image  # noqa: E402
 
-PHONES_DIR = ROOT.parent / "shared" / "realworld" / "photos" / "phones"
+from bench.realworld import realworld_dir  # noqa: E402
+
+PHONES_DIR = realworld_dir() / "photos" / "phones"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://fieldapp:fieldapp@127.0.0.1:5432/fieldapp_load"
 FIELDAPP = [sys.executable, "-c", "from fieldapp.cli import main; main()"]
 SLUG = "demo-nodinge"
@@ -446,7 +448,7 @@ def markdown(result: dict, stress: dict | None = None) -> str:
         f"{kind} {'meets' if data['walk']['all']['p95_ms'] < TARGET_P95_MS else 'misses'} it "
         f"(findings alone p95 {data['walk']['finding_put']['p95_ms']} ms)"
         for kind, data in result["databases"].items())
-    shared = (f" Load average {load[0]:.1f} on {result['machine']['cpus']} CPUs at the start." if load else "")
+    shared = f" Load average {load[0]:.1f} on {result['machine']['cpus']} CPUs at the start." if load else ""
     lines += ["", f"Target: zero errors and p95 < {TARGET_P95_MS} ms including photo uploads — {verdicts}. "
               "Photo latency is mostly the imaging pipeline itself (see \"Photo pipeline\")." + shared]
     lines += [

@@ -43,9 +43,21 @@ def populate(n: int, seed: int = 1) -> None:
     rows = []
     for _ in range(n):
         point = Point(CENTRE[0] + rng.uniform(-0.17, 0.17), CENTRE[1] + rng.uniform(-0.09, 0.09))
-        rows.append({"uuid": str(uuid.UUID(int=rng.getrandbits(128))), "walk_id": walk.id, "category_id": category.id,
-                     "geom_el": convert.to_element(point), "polarity": "unsafe", "position_source": "gps",
-                     "note": "", "internal_note": "", "hidden": False, "is_demo": False, "version": 1})
+        rows.append(
+            {
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
+                "walk_id": walk.id,
+                "category_id": category.id,
+                "geom_el": convert.to_element(point),
+                "polarity": "unsafe",
+                "position_source": "gps",
+                "note": "",
+                "internal_note": "",
+                "hidden": False,
+                "is_demo": False,
+                "version": 1,
+            }
+        )
         if len(rows) == 5000:
             db.session.execute(sa.insert(Finding), rows)
             rows = []
@@ -80,8 +92,9 @@ def measure(url: str, points: int, queries: int, reset) -> dict:
             times, counts = [], []
             for _ in range(queries):
                 centre = Point(CENTRE[0] + rng.uniform(-0.15, 0.15), CENTRE[1] + rng.uniform(-0.08, 0.08))
-                statement = sa.select(Finding.id).where(within_metres(db.engine.dialect.name, table.c.geom, table.c.id,
-                                                                       centre, radius))
+                statement = sa.select(Finding.id).where(
+                    within_metres(db.engine.dialect.name, table.c.geom, table.c.id, centre, radius)
+                )
                 t0 = time.perf_counter()
                 counts.append(len(db.session.scalars(statement).all()))
                 times.append((time.perf_counter() - t0) * 1000)
@@ -109,8 +122,16 @@ def main() -> None:
 
     def reset_pg() -> None:
         with db.engine.begin() as conn:
-            for table in conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                                              "AND tablename <> 'spatial_ref_sys'")).scalars().all():
+            for table in (
+                conn.execute(
+                    sa.text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename <> 'spatial_ref_sys'"
+                    )
+                )
+                .scalars()
+                .all()
+            ):
                 conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
 
     out["postgis"] = measure(args.postgres_url, args.points, args.queries, reset_pg)

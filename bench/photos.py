@@ -54,6 +54,7 @@ import PIL  # noqa: E402
 import pillow_heif  # noqa: E402
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageOps, features  # noqa: E402
 
+from bench.realworld import realworld_dir  # noqa: E402
 from fieldapp import imaging  # noqa: E402  (also registers the HEIF opener)
 
 try:
@@ -61,7 +62,7 @@ try:
 except ImportError:  # pragma: no cover
     pyvips = None
 
-PHONES = ROOT.parent / "shared" / "realworld" / "photos" / "phones"
+PHONES = realworld_dir() / "photos" / "phones"
 RESULTS = ROOT / "bench" / "results" / "photos.json"
 SEED = 20241017
 CONVERT = shutil.which("convert") or shutil.which("magick")

@@ -5,7 +5,9 @@ import click
 
 
 @click.command("check")
-@click.option("--repair", is_flag=True, help="Delete orphaned and temporary files, rebuild missing thumbnails.")
+@click.option(
+    "--repair", is_flag=True, help="Delete orphaned and temporary files, rebuild missing thumbnails."
+)
 def check_command(repair: bool) -> None:
     """Report orphaned files, missing files and photo rows without files (exit 1 when not clean)."""
     from fieldapp.services.consistency import check_store

@@ -62,8 +62,13 @@ def create_user_command(email: str, password: str, role: str, name: str) -> None
 
 @click.command("create-walk")
 @click.option("--title", required=True)
-@click.option("--route", "route_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="GeoJSON, GPX or KML file with the route.")
+@click.option(
+    "--route",
+    "route_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="GeoJSON, GPX or KML file with the route.",
+)
 @click.option("--area", default="")
 @click.option("--open", "open_walk", is_flag=True, help="Open the walk for findings right away.")
 def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool) -> None:

@@ -56,18 +56,29 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": env("FIELDAPP_RATELIMIT", "1") != "0",
         "PROXY_HOPS": int(env("FIELDAPP_PROXY_HOPS") or 0),  # reverse proxies in front that set X-Forwarded-*
         # Only text is compressed; photos (JPEG) are sent as they are, with their own ETag.
-        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
-                               "application/javascript",
-                               "application/json", "application/geo+json", "application/manifest+json",
-                               "application/xml", "text/xml", "image/svg+xml"],
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/plain",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/geo+json",
+            "application/manifest+json",
+            "application/xml",
+            "text/xml",
+            "image/svg+xml",
+        ],
         "WTF_CSRF_TIME_LIMIT": None,
         # WeasyPrint needs ~0.45 MB and ~35 ms per finding, all laid out in memory at once (10k findings:
         # 6 min, 4.3 GB; docs/PERFORMANCE.md). Larger walks get the action list as XLSX/CSV instead.
-        # Findings made during the walk are still accepted (flagged late) this many days after it is marked done.
+        # Findings made during the walk are still accepted (flagged late) this many days after it is
+        # marked done.
         "LATE_SYNC_GRACE_DAYS": float(env("FIELDAPP_LATE_SYNC_GRACE_DAYS") or 7),
         "PROTOCOL_PDF_MAX_FINDINGS": int(env("FIELDAPP_PROTOCOL_PDF_MAX_FINDINGS") or 2000),
         # Background jobs (fieldapp.jobs): a SQLite file next to the database, or Redis for several servers.
-        "JOBS_URL": env("FIELDAPP_JOBS_URL") or env("FIELDAPP_REDIS_URL")
+        "JOBS_URL": env("FIELDAPP_JOBS_URL")
+        or env("FIELDAPP_REDIS_URL")
         or f"sqlite:///{instance_path / 'jobs.sqlite'}",
         # A PDF render not heard from for this long counts as dead (its worker stopped) and is taken over;
         # a live render renews it every second.

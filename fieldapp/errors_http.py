@@ -19,7 +19,9 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None) -> tuple[Response | str, int]:
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None
+) -> tuple[Response | str, int]:
     if wants_json():
         body = {"code": code, "message": message}
         if details:

@@ -1,4 +1,6 @@
-"""The base of every form: Flask-WTF (CSRF) plus the one input rule for text (``fieldapp.text.clean_text``)."""
+"""The base of every form: Flask-WTF (CSRF) plus the one input rule for text
+(``fieldapp.text.clean_text``)."""
+
 from __future__ import annotations
 
 from typing import Any

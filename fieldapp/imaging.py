@@ -6,13 +6,13 @@ What it does, in order (DESIGN §7):
 
 1. Identify the image **from its bytes** with Pillow, restricted to the allowed decoders (JPEG, PNG, WebP and
    HEIF/HEIC through pillow-heif). Names and MIME types are never looked at.
-2. Refuse before decoding anything larger than ``MAX_PIXELS`` (header dimensions; Pillow's decompression-bomb
-   warning is turned into an error as a second guard), and PNG/WebP/HEIF images with more pixels than their file
-   size makes plausible for a photo (``MAX_PIXELS_PER_BYTE`` above ``FREE_PIXELS``: a flat 49-megapixel PNG is
-   160 KB but costs a second of CPU to decode). Cut-off HEIF containers are refused too (libheif would paint
-   the missing tiles green). Decoding then waits for one of ``DECODE_SLOTS`` per process (a bounded semaphore):
-   when they stay busy for ``DECODE_WAIT_SECONDS`` the upload is answered 503 with Retry-After (the phone's
-   outbox sends it again later) instead of queuing without end.
+2. Refuse before decoding anything larger than ``MAX_PIXELS`` (header dimensions; Pillow's
+   decompression-bomb warning is turned into an error as a second guard), and PNG/WebP/HEIF images with more
+   pixels than their file size makes plausible for a photo (``MAX_PIXELS_PER_BYTE`` above ``FREE_PIXELS``: a
+   flat 49-megapixel PNG is 160 KB but costs a second of CPU to decode). Cut-off HEIF containers are refused
+   too (libheif would paint the missing tiles green). Decoding then waits for one of ``DECODE_SLOTS`` per
+   process (a bounded semaphore): when they stay busy for ``DECODE_WAIT_SECONDS`` the upload is answered 503
+   with Retry-After (the phone's outbox sends it again later) instead of queuing without end.
 3. Read what we want from EXIF (orientation, GPS position, time taken) defensively: broken EXIF only means "no
    metadata", never a failed upload.
 4. Decode cheaply. For JPEG, ``Image.draft`` is asked for the *aspect-correct* target size so libjpeg
@@ -39,8 +39,8 @@ import struct
 import threading
 import warnings
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone

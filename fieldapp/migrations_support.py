@@ -12,5 +12,6 @@ def include_object(obj, name, obj_type, reflected, compare_to) -> bool:  # noqa:
 
 
 def _is_ours(name: str, compare_to, reflected: bool) -> bool:  # noqa: ANN001
-    """Reflected tables with no model are database internals (spatial_ref_sys, idx_*_geom, geometry_columns…)."""
+    """Reflected tables with no model are database internals (spatial_ref_sys, idx_*_geom,
+    geometry_columns…)."""
     return not (reflected and compare_to is None)

@@ -199,7 +199,9 @@ class Walk(db.Model):
     stops: Mapped[list[Stop]] = relationship(
         back_populates="walk", cascade="all, delete-orphan", order_by="Stop.seq"
     )
-    categories: Mapped[list[Category]] = relationship(secondary=walk_categories, order_by="Category.sort_order")
+    categories: Mapped[list[Category]] = relationship(
+        secondary=walk_categories, order_by="Category.sort_order"
+    )
     created_by: Mapped[User | None] = relationship()
     previous_walk: Mapped[Walk | None] = relationship(remote_side=[id])
 
@@ -214,7 +216,9 @@ class Route(db.Model):
     __tablename__ = "routes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), unique=True)
-    geom_el: Mapped[WKBElement] = mapped_column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=True, nullable=False))
+    geom_el: Mapped[WKBElement] = mapped_column(
+        "geom", Geometry("GEOMETRY", srid=4326, spatial_index=True, nullable=False)
+    )
     length_m: Mapped[float] = mapped_column(Float, default=0.0)
     source: Mapped[str] = mapped_column(String(200), default="")
 
@@ -231,7 +235,9 @@ class Stop(db.Model):
     seq: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200), default="")
     questions: Mapped[str] = mapped_column(Text, default="")
-    geom_el: Mapped[WKBElement] = mapped_column("geom", Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
+    geom_el: Mapped[WKBElement] = mapped_column(
+        "geom", Geometry("POINT", srid=4326, spatial_index=True, nullable=False)
+    )
 
     walk: Mapped[Walk] = relationship(back_populates="stops")
 
@@ -273,7 +279,9 @@ class Finding(db.Model):
     walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
     stop_id: Mapped[int | None] = mapped_column(ForeignKey("stops.id", ondelete="SET NULL"))
-    geom_el: Mapped[WKBElement] = mapped_column("geom", Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
+    geom_el: Mapped[WKBElement] = mapped_column(
+        "geom", Geometry("POINT", srid=4326, spatial_index=True, nullable=False)
+    )
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     position_source: Mapped[str] = mapped_column(String(10), default="gps")
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
@@ -286,7 +294,9 @@ class Finding(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    canonical_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"), index=True)
+    canonical_id: Mapped[int | None] = mapped_column(
+        ForeignKey("findings.id", ondelete="SET NULL"), index=True
+    )
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # on_time; late (synced after the walk was marked done, inside the grace window); after_close (kept

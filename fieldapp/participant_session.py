@@ -56,7 +56,9 @@ def require_walk_access(walk: Walk) -> Participant | None:
             return None  # staff who once joined through an old link still see the walk as staff
     participant = current_participant(walk)
     if participant is None and not is_staff():
-        raise Forbidden(N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined")
+        raise Forbidden(
+            N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined"
+        )
     return participant
 
 
@@ -64,7 +66,9 @@ def require_participant(walk: Walk) -> Participant:
     """Only a participant of this walk may write to it."""
     participant = current_participant(walk)
     if participant is None:
-        raise Forbidden(N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined")
+        raise Forbidden(
+            N_("Open the walk's join link (or scan its QR code) to take part."), code="not_joined"
+        )
     return participant
 
 

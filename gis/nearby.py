@@ -31,9 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import column
-from sqlalchemy.sql.selectable import Join
 from sqlalchemy.sql import table as sa_table
 from sqlalchemy.sql.schema import Column
+from sqlalchemy.sql.selectable import Join
 
 from gis.crs import WGS84
 from gis.errors import GeometryError

@@ -17,7 +17,9 @@ def icon(size: int, maskable: bool = False) -> Image.Image:
     def p(x: float, y: float) -> tuple[float, float]:
         return (size * inset + x * scale * (1 - 2 * inset), size * inset + y * scale * (1 - 2 * inset))
 
-    draw.line([p(60, 430), p(180, 330), p(300, 380), p(450, 250)], fill=(255, 255, 255), width=int(26 * scale))
+    draw.line(
+        [p(60, 430), p(180, 330), p(300, 380), p(450, 250)], fill=(255, 255, 255), width=int(26 * scale)
+    )
     draw.ellipse([p(176, 70), p(336, 230)], fill=(250, 204, 21))
     draw.polygon([p(186, 180), p(326, 180), p(256, 330)], fill=(250, 204, 21))
     draw.ellipse([p(226, 120), p(286, 180)], fill=(29, 78, 216))

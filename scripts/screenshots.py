@@ -24,7 +24,9 @@ def main(base: str, out: Path, paths: list[str]) -> None:
         for raw in paths:
             flags, _, path = raw.rpartition("|")
             flags = set(flags.split(",")) if flags else set()
-            device = {"viewport": {"width": 1280, "height": 800}} if "desktop" in flags else p.devices["Pixel 7"]
+            device = (
+                {"viewport": {"width": 1280, "height": 800}} if "desktop" in flags else p.devices["Pixel 7"]
+            )
             context = browser.new_context(**device, locale="sv-SE", geolocation={"latitude": 57.8945,
                                           "longitude": 12.0688, "accuracy": 12}, permissions=["geolocation"],
                                           color_scheme="dark" if "dark" in flags else "light")
@@ -36,7 +38,9 @@ def main(base: str, out: Path, paths: list[str]) -> None:
                 page.click("button[type=submit]")
             page.goto(base + path)
             page.wait_for_timeout(800)
-            name = (("-".join(sorted(flags)) + "_") if flags else "") + (path.strip("/").replace("/", "_") or "root")
+            name = (("-".join(sorted(flags)) + "_") if flags else "") + (
+                path.strip("/").replace("/", "_") or "root"
+            )
             page.screenshot(path=str(out / f"{name[:80]}.png"), full_page="full" in flags)
             context.close()
         browser.close()

@@ -49,7 +49,9 @@ class FieldBlueprint(Blueprint):
     ARGUMENTS_PARSER = BoundedJSONParser()
 
 
-bp = FieldBlueprint("api", __name__, url_prefix="/api/v1", description="Field app: walks, findings and photos")
+bp = FieldBlueprint(
+    "api", __name__, url_prefix="/api/v1", description="Field app: walks, findings and photos"
+)
 
 API_CONFIG = {
     "API_TITLE": "fieldapp field API",

@@ -47,13 +47,18 @@ class FindingInSchema(ma.Schema):
     category = Text(required=True, validate=validate.Length(1, 50))
     polarity = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(POLARITIES))
     felt_safety = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 3))
-    lighting_check = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(LIGHTING_CHECKS))
+    lighting_check = ma.fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(LIGHTING_CHECKS)
+    )
     note = Text(load_default="", validate=validate.Length(max=5000))
     created_at = UTCDateTime(allow_none=True, load_default=None,
                                          metadata={"description": "device time with offset (ISO 8601)"})
-    base_version = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 1_000_000),
-                                     metadata={"description": "version the client edited; a newer server "
-                                                              "version gives 409"})
+    base_version = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, 1_000_000),
+        metadata={"description": "version the client edited; a newer server version gives 409"},
+    )
 
 
 class GeoJSONFeatureSchema(ma.Schema):

@@ -35,8 +35,13 @@ PHOTO_BODY_DOC = {
     "requestBody": {
         "required": True,
         "content": {
-            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
             "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             "image/heic": {"schema": {"type": "string", "format": "binary"}},
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
@@ -110,8 +115,11 @@ def list_findings(slug: str) -> dict:
 @bp.arguments(FindingInSchema)
 @bp.response(200, FindingOutSchema, description="Updated, or the same request repeated")
 @bp.alt_response(201, schema=FindingOutSchema, description="Created")
-@bp.alt_response(202, schema=FindingOutSchema,
-                 description="Kept for the organizer: arrived after the walk closed (`arrival` = after_close)")
+@bp.alt_response(
+    202,
+    schema=FindingOutSchema,
+    description="Kept for the organizer: arrived after the walk closed (`arrival` = after_close)",
+)
 @bp.doc(responses={200: FINDING_LINKS, 201: FINDING_LINKS})
 @error(403, "Not a participant, not your finding, or the walk is closed")
 @error(404, "No such walk")
@@ -122,10 +130,18 @@ def put_finding(body: dict, slug: str, finding_uuid: str):
     walk = walk_service.walk_by_slug(slug)
     participant = require_participant(walk)
     data = finding_service.FindingInput(
-        lon=body["lon"], lat=body["lat"], accuracy_m=body["accuracy_m"], position_source=body["position_source"],
-        stop_seq=body["stop"], category=body["category"], polarity=body["polarity"],
-        felt_safety=body["felt_safety"], lighting_check=body["lighting_check"], note=body["note"],
-        created_at=body["created_at"], base_version=body["base_version"],
+        lon=body["lon"],
+        lat=body["lat"],
+        accuracy_m=body["accuracy_m"],
+        position_source=body["position_source"],
+        stop_seq=body["stop"],
+        category=body["category"],
+        polarity=body["polarity"],
+        felt_safety=body["felt_safety"],
+        lighting_check=body["lighting_check"],
+        note=body["note"],
+        created_at=body["created_at"],
+        base_version=body["base_version"],
     )
     result = finding_service.save_finding(walk, finding_uuid, data, participant_id=participant.id)
     feature = finding_service.finding_feature(result.finding, _locale())

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from fieldapp.forms import Form
 from wtforms import RadioField
 from wtforms.validators import Optional
+
+from fieldapp.forms import Form
 
 GROUP_CHOICES = [
     ("resident", _l("Resident")),

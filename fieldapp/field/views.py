@@ -54,22 +54,36 @@ def manifest(slug: str) -> Response:
     """Web app manifest: installing the page opens this walk (for those who may open the page)."""
     walk = walk_service.walk_by_slug(slug)
     require_walk_access(walk)
-    response = make_response({
-        "name": walk.title,
-        "short_name": "fieldapp",
-        "start_url": url_for("field.walk_page", slug=walk.slug),
-        "scope": "/",
-        "display": "standalone",
-        "background_color": "#0b1120",
-        "theme_color": "#1d4ed8",
-        "lang": str(get_locale()),
-        "icons": [
-            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-            {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
-             "type": "image/png", "purpose": "maskable"},
-        ],
-    })
+    response = make_response(
+        {
+            "name": walk.title,
+            "short_name": "fieldapp",
+            "start_url": url_for("field.walk_page", slug=walk.slug),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#0b1120",
+            "theme_color": "#1d4ed8",
+            "lang": str(get_locale()),
+            "icons": [
+                {
+                    "src": url_for("static", filename="icons/icon-192.png"),
+                    "sizes": "192x192",
+                    "type": "image/png",
+                },
+                {
+                    "src": url_for("static", filename="icons/icon-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                },
+                {
+                    "src": url_for("static", filename="icons/icon-maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        }
+    )
     response.mimetype = "application/manifest+json"
     return response
 

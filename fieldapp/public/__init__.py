@@ -5,5 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from fieldapp.public import views  # noqa: E402,F401  (registers routes)
-from fieldapp.public import protocol  # noqa: E402,F401  (the walk protocol, HTML and PDF)
+# Registers the routes: the public pages, and the walk protocol (HTML and PDF).
+from fieldapp.public import protocol, views  # noqa: E402,F401

@@ -7,7 +7,6 @@ from flask import Response, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from fieldapp.text import plain_int
 from fieldapp.errors import NotFound
 from fieldapp.extensions import limiter
 from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk
@@ -17,6 +16,7 @@ from fieldapp.services import protocol as protocol_service
 from fieldapp.services import protocol_pdf as pdf_service
 from fieldapp.services import walks as walk_service
 from fieldapp.storage import is_sha256
+from fieldapp.text import plain_int
 
 IMMUTABLE = "public, immutable, max-age=31536000"
 

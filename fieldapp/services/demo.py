@@ -101,7 +101,7 @@ def _demo_user() -> tuple[User, str | None]:
 
 def demo_photo_bytes(seed: int, caption: str) -> bytes:
     """A generated evening street drawing, clearly marked as a demo image (JPEG)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a repeatable drawing, not a secret
     width, height = 1600, 1200
     image = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(image)
@@ -127,7 +127,9 @@ def _demo_walk(user: User) -> Walk:
     walk = db.session.scalar(select(Walk).where(Walk.slug == DEMO_SLUG))
     if walk is not None:
         return walk
-    starts = (datetime.now(STOCKHOLM) + timedelta(days=7)).replace(hour=18, minute=30, second=0, microsecond=0)
+    starts = (datetime.now(STOCKHOLM) + timedelta(days=7)).replace(
+        hour=18, minute=30, second=0, microsecond=0
+    )
     return create_walk(
         "DEMO: Trygghetsvandring Nödinge centrum",
         slug=DEMO_SLUG,

@@ -15,9 +15,9 @@ from fieldapp.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import (
     LIGHTING_CHECKS,
-    Event,
     POLARITIES,
     POSITION_SOURCES,
+    Event,
     Finding,
     Photo,
     Stop,
@@ -67,7 +67,9 @@ def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
         return convert.to_geom(stop.geom_el), stop
     if not (math.isfinite(data.lon) and math.isfinite(data.lat)
             and -180 <= data.lon <= 180 and -90 <= data.lat <= 90):
-        raise ValidationError("The position is outside the map (lon −180…180, lat −90…90).", code="bad_position")
+        raise ValidationError(
+            "The position is outside the map (lon −180…180, lat −90…90).", code="bad_position"
+        )
     return Point(data.lon, data.lat), stop
 
 
@@ -155,7 +157,8 @@ def _conflict(finding: Finding) -> Conflict:
 
 @dataclass(frozen=True)
 class SaveResult:
-    """What a phone's write did: ``created`` a finding, or changed/confirmed one; ``held`` = kept for staff."""
+    """What a phone's write did: ``created`` a finding, or changed/confirmed one; ``held`` = kept for
+    staff."""
 
     finding: Finding
     created: bool = False
@@ -168,12 +171,19 @@ def _by_uuid(finding_uuid: str) -> Finding | None:
 
 def _withdrawn_before_arrival(walk: Walk, participant_id: int | None, finding_uuid: str) -> bool:
     """Whether the phone withdrew this UUID before its create reached the server (a delayed request)."""
-    tombstones = db.session.scalars(select(Event.data).where(
-        Event.walk_id == walk.id, Event.kind == "withdrawn_before_arrival", Event.participant_id == participant_id))
+    tombstones = db.session.scalars(
+        select(Event.data).where(
+            Event.walk_id == walk.id,
+            Event.kind == "withdrawn_before_arrival",
+            Event.participant_id == participant_id,
+        )
+    )
     return any(data.get("uuid") == finding_uuid for data in tombstones)
 
 
-def _create(walk: Walk, finding_uuid: str, values: dict, participant_id: int | None, now: datetime) -> SaveResult:
+def _create(
+    walk: Walk, finding_uuid: str, values: dict, participant_id: int | None, now: datetime
+) -> SaveResult:
     arrival = late_sync.arrival_of_new_finding(walk, values["created_at"], now)
     withdrawn = _withdrawn_before_arrival(walk, participant_id, finding_uuid)
     finding = Finding(uuid=finding_uuid, walk_id=walk.id, participant_id=participant_id, received_at=now,

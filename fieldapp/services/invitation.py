@@ -84,7 +84,9 @@ def route_svg(walk: Walk) -> RouteSvg | None:
 
 def qr_svg(url: str) -> str:
     """The join link as an inline SVG QR code (error correction M, 4-module quiet zone)."""
-    return segno.make(url, error="m", micro=False).svg_inline(scale=6, border=4, dark="#000", light="#fff", omitsize=True)
+    return segno.make(url, error="m", micro=False).svg_inline(
+        scale=6, border=4, dark="#000", light="#fff", omitsize=True
+    )
 
 
 def meeting_point(walk: Walk) -> Point | None:

@@ -117,8 +117,13 @@ def merge(walk: Walk, canonical_uuid: str, member_uuids: list[str], *, user_id: 
         )
     # What unmerge needs to put back exactly: where the measure came from, and earlier groups.
     events.record(
-        "merged", walk_id=walk.id, finding_id=canonical.id, user_id=user_id, members=[m.uuid for m in members],
-        measure_from=measure_from, regrouped=regrouped or None,
+        "merged",
+        walk_id=walk.id,
+        finding_id=canonical.id,
+        user_id=user_id,
+        members=[m.uuid for m in members],
+        measure_from=measure_from,
+        regrouped=regrouped or None,
     )
     db.session.commit()
     return canonical
@@ -159,7 +164,8 @@ def _move_measure(source: Finding, target: Finding) -> None:
 
 
 def _merge_record(canonical: Finding) -> tuple[str | None, dict[str, str]]:
-    """Since the last unmerge of ``canonical``: which member's measure moved to it, and child → earlier group."""
+    """Since the last unmerge of ``canonical``: which member's measure moved to it, and child → earlier
+    group."""
     measure_from: str | None = None
     regrouped: dict[str, str] = {}
     history = db.session.scalars(

@@ -18,11 +18,11 @@ from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from fieldapp.text import plain_int
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Walk
 from fieldapp.services import photo_visibility
+from fieldapp.text import plain_int
 from gis import convert
 
 PUBLIC_WALK_STATUSES = ("published", "closed")

@@ -56,8 +56,9 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
     if existing is not None:
         return existing, False
     if len(finding.photos) >= MAX_PHOTOS_PER_FINDING:
-        raise PhotoError(f"A finding can have at most {MAX_PHOTOS_PER_FINDING} photos.", code="too_many_photos",
-                         status=409)
+        raise PhotoError(
+            f"A finding can have at most {MAX_PHOTOS_PER_FINDING} photos.", code="too_many_photos", status=409
+        )
     processed = process_photo(data)
     store = photo_store()
     store.put(processed.display.sha256, processed.display.data)

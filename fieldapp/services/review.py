@@ -193,7 +193,9 @@ def photo_bytes(photo: Photo, variant: str) -> bytes:
     if photo.originals_purged_at is not None:
         key = photo.published_sha256
     else:
-        key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(variant)
+        key = {"display": photo.sha256, "thumb": photo.thumb_sha256, "blurred": photo.blurred_sha256}.get(
+            variant
+        )
     data = photo_store().get(key) if key else None
     if data is None:
         raise NotFound(gettext("There is no such photo."))

@@ -170,7 +170,9 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
     if with_findings:
         from fieldapp.services.findings import finding_feature, visible_findings
 
-        data["findings"] = geojson.feature_collection(finding_feature(f, locale) for f in visible_findings(walk))
+        data["findings"] = geojson.feature_collection(
+            finding_feature(f, locale) for f in visible_findings(walk)
+        )
     return data
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from fieldapp.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -26,6 +25,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from fieldapp.forms import Form
 from fieldapp.services.passwords import password_problem
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -113,9 +113,16 @@ def reset_postgis_schema(url: str) -> None:
     """Drop every table of ours (not PostGIS's) so migrations start from empty."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
-        )).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables"
+                    " WHERE schemaname = current_schema() AND tablename <> 'spatial_ref_sys'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         for table in tables:
             conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()
@@ -145,7 +152,8 @@ def truncate_postgis(app: Flask) -> None:
 
 @contextmanager
 def fresh_database(backend: str, folder: Path, config: pytest.Config) -> Iterator[str]:
-    """URL of an empty database: a new SpatiaLite file, or a new PostgreSQL schema (PostGIS stays in public)."""
+    """URL of an empty database: a new SpatiaLite file, or a new PostgreSQL schema (PostGIS stays in
+    public)."""
     if backend == "spatialite":
         spatialite_available(config)
         yield f"sqlite:///{folder / f'fresh-{uuid.uuid4().hex[:8]}.sqlite'}"

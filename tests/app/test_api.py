@@ -12,8 +12,16 @@ from fieldapp.extensions import db
 from fieldapp.models import Finding, Photo
 from fieldapp.services.demo import DEMO_SLUG, seed_demo
 
-FINDING = {"lon": 12.0690, "lat": 57.8950, "accuracy_m": 6.5, "category": "lighting", "felt_safety": 1,
-           "lighting_check": "out", "note": "Lampan är trasig", "created_at": (datetime.now(UTC) - timedelta(minutes=30)).replace(microsecond=0).isoformat()}
+FINDING = {
+    "lon": 12.0690,
+    "lat": 57.8950,
+    "accuracy_m": 6.5,
+    "category": "lighting",
+    "felt_safety": 1,
+    "lighting_check": "out",
+    "note": "Lampan är trasig",
+    "created_at": (datetime.now(UTC) - timedelta(minutes=30)).replace(microsecond=0).isoformat(),
+}
 
 
 def jpeg_bytes(size=(800, 600), colour=(30, 40, 50)) -> bytes:
@@ -95,7 +103,9 @@ def test_update_and_conflicting_update(joined) -> None:
 
 
 def test_finding_at_a_stop_without_the_map(joined) -> None:
-    response = put_finding(joined, str(uuid.uuid4()), {"stop": 3, "category": "underpass", "position_source": "stop"})
+    response = put_finding(
+        joined, str(uuid.uuid4()), {"stop": 3, "category": "underpass", "position_source": "stop"}
+    )
     assert response.status_code == 201, response.get_json()
     props = response.get_json()["properties"]
     assert props["stop"] == 3 and props["position_source"] == "stop"
@@ -121,8 +131,13 @@ def test_unknown_category_bad_uuid_no_position_are_4xx(joined) -> None:
     assert put_finding(joined, str(uuid.uuid4()), {**FINDING, "category": "ufo"}).status_code == 422
     assert put_finding(joined, "not-a-uuid", FINDING).status_code == 422
     assert put_finding(joined, str(uuid.uuid4()), {"category": "litter"}).status_code == 422
-    assert put_finding(joined, str(uuid.uuid4()), {**FINDING, "lon": None, "lat": None, "stop": 99}).status_code == 422
-    not_json = joined.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{uuid.uuid4()}", data="{", content_type="application/json")
+    assert (
+        put_finding(joined, str(uuid.uuid4()), {**FINDING, "lon": None, "lat": None, "stop": 99}).status_code
+        == 422
+    )
+    not_json = joined.put(
+        f"/api/v1/walks/{DEMO_SLUG}/findings/{uuid.uuid4()}", data="{", content_type="application/json"
+    )
     assert not_json.status_code in (400, 422) and "error" in not_json.get_json()
 
 

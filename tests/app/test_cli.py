@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Photo, Stop, User, Walk
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES
 
 
 def test_seed_demo_is_idempotent_and_prints_join_link_and_login_once(runner) -> None:
@@ -19,7 +19,9 @@ def test_seed_demo_is_idempotent_and_prints_join_link_and_login_once(runner) -> 
     second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0
     assert login.group(2) not in second.output
-    assert re.search(r"^Join link: http://fieldapp\.test/j/\S+$", second.output, re.M).group(0) in first.output
+    assert (
+        re.search(r"^Join link: http://fieldapp\.test/j/\S+$", second.output, re.M).group(0) in first.output
+    )
     assert db.session.scalar(sa.select(sa.func.count(Walk.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Finding.id))) >= 12
     assert 6 <= db.session.scalar(sa.select(sa.func.count(Stop.id))) <= 8
@@ -33,8 +35,8 @@ def test_seed_demo_is_idempotent_and_prints_join_link_and_login_once(runner) -> 
 
 
 def test_create_walk_from_gpx(runner) -> None:
-    result = runner.invoke(args=["create-walk", "--title", "Mojstrovka test",
-                                 "--route", str(REALWORLD / "gpx" / "Mojstrovka.gpx")])
+    result = runner.invoke(args=["create-walk", "--title", "Slingan test",
+                                 "--route", str(FIXTURES / "gpx" / "track.gpx")])
     assert result.exit_code == 0, result.output
     slug = re.search(r"^Slug: (\S+)$", result.output, re.M).group(1)
     assert re.search(r"^Join link: http://fieldapp\.test/j/\S+$", result.output, re.M)
@@ -44,7 +46,7 @@ def test_create_walk_from_gpx(runner) -> None:
 
 def test_create_walk_refuses_a_file_without_a_route(runner) -> None:
     result = runner.invoke(args=["create-walk", "--title", "Waypoints only",
-                                 "--route", str(REALWORLD / "gpx" / "unicode.gpx")])
+                                 "--route", str(FIXTURES / "gpx" / "waypoints.gpx")])
     assert result.exit_code != 0
     assert "no track or route" in result.output
     assert "Traceback" not in result.output

@@ -10,10 +10,10 @@ import io
 import zipfile
 
 import openpyxl
-from pyogrio import raw
 import pytest
 import sqlalchemy as sa
 from defusedxml import ElementTree
+from pyogrio import raw
 
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Measure, ResponsibleParty
@@ -37,7 +37,9 @@ def walk_with_hostile_text(app):
     party = ResponsibleParty(name="Gatu\x07enheten", kind="municipal")
     db.session.add(party)
     db.session.flush()
-    db.session.add(Measure(finding_id=findings[0].id, proposal="@SUM(1+1)\x1f", responsible_party_id=party.id))
+    db.session.add(
+        Measure(finding_id=findings[0].id, proposal="@SUM(1+1)\x1f", responsible_party_id=party.id)
+    )
     db.session.commit()
     return walk
 
@@ -80,7 +82,9 @@ def test_control_characters_do_not_break_any_export(staff_client, walk_with_host
     path.write_bytes(export(staff_client, "gpkg"))
     meta, _, _, fields = raw.read(path, layer="findings")
     notes = fields[list(meta["fields"]).index("note")]
-    assert any(note.startswith("Mörkt") and note.endswith("här\ufffe") for note in notes)  # SQLite text holds them
+    assert any(
+        note.startswith("Mörkt") and note.endswith("här\ufffe") for note in notes
+    )  # SQLite text holds them
     xml = staff_client.get("/open311/v2/requests.xml")
     assert xml.status_code == 200
     ElementTree.fromstring(xml.get_data())

@@ -357,7 +357,9 @@ def test_csv_has_bom_semicolons_decimal_commas_and_swedish_text(staff_client, pr
     assert numbers == list(range(1, len(body) + 1))
     assert body[0][column["Deadline"]] == "2026-11-30" and body[0][column["Priority"]] == "High"
     without_measure = [r for r in body if not r[column["Proposed measure"]]]
-    assert without_measure and all(r[column["Deadline"]] == r[column["Status"]] == "" for r in without_measure)
+    assert without_measure and all(
+        r[column["Deadline"]] == r[column["Status"]] == "" for r in without_measure
+    )
     assert "Två lyktstolpar släckta längs gångvägen." in text
     injected = next(r for r in body if "HYPERLINK" in r[column["Observation"]])
     assert injected[column["Observation"]].startswith("'=")
@@ -469,6 +471,15 @@ def test_cli_export_refuses_bad_input_without_traceback(runner, prepared, tmp_pa
         assert text in result.output and "Traceback" not in result.output
     assert not out.exists()
     missing = runner.invoke(
-        args=["export", "nope", "--format", "csv", "--audience", "external", "-o", str(Path(tmp_path) / "y.csv")]
+        args=[
+            "export",
+            "nope",
+            "--format",
+            "csv",
+            "--audience",
+            "external",
+            "-o",
+            str(Path(tmp_path) / "y.csv"),
+        ]
     )
     assert missing.exit_code != 0 and "no walk" in missing.output

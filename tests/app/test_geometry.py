@@ -25,7 +25,10 @@ def test_route_and_stops_round_trip(app) -> None:
                                                          StopInput("B", Point(12.07100001, 57.899))])
     again = reload(walk.id)
     assert route_geom(again).equals_exact(LINE, tolerance=1e-12)
-    assert [convert.to_geom(s.geom_el) for s in again.stops] == [Point(12.0687, 57.8944), Point(12.07100001, 57.899)]
+    assert [convert.to_geom(s.geom_el) for s in again.stops] == [
+        Point(12.0687, 57.8944),
+        Point(12.07100001, 57.899),
+    ]
     assert [s.seq for s in again.stops] == [1, 2]
     assert again.route.length_m > 600
 
@@ -52,7 +55,8 @@ def test_finding_point_round_trip_and_srid(app) -> None:
 
 
 def test_start_time_keeps_its_instant_on_both_backends(app) -> None:
-    """A walk at 18:30 Stockholm time is still 18:30 Stockholm time after a round trip (SQLite has no offsets)."""
+    """A walk at 18:30 Stockholm time is still 18:30 Stockholm time after a round trip (SQLite has no
+    offsets)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

@@ -1,7 +1,8 @@
 """fieldapp.imaging: the upload photo pipeline, tested on real phone files and on hostile input.
 
-Pure tests: no Flask app, no database. Real files come from ``../shared/realworld/photos`` (see its README);
-everything else is generated here.
+Pure tests: no Flask app, no database. Files come from ``tests/fixtures/photos`` (drawn by
+tests/fixtures/build.py) or are generated here; the tests taking the ``realworld`` fixture also run the
+extended corpus ``../shared/realworld/photos`` (real phone and camera files, see its README) when present.
 """
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from PIL.TiffImagePlugin import IFDRational
 from fieldapp import imaging
 from fieldapp.errors import PhotoError
 from fieldapp.imaging import DISPLAY_SIZE, MAX_PIXELS, THUMB_SIZE, ProcessedPhoto, process_photo
+from tests.conftest import FIXTURES, REALWORLD
 
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "realworld" / "photos"
-
-pytestmark = pytest.mark.skipif(not PHOTOS.is_dir(), reason=f"real-world photos not found at {PHOTOS}")
+PHOTOS = FIXTURES / "photos"
+REAL_PHOTOS = REALWORLD / "photos"
 
 
 # ------------------------------------------------------------------------------------------------- helpers
@@ -32,8 +33,14 @@ pytestmark = pytest.mark.skipif(not PHOTOS.is_dir(), reason=f"real-world photos 
 
 @cache
 def processed(relpath: str) -> ProcessedPhoto:
-    """Each real file is processed once per test session (the HEIC decodes dominate the run time)."""
+    """A file of tests/fixtures/photos, processed once per test session."""
     return process_photo((PHOTOS / relpath).read_bytes())
+
+
+@cache
+def processed_real(relpath: str) -> ProcessedPhoto:
+    """A file of the extended corpus, processed once per test session (the HEIC decodes dominate)."""
+    return process_photo((REAL_PHOTOS / relpath).read_bytes())
 
 
 def jpeg_segments(data: bytes) -> list[int]:
@@ -118,15 +125,15 @@ def png_claiming(width: int, height: int) -> bytes:
 # ------------------------------------------------------------------------------------------ orientation
 
 
-@pytest.mark.parametrize("kind", ["Landscape", "Portrait"])
-def test_all_exif_orientations_come_out_upright_and_identical(kind):
-    reference_photo = processed(f"orientation/{kind}_1.jpg")
+def assert_orientations_upright(load, kind: str, values: range) -> None:
+    """Every ``{kind}_{value}.jpg`` comes out clean and looks like ``{kind}_1.jpg`` (display, thumbnail)."""
+    reference_photo = load(f"orientation/{kind}_1.jpg")
     reference_display, _ = assert_clean(reference_photo)
     reference = fingerprint(reference_display)
     landscape = kind == "Landscape"
     assert (reference_display.width > reference_display.height) == landscape
-    for value in range(0, 9):
-        photo = processed(f"orientation/{kind}_{value}.jpg")
+    for value in values:
+        photo = load(f"orientation/{kind}_{value}.jpg")
         display, thumb = assert_clean(photo)
         assert display.size == reference_display.size, value
         assert (photo.source_width > photo.source_height) == landscape, value
@@ -135,11 +142,22 @@ def test_all_exif_orientations_come_out_upright_and_identical(kind):
 
 
 @pytest.mark.parametrize("kind", ["Landscape", "Portrait"])
+def test_all_exif_orientations_come_out_upright_and_identical(kind):
+    assert_orientations_upright(processed, kind, range(1, 9))
+
+
+@pytest.mark.parametrize("kind", ["Landscape", "Portrait"])
+def test_real_camera_orientations_0_to_8_come_out_upright(kind, realworld):
+    assert_orientations_upright(processed_real, kind, range(0, 9))
+
+
+@pytest.mark.parametrize("kind", ["Landscape", "Portrait"])
 def test_orientation_check_can_fail(kind):
     """Without applying EXIF orientation the same comparison clearly fails (the test above has teeth)."""
     reference = fingerprint(Image.open(io.BytesIO(processed(f"orientation/{kind}_1.jpg").display.data)))
     for value in range(2, 9):
         with Image.open(PHOTOS / "orientation" / f"{kind}_{value}.jpg") as raw:
+            assert raw.getexif()[0x0112] == value
             assert mean_abs_diff(fingerprint(raw), reference) > 25.0, value
 
 
@@ -170,34 +188,68 @@ def dms(text: str) -> float:
     return -value if ref in ("S", "W") else value
 
 
-@pytest.mark.parametrize("relpath", sorted(GPS_DMS))
-def test_gps_position_is_read_and_then_stripped(relpath):
-    latitude, longitude = GPS_DMS[relpath]
-    photo = processed(relpath)
-    assert photo.gps_lat == pytest.approx(dms(latitude), abs=1e-7)
-    assert photo.gps_lon == pytest.approx(dms(longitude), abs=1e-7)
+def assert_gps_read_and_stripped(photo: ProcessedPhoto, latitude: float, longitude: float) -> None:
+    assert photo.gps_lat == pytest.approx(latitude, abs=1e-7)
+    assert photo.gps_lon == pytest.approx(longitude, abs=1e-7)
     assert_clean(photo)  # and no EXIF/GPS left in either output
     for data in (photo.display.data, photo.thumb.data):
         assert b"GPS" not in data and b"WGS-84" not in data
 
 
+# build.py writes degrees, minutes and seconds rounded to 1/100 s.
+FIXTURE_GPS = {
+    "gps.jpg": (57 + 53 / 60 + 40.2 / 3600, 12 + 4 / 60 + 7.68 / 3600),
+    "phone.heic": (57 + 42 / 60 + 30.5 / 3600, 11 + 58 / 60 + 12.25 / 3600),
+}
+
+
+@pytest.mark.parametrize("relpath", sorted(FIXTURE_GPS))
+def test_gps_position_is_read_and_then_stripped(relpath):
+    with Image.open(PHOTOS / relpath) as source:  # the input really carries a GPS IFD
+        assert source.getexif().get_ifd(0x8825)
+    assert_gps_read_and_stripped(processed(relpath), *FIXTURE_GPS[relpath])
+
+
+@pytest.mark.parametrize("relpath", sorted(GPS_DMS))
+def test_real_gps_position_is_read_and_then_stripped(relpath, realworld):
+    latitude, longitude = GPS_DMS[relpath]
+    assert_gps_read_and_stripped(processed_real(relpath), dms(latitude), dms(longitude))
+
+
 def test_photos_without_gps_give_none():
-    for relpath in ("phones/jolla.jpg", "phones/iphone_13_pro_max.HEIC", "orientation/Landscape_1.jpg"):
+    for relpath in ("orientation/Landscape_1.jpg", "orientation/Portrait_6.jpg", "broken/bad_exif.jpg"):
         photo = processed(relpath)
         assert photo.gps_lat is None and photo.gps_lon is None, relpath
 
 
+def test_real_photos_without_gps_give_none(realworld):
+    for relpath in ("phones/jolla.jpg", "phones/iphone_13_pro_max.HEIC", "orientation/Landscape_1.jpg"):
+        photo = processed_real(relpath)
+        assert photo.gps_lat is None and photo.gps_lon is None, relpath
+
+
 def test_taken_at_from_exif():
-    assert processed("gps/DSCN0010.jpg").taken_at == datetime(2008, 10, 22, 16, 28, 39)
+    plus_two = timezone(timedelta(hours=2))  # OffsetTimeOriginal +02:00: aware
+    assert processed("gps.jpg").taken_at == datetime(2026, 5, 12, 18, 30, 5, tzinfo=plus_two)
+    assert processed("phone.heic").taken_at == datetime(2026, 5, 12, 19, 2, 41, tzinfo=plus_two)
+    assert processed("orientation/Landscape_1.jpg").taken_at is None
+    exif = Image.Exif()
+    exif[0x8769] = {0x9003: "2025:11:03 07:45:10"}  # no OffsetTimeOriginal: naive camera time
+    photo = process_photo(encode(Image.new("RGB", (40, 30), "red"), "JPEG", exif=exif))
+    assert photo.taken_at == datetime(2025, 11, 3, 7, 45, 10) and photo.taken_at.tzinfo is None
+
+
+def test_real_taken_at_from_exif(realworld):
+    assert processed_real("gps/DSCN0010.jpg").taken_at == datetime(2008, 10, 22, 16, 28, 39)
     # No OffsetTimeOriginal: naive camera time.
-    assert processed("phones/iphone_hdr.jpg").taken_at == datetime(2015, 4, 10, 20, 12, 23)
-    hmd = processed("phones/HMD_Nokia_8.3_5G.jpg").taken_at  # OffsetTimeOriginal +03:00: aware
+    assert processed_real("phones/iphone_hdr.jpg").taken_at == datetime(2015, 4, 10, 20, 12, 23)
+    hmd = processed_real("phones/HMD_Nokia_8.3_5G.jpg").taken_at  # OffsetTimeOriginal +03:00: aware
     assert hmd == datetime(2022, 8, 14, 14, 12, 31, tzinfo=timezone(timedelta(hours=3)))
     assert hmd.utcoffset() == timedelta(hours=3)
-    assert processed("phones/IMG_5195.HEIC").taken_at == datetime(
+    assert processed_real("phones/IMG_5195.HEIC").taken_at == datetime(
         2021, 4, 11, 15, 47, 53, tzinfo=timezone(timedelta(hours=-5))
     )
-    assert processed("orientation/Landscape_1.jpg").taken_at is None
+    assert processed_real("orientation/Landscape_1.jpg").taken_at is None
 
 
 R = IFDRational
@@ -252,10 +304,23 @@ PHONES = ["HMD_Nokia_8.3_5G.heif", "HMD_Nokia_8.3_5G.jpg", "IMG_5195.HEIC", "iph
           "iphone_hdr.jpg", "jolla.jpg"]
 
 
+def test_heic_is_accepted():
+    photo = processed("phone.heic")
+    display, thumb = assert_clean(photo)
+    assert photo.source_format == "HEIF"
+    assert (photo.source_width, photo.source_height) == (1800, 1200)
+    assert display.size == (1600, 1067) and max(thumb.size) == THUMB_SIZE
+    with Image.open(PHOTOS / "gps.jpg") as drawn:  # the same drawing as gps.jpg, at 1800x1200
+        expected = fingerprint(drawn.resize(display.size))
+    assert mean_abs_diff(fingerprint(display), expected) < 8.0  # decoded, not blank or green
+
+
 @pytest.mark.parametrize("name", PHONES)
-def test_real_phone_photos_are_accepted(name):
-    assert sorted(p.name for p in (PHOTOS / "phones").iterdir()) == sorted(PHONES)  # a new file needs a look
-    photo = processed(f"phones/{name}")
+def test_real_phone_photos_are_accepted(name, realworld):
+    assert sorted(p.name for p in (REAL_PHOTOS / "phones").iterdir()) == sorted(
+        PHONES
+    )  # a new file needs a look
+    photo = processed_real(f"phones/{name}")
     display, thumb = assert_clean(photo)
     assert photo.source_format == ("HEIF" if name.lower().endswith((".heic", ".heif")) else "JPEG")
     assert max(display.size) == DISPLAY_SIZE  # all are larger than 1600 px
@@ -265,14 +330,14 @@ def test_real_phone_photos_are_accepted(name):
     assert display.getextrema() != ((0, 0), (0, 0), (0, 0))  # not a blank decode
 
 
-def test_iphone_heic_rotation_and_colour_profile():
-    photo = processed("phones/iphone_13_pro_max.HEIC")  # stored 4032x3024 with irot: a portrait photo
+def test_iphone_heic_rotation_and_colour_profile(realworld):
+    photo = processed_real("phones/iphone_13_pro_max.HEIC")  # stored 4032x3024 with irot: a portrait photo
     assert (photo.source_width, photo.source_height) == (3024, 4032)
     assert (photo.display.width, photo.display.height) == (1200, 1600)
 
 
-def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
-    """DESIGN §2: draft() must be asked for the aspect-correct size, or libjpeg decodes at full size."""
+def draft_calls(monkeypatch, data: bytes) -> tuple[list, ProcessedPhoto]:
+    """(requested size, decoded size) of every JPEG draft() call while processing ``data``."""
     seen = []
     original = JpegImagePlugin.JpegImageFile.draft
 
@@ -282,7 +347,19 @@ def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
         return result
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
-    photo = process_photo((PHOTOS / "phones" / "jolla.jpg").read_bytes())  # 3264x2448
+    return seen, process_photo(data)
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
+    """DESIGN §2: draft() must be asked for the aspect-correct size, or libjpeg decodes at full size."""
+    big = encode(Image.open(PHOTOS / "gps.jpg").resize((4000, 3000)), "JPEG", quality=60)
+    seen, photo = draft_calls(monkeypatch, big)
+    assert seen == [((1600, 1200), (2000, 1500))]  # 1/2 scale DCT decode
+    assert (photo.display.width, photo.display.height) == (1600, 1200)
+
+
+def test_real_large_jpeg_is_decoded_at_reduced_scale(monkeypatch, realworld):
+    seen, photo = draft_calls(monkeypatch, (REAL_PHOTOS / "phones" / "jolla.jpg").read_bytes())  # 3264x2448
     assert seen == [((1600, 1200), (1632, 1224))]  # 1/2 scale DCT decode
     assert (photo.display.width, photo.display.height) == (1600, 1200)
 
@@ -315,15 +392,40 @@ BROKEN_EXPECTED = {
 }
 
 
-def test_broken_folder_is_fully_covered():
-    assert sorted(p.name for p in (PHOTOS / "broken").iterdir()) == sorted(BROKEN_EXPECTED)
+# tests/fixtures/photos/broken: what each file must give (error code, or accepted with this display size).
+FIXTURE_BROKEN = {
+    "bad_exif.jpg": (400, 300),  # EXIF IFD offset far past the segment: pixels fine, metadata ignored
+    "not_a_photo.jpg": "unsupported_type",  # text renamed to .jpg
+    "truncated.heic": "corrupt_image",  # HEIC cut off at 60 %
+    "truncated.jpg": "corrupt_image",  # JPEG cut off mid-scan
+}
+
+
+def test_fixture_broken_folder_is_fully_covered():
+    assert sorted(p.name for p in (PHOTOS / "broken").iterdir()) == sorted(FIXTURE_BROKEN)
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_BROKEN))
+def test_fixture_broken_files(name):
+    expected = FIXTURE_BROKEN[name]
+    if isinstance(expected, str):
+        assert refused((PHOTOS / "broken" / name).read_bytes()).code == expected
+        return
+    photo = processed(f"broken/{name}")
+    assert_clean(photo)
+    assert (photo.display.width, photo.display.height) == expected
+    assert photo.gps_lat is None and photo.taken_at is None
+
+
+def test_broken_folder_is_fully_covered(realworld):
+    assert sorted(p.name for p in (REAL_PHOTOS / "broken").iterdir()) == sorted(BROKEN_EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_EXPECTED))
-def test_broken_exif_files(name):
+def test_broken_exif_files(name, realworld):
     expected = BROKEN_EXPECTED[name]
     try:
-        photo = processed(f"broken/{name}")
+        photo = processed_real(f"broken/{name}")
     except PhotoError as err:  # the only acceptable failure; none is expected today
         assert 400 <= err.status < 500
         assert expected == "refused", f"{name} refused ({err.code}) but expected {expected}"
@@ -386,18 +488,25 @@ def test_just_over_the_pixel_limit_is_refused():
 
 
 def test_jpeg_cut_off_mid_scan_is_refused():
-    data = (PHOTOS / "phones" / "jolla.jpg").read_bytes()
+    data = (PHOTOS / "gps.jpg").read_bytes()
     err = refused(data[: int(len(data) * 0.6)])
     assert (err.code, err.status) == ("corrupt_image", 422)
 
 
-@pytest.mark.parametrize("relpath", ["phones/IMG_5195.HEIC", "phones/HMD_Nokia_8.3_5G.heif"])
-def test_heic_cut_off_is_refused(relpath):
-    """libheif would happily decode the missing tiles as green: the container is checked first."""
-    data = (PHOTOS / relpath).read_bytes()
+def assert_heic_cut_off_refused(data: bytes) -> None:
     for fraction in (0.6, 0.999):
         err = refused(data[: int(len(data) * fraction)])
         assert (err.code, err.status) == ("corrupt_image", 422)
+
+
+def test_heic_cut_off_is_refused():
+    """libheif would happily decode the missing tiles as green: the container is checked first."""
+    assert_heic_cut_off_refused((PHOTOS / "phone.heic").read_bytes())
+
+
+@pytest.mark.parametrize("relpath", ["phones/IMG_5195.HEIC", "phones/HMD_Nokia_8.3_5G.heif"])
+def test_real_heic_cut_off_is_refused(relpath, realworld):
+    assert_heic_cut_off_refused((REAL_PHOTOS / relpath).read_bytes())
 
 
 def test_truncated_png_and_webp_and_garbage_with_a_jpeg_header_are_refused():
@@ -413,7 +522,7 @@ def test_truncated_png_and_webp_and_garbage_with_a_jpeg_header_are_refused():
 
 
 def test_jpeg_html_polyglot_is_reencoded_without_the_payload():
-    original = (PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
+    original = (PHOTOS / "gps.jpg").read_bytes()
     payload = b"<html><body><script>alert(document.cookie)</script></body></html>"
     comment = b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload
     polyglot = original[:2] + comment + original[2:] + payload  # in a COM segment and after EOI

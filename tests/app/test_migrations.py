@@ -83,7 +83,9 @@ def test_upgrade_from_empty_then_down_one_step_and_back(empty_database: str, tmp
         upgrade()
         assert table_names(db.engine) == EXPECTED_TABLES
         for table, column in SPATIAL_COLUMNS:
-            assert spatial_index_ok(db.engine, table, column), f"no spatial index on {table}.{column} after re-upgrade"
+            assert spatial_index_ok(db.engine, table, column), (
+                f"no spatial index on {table}.{column} after re-upgrade"
+            )
         db.engine.dispose()
 
 

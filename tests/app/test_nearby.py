@@ -26,7 +26,9 @@ def scatter_findings(n: int, seed: int = 7) -> list[Point]:
     walk = create_walk("Nearby", status="open")
     category = db.session.scalar(sa.select(Category).where(Category.code == "lighting"))
     rng = random.Random(seed)
-    points = [Point(CENTRE.x + rng.uniform(-0.01, 0.01), CENTRE.y + rng.uniform(-0.006, 0.006)) for _ in range(n)]
+    points = [
+        Point(CENTRE.x + rng.uniform(-0.01, 0.01), CENTRE.y + rng.uniform(-0.006, 0.006)) for _ in range(n)
+    ]
     db.session.add_all(
         Finding(uuid=str(uuid.UUID(int=rng.getrandbits(128))), walk_id=walk.id, category_id=category.id,
                 geom_el=convert.to_element(p), polarity="unsafe", position_source="gps")
@@ -46,7 +48,9 @@ def expected_within(points_by_id: dict[int, Point], centre: Point, metres: float
 
 
 def query_within(centre: Point, metres: float) -> set[int]:
-    clause = within_metres(db.engine.dialect.name, Finding.__table__.c.geom, Finding.__table__.c.id, centre, metres)
+    clause = within_metres(
+        db.engine.dialect.name, Finding.__table__.c.geom, Finding.__table__.c.id, centre, metres
+    )
     return set(db.session.scalars(sa.select(Finding.id).where(clause)))
 
 
@@ -85,7 +89,9 @@ def test_same_ids_on_both_backends(tmp_path, pytestconfig) -> None:
 
 def test_query_plan_uses_the_spatial_index(app) -> None:
     scatter_findings(2000)
-    clause = within_metres(db.engine.dialect.name, Finding.__table__.c.geom, Finding.__table__.c.id, CENTRE, 50.0)
+    clause = within_metres(
+        db.engine.dialect.name, Finding.__table__.c.geom, Finding.__table__.c.id, CENTRE, 50.0
+    )
     statement = sa.select(Finding.id).where(clause)
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.engine.connect() as conn:
@@ -112,7 +118,10 @@ def test_pairs_query_equals_one_query_per_point(app, metres: float) -> None:
 
     scatter_findings(500, seed=3)
     table = Finding.__table__
-    pairs = {tuple(row) for row in db.session.execute(pairs_within_metres(db.engine.dialect.name, table, metres, 58.0))}
+    pairs = {
+        tuple(row)
+        for row in db.session.execute(pairs_within_metres(db.engine.dialect.name, table, metres, 58.0))
+    }
     expected = set()
     for finding in db.session.scalars(sa.select(Finding)):
         for other in query_within(convert.to_geom(finding.geom_el), metres):

@@ -184,7 +184,9 @@ def test_a_wrong_api_key_fails_with_the_servers_description(setup, server) -> No
     assert event.kind == "open311_failed"
     assert event.data["http_status"] == 403 and event.data["transient"] is False
 
-    responsible_parties.set_open311_api_key(setup["party"], API_KEY)  # fixed by the admin: staff retry by hand
+    responsible_parties.set_open311_api_key(
+        setup["party"], API_KEY
+    )  # fixed by the admin: staff retry by hand
     assert open311_send.push_measure(measure.id, now=NOW).state == "sent"
     assert reload(measure).open311_attempts == 2
 

@@ -38,7 +38,9 @@ def test_staff_pages_need_login(client) -> None:
 
 
 def test_login_with_wrong_password_is_refused(client, organizer) -> None:
-    response = client.post("/staff/login", data={"email": "organizer@example.se", "password": "nope nope nope"})
+    response = client.post(
+        "/staff/login", data={"email": "organizer@example.se", "password": "nope nope nope"}
+    )
     assert response.status_code == 401
     assert "Fel e-post eller lösenord" in response.text
     assert client.get("/staff/walks").status_code == 302

@@ -1,8 +1,12 @@
-"""Every real-world photo through the upload API, on both databases: upright, small, no metadata, no 5xx."""
+"""Photos through the upload API, on both databases: upright, small, no metadata, no 5xx.
+
+Every test file of tests/fixtures/photos; the ``realworld`` tests also every file of the extended corpus.
+"""
 from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -11,9 +15,10 @@ from fieldapp.extensions import db
 from fieldapp.models import Photo
 from fieldapp.services.demo import DEMO_SLUG, seed_demo
 from fieldapp.storage import photo_store
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES, REALWORLD
 
-PHOTOS = REALWORLD / "photos"
+PHOTOS = FIXTURES / "photos"
+REAL_PHOTOS = REALWORLD / "photos"
 FINDING = {"lon": 12.069, "lat": 57.895, "category": "lighting"}
 
 
@@ -27,7 +32,9 @@ def finding_url(app, client):
 
     def new_finding() -> str:
         finding_uuid = str(uuid.uuid4())
-        assert client.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding_uuid}", json=FINDING).status_code == 201
+        assert (
+            client.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding_uuid}", json=FINDING).status_code == 201
+        )
         return f"/api/v1/findings/{finding_uuid}/photos"
 
     return new_finding
@@ -61,10 +68,11 @@ def stored_outputs(body: dict) -> tuple[bytes, bytes]:
     return store.get(photo.sha256), store.get(photo.thumb_sha256)
 
 
-@pytest.mark.parametrize("shape", ["Landscape", "Portrait"])
-def test_every_orientation_comes_out_upright(client, finding_url, shape: str) -> None:
+def assert_orientations_upright(client, finding_url, folder: Path, shape: str) -> None:
     prints = []
-    for path in sorted((PHOTOS / "orientation").glob(f"{shape}_*.jpg")):
+    paths = sorted(folder.glob(f"{shape}_*.jpg"))
+    assert len(paths) >= 8, folder
+    for path in paths:
         response = upload(client, finding_url, path.read_bytes())
         assert response.status_code == 201, (path.name, response.get_json())
         display, thumb = stored_outputs(response.get_json())
@@ -77,8 +85,19 @@ def test_every_orientation_comes_out_upright(client, finding_url, shape: str) ->
         assert similar(print_, reference), f"{name} does not look like {prints[0][0]}"
 
 
-def test_gps_is_read_and_stripped(client, finding_url) -> None:
-    for path in sorted((PHOTOS / "gps").glob("*.jpg")):
+@pytest.mark.parametrize("shape", ["Landscape", "Portrait"])
+def test_every_orientation_comes_out_upright(client, finding_url, shape: str) -> None:
+    assert_orientations_upright(client, finding_url, PHOTOS / "orientation", shape)
+
+
+@pytest.mark.parametrize("shape", ["Landscape", "Portrait"])
+def test_every_real_orientation_comes_out_upright(client, finding_url, shape: str, realworld) -> None:
+    assert_orientations_upright(client, finding_url, REAL_PHOTOS / "orientation", shape)
+
+
+def assert_gps_read_and_stripped(client, finding_url, paths: list[Path]) -> None:
+    assert paths
+    for path in paths:
         response = upload(client, finding_url, path.read_bytes())
         assert response.status_code == 201, path.name
         body = response.get_json()
@@ -87,8 +106,26 @@ def test_gps_is_read_and_stripped(client, finding_url) -> None:
             assert_clean(data)
 
 
+def test_gps_is_read_and_stripped(client, finding_url) -> None:
+    assert_gps_read_and_stripped(client, finding_url, [PHOTOS / "gps.jpg", PHOTOS / "phone.heic"])
+
+
+def test_real_gps_is_read_and_stripped(client, finding_url, realworld) -> None:
+    assert_gps_read_and_stripped(client, finding_url, sorted((REAL_PHOTOS / "gps").glob("*.jpg")))
+
+
 def test_phone_photos_including_heic_are_accepted(client, finding_url) -> None:
-    for path in sorted((PHOTOS / "phones").iterdir()):
+    assert_large_photos_accepted(client, finding_url, [PHOTOS / "gps.jpg", PHOTOS / "phone.heic"])
+
+
+def test_real_phone_photos_including_heic_are_accepted(client, finding_url, realworld) -> None:
+    assert_large_photos_accepted(client, finding_url, sorted((REAL_PHOTOS / "phones").iterdir()))
+
+
+def assert_large_photos_accepted(client, finding_url, paths: list[Path]) -> None:
+    """Each file (all larger than 1600 px) is stored at 1600 px with a 320 px thumbnail, clean."""
+    assert paths
+    for path in paths:
         response = upload(client, finding_url, path.read_bytes())
         assert response.status_code in (200, 201), (path.name, response.get_json())
         body = response.get_json()
@@ -98,8 +135,10 @@ def test_phone_photos_including_heic_are_accepted(client, finding_url) -> None:
         assert max(assert_clean(thumb).size) == 320
 
 
-def test_broken_files_are_processed_or_refused_with_4xx(client, finding_url) -> None:
-    for path in sorted((PHOTOS / "broken").iterdir()):
+def assert_processed_or_refused(client, finding_url, folder: Path) -> list[int]:
+    """Upload every file in ``folder``: stored clean, or refused with a 4xx and a message. The statuses."""
+    statuses = []
+    for path in sorted(folder.iterdir()):
         response = upload(client, finding_url, path.read_bytes())
         assert response.status_code < 500, path.name
         if response.status_code < 300:
@@ -107,6 +146,17 @@ def test_broken_files_are_processed_or_refused_with_4xx(client, finding_url) -> 
                 assert_clean(data)
         else:
             assert response.get_json()["error"]["message"]
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_broken_files_are_processed_or_refused_with_4xx(client, finding_url) -> None:
+    # bad_exif.jpg stored; not_a_photo.jpg 415; truncated.heic and truncated.jpg 422.
+    assert assert_processed_or_refused(client, finding_url, PHOTOS / "broken") == [201, 415, 422, 422]
+
+
+def test_real_broken_files_are_processed_or_refused_with_4xx(client, finding_url, realworld) -> None:
+    assert assert_processed_or_refused(client, finding_url, REAL_PHOTOS / "broken")
 
 
 def png_header(width: int, height: int) -> bytes:
@@ -142,7 +192,12 @@ def test_hostile_uploads_are_refused_and_store_nothing(client, finding_url, name
 
 def test_polyglot_is_sanitised(client, finding_url) -> None:
     jpeg = (PHOTOS / "orientation" / "Landscape_1.jpg").read_bytes()
-    polyglot = jpeg[:2] + b"\xff\xfe\x00\x2a<html><script>alert(document.cookie)</script></html>" + jpeg[2:] + b"<script>x</script>"
+    polyglot = (
+        jpeg[:2]
+        + b"\xff\xfe\x00\x2a<html><script>alert(document.cookie)</script></html>"
+        + jpeg[2:]
+        + b"<script>x</script>"
+    )
     response = upload(client, finding_url, polyglot)
     assert response.status_code == 201
     for data in stored_outputs(response.get_json()):
@@ -159,7 +214,7 @@ def test_thirty_megabyte_body_gets_json_413(client, finding_url) -> None:
 
 
 def test_same_bytes_twice_are_stored_once(client, finding_url) -> None:
-    data = (PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
+    data = (PHOTOS / "gps.jpg").read_bytes()
     first = upload(client, finding_url, data).get_json()
     second = upload(client, finding_url, data).get_json()
     assert first["uuid"] != second["uuid"]

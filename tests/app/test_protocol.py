@@ -153,7 +153,10 @@ def test_header_has_sunset_darkness_and_participants_by_group_without_names(app,
         assert name not in html
     participants = html[html.index('id="participants"') : html.index('id="map"')]
     cells = re.findall(r"<td>([^<]+)</td><td class=\"num\">(\d+)</td>", participants)
-    assert ("Residents", str(before["resident"] + 2)) in cells and ("Police", str(before["police"] + 1)) in cells
+    assert ("Residents", str(before["resident"] + 2)) in cells and (
+        "Police",
+        str(before["police"] + 1),
+    ) in cells
     assert ("Not stated", str(before[None] + 1)) in cells
     assert ("Total", str(before.total() + 4)) in cells
 
@@ -214,7 +217,9 @@ def test_walk_above_the_pdf_limit_gets_a_clear_refusal_and_the_other_exports(
     exports_page = staff_client.get(f"/staff/walks/{SLUG}/exports?lang=en").get_data(as_text=True)
     assert "protocol.pdf" not in exports_page and f"This walk has {count} findings" in exports_page
 
-    archive = zipfile.ZipFile(io.BytesIO(staff_client.get(f"/staff/walks/{SLUG}/export.zip?lang=en").get_data()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(staff_client.get(f"/staff/walks/{SLUG}/export.zip?lang=en").get_data())
+    )
     assert "protocol.pdf" not in archive.namelist() and f"{SLUG}.csv" in archive.namelist()
     readme = archive.read("README.txt").decode("utf-8")
     assert "No protocol.pdf" in readme and f"This walk has {count} findings" in readme

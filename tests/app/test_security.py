@@ -166,8 +166,9 @@ def test_a_forged_session_cookie_is_ignored(app: Flask, demo: Walk) -> None:
 
 
 @pytest.mark.parametrize("status", ["walked", "protocol_draft", "published", "closed"])
-def test_a_walk_past_its_grace_window_keeps_what_arrives_for_staff(app: Flask, client: FlaskClient, demo: Walk,
-                                                                   status: str) -> None:
+def test_a_walk_past_its_grace_window_keeps_what_arrives_for_staff(
+    app: Flask, client: FlaskClient, demo: Walk, status: str
+) -> None:
     """Nothing a participant sends is dropped: after closing it is kept aside for staff, not applied."""
     join(client, demo)
     finding_uuid = str(uuid.uuid4())

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from gis import spatialite
+from tests.conftest import skip_or_fail
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_fieldapp(args: list[str], env_extra: dict[str, str], tmp_path: Path, code: str = "") -> subprocess.CompletedProcess:
+def run_fieldapp(
+    args: list[str], env_extra: dict[str, str], tmp_path: Path, code: str = ""
+) -> subprocess.CompletedProcess:
     env = {**os.environ, **env_extra, "FIELDAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
     env.pop("SPATIALITE_LIBRARY_PATH", None) if "SPATIALITE_LIBRARY_PATH" not in env_extra else None
     script = code + "\nfrom fieldapp.cli import main\nsys.argv = ['fieldapp', *" + repr(args) + "]\nmain()"
@@ -22,7 +25,9 @@ def run_fieldapp(args: list[str], env_extra: dict[str, str], tmp_path: Path, cod
 
 
 def test_missing_mod_spatialite_gives_one_clear_message(tmp_path: Path) -> None:
-    result = run_fieldapp(["db", "upgrade"], {"SPATIALITE_LIBRARY_PATH": "/nonexistent/mod_spatialite.so"}, tmp_path)
+    result = run_fieldapp(
+        ["db", "upgrade"], {"SPATIALITE_LIBRARY_PATH": "/nonexistent/mod_spatialite.so"}, tmp_path
+    )
     assert result.returncode != 0
     assert "SpatiaLite could not be loaded" in result.stderr
     assert "apt-get install libsqlite3-mod-spatialite" in result.stderr
@@ -40,7 +45,7 @@ def test_python_without_extension_loading_gives_one_clear_message(tmp_path: Path
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_shapely_and_pyproj_work_after_spatialite_is_loaded() -> None:
+def test_shapely_and_pyproj_work_after_spatialite_is_loaded(pytestconfig: pytest.Config) -> None:
     """mod_spatialite brings the system's GEOS/PROJ with RTLD_GLOBAL; ours must still be used."""
     code = (
         "import sqlite3, gis.spatialite as s\n"
@@ -52,8 +57,10 @@ def test_shapely_and_pyproj_work_after_spatialite_is_loaded() -> None:
     try:
         spatialite.check_spatialite()
     except spatialite.SpatialiteUnavailable as err:
-        pytest.skip(str(err))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60)
+        skip_or_fail(pytestconfig, f"SpatiaLite: {err}")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     easting, northing = eval(result.stdout)  # noqa: S307 - our own printed tuple
     assert abs(easting - 326272.197) < 0.01 and abs(northing - 6420674.240) < 0.01

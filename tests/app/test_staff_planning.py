@@ -12,7 +12,7 @@ from shapely.geometry import LineString, shape
 from fieldapp.models import Walk
 from fieldapp.services.categories import ensure_default_categories
 from fieldapp.services.walks import walk_by_slug
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES
 
 DRAWN = {"type": "LineString", "coordinates": [[12.0687, 57.8944], [12.0700, 57.8950], [12.0712, 57.8961]]}
 
@@ -80,15 +80,15 @@ def test_drawn_route_is_saved_with_its_length(staff_client) -> None:
 
 def test_import_gpx_and_refuse_a_bad_file(staff_client) -> None:
     walk = create(staff_client)
-    gpx = (REALWORLD / "gpx" / "korita-zbevnica.gpx").read_bytes()
+    gpx = (FIXTURES / "gpx" / "track.gpx").read_bytes()
     response = staff_client.post(
         f"/staff/walks/{walk.slug}/route/import",
-        data={"file": (io.BytesIO(gpx), "korita-zbevnica.gpx")},
+        data={"file": (io.BytesIO(gpx), "track.gpx")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
     walk = walk_by_slug(walk.slug)
-    assert walk.route.source == "korita-zbevnica.gpx" and walk.route.length_m > 1000
+    assert walk.route.source == "track.gpx" and walk.route.length_m > 1000
     bad = staff_client.post(
         f"/staff/walks/{walk.slug}/route/import",
         data={"file": (io.BytesIO(b"hello"), "notes.txt")},

@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from PIL import Image
 from sqlalchemy import select
 
@@ -50,7 +56,8 @@ class Phone:
                 "created_at": record["created_at"], "base_version": record["server_version"]}
 
     def request(self, method: str, url: str, json: dict | None = None, *, delay: bool = False):  # noqa: ANN201
-        """Send now, or (``delay``) leave the request in the network to land later: the phone sees no answer."""
+        """Send now, or (``delay``) leave the request in the network to land later: the phone sees no
+        answer."""
         self.sent_log.append((method, url, json))
         if delay:
             self.in_flight.append((method, url, json))

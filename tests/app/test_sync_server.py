@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Event, Finding, Measure, Photo, Walk
+from fieldapp.models import Finding, Measure, Photo, Walk
 from fieldapp.services import merge, planning
 from fieldapp.services.demo import DEMO_SLUG, seed_demo
 from tests.app.test_api import jpeg_bytes
@@ -56,7 +56,7 @@ def listed(client) -> set[str]:
     return {f["id"] for f in client.get(f"/api/v1/walks/{DEMO_SLUG}/findings").get_json()["features"]}
 
 
-# --- late sync ---------------------------------------------------------------------------------------------
+# --- late sync ----------------------------------------------------------------------------------------------
 
 def test_a_finding_made_during_the_walk_is_accepted_after_it_is_marked_done_and_flagged_late(phone, walk):
     made_during_walk = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
@@ -71,7 +71,9 @@ def test_a_finding_made_during_the_walk_is_accepted_after_it_is_marked_done_and_
                      content_type="image/jpeg").status_code == 201
     # the late finding's own edits still apply inside the window
     version = response.get_json()["properties"]["version"]
-    edit = put(phone, finding_uuid, body(created_at=made_during_walk, note="Två lampor", base_version=version))
+    edit = put(
+        phone, finding_uuid, body(created_at=made_during_walk, note="Två lampor", base_version=version)
+    )
     assert edit.status_code == 200 and stored(finding_uuid).note == "Två lampor"
 
 
@@ -114,7 +116,7 @@ def test_staff_take_a_finding_that_arrived_after_closing_into_the_walk(phone, wa
     assert finding.arrival == "late" and not finding.hidden
 
 
-# --- versions: edits never silently win --------------------------------------------------------------------
+# --- versions: edits never silently win ---------------------------------------------------------------------
 
 def test_an_update_without_base_version_is_a_conflict_but_a_repeat_is_not(phone):
     finding_uuid = str(uuid.uuid4())
@@ -124,7 +126,10 @@ def test_an_update_without_base_version_is_a_conflict_but_a_repeat_is_not(phone)
     response = put(phone, finding_uuid, {**first, "note": "utan version"})
     assert response.status_code == 409
     error = response.get_json()["error"]
-    assert error["code"] == "version_conflict" and error["details"]["current"]["properties"]["note"] == first["note"]
+    assert (
+        error["code"] == "version_conflict"
+        and error["details"]["current"]["properties"]["note"] == first["note"]
+    )
     assert stored(finding_uuid).note == first["note"]
 
 
@@ -193,7 +198,7 @@ def test_concurrent_updates_of_the_same_version_one_wins_the_others_get_409(app,
             clients.append(other)
         notes = [f"skrivare {trial}-{k}" for k in range(3)]
         responses = _concurrently(app, [
-            (lambda c=c, n=n: put(c, finding_uuid, body(note=n, base_version=version)))
+            (lambda c=c, n=n, u=finding_uuid, v=version: put(c, u, body(note=n, base_version=v)))
             for c, n in zip(clients, notes, strict=True)])
         codes = sorted(r.status_code for r in responses)
         assert codes == [200, 409, 409], codes
@@ -225,7 +230,8 @@ def test_concurrent_creates_and_photo_uploads_with_one_uuid_store_once(app, phon
     assert db.session.scalar(select(db.func.count(Finding.id)).where(Finding.uuid == finding_uuid)) == 1
 
 
-# --- merges are reversible -----------------------------------------------------------------------------------
+# --- merges are reversible ----------------------------------------------------------------------------------
+
 
 def _three_reports(phone) -> list[str]:
     uuids = [str(uuid.uuid4()) for _ in range(3)]
@@ -264,7 +270,8 @@ def test_unmerge_gives_back_the_moved_measure_and_earlier_groups_exactly(phone, 
     assert merge.confirmations(stored(c)) == 2
 
 
-# --- input limits, once, at the edge -------------------------------------------------------------------------
+# --- input limits, once, at the edge ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("created_at", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00",
                                         "2001-01-01T00:00:00+01:00"])
@@ -310,7 +317,8 @@ def test_odd_query_values_get_a_4xx_not_a_500(client, walk, url):
     assert 400 <= response.status_code < 500, (url, response.status_code)
 
 
-# --- the network's orderings ---------------------------------------------------------------------------------
+# --- the network's orderings --------------------------------------------------------------------------------
+
 
 def test_a_create_delivered_again_after_an_edit_does_not_undo_the_edit(phone):
     finding_uuid = str(uuid.uuid4())

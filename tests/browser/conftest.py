@@ -87,7 +87,9 @@ def start_server(root: Path, env: dict[str, str], port: int) -> subprocess.Popen
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[LiveServer]:
     """fieldapp on SpatiaLite with the demo walk, served on a free port for the whole session."""
     if not Path(CHROMIUM).exists():
         skip_or_fail(pytestconfig, f"Chromium not found at {CHROMIUM} (apt-get install chromium)")

@@ -5,12 +5,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import NODINGE, axe_violations
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-PHONE_PHOTOS = sorted(p for p in (REALWORLD / "photos" / "phones").iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
-GPS_PHOTOS = sorted((REALWORLD / "photos" / "gps").glob("*.jpg"))
+# Four different JPEGs from tests/fixtures/photos (a 2000 px GPS-tagged one, two rotated, one with bad EXIF).
+PHOTOS = [FIXTURES / "photos" / name for name in
+          ("gps.jpg", "orientation/Landscape_6.jpg", "orientation/Portrait_8.jpg", "broken/bad_exif.jpg")]
 
 
 def join(page: Page, server, group: str = "resident", language: str = "sv") -> None:
@@ -49,8 +50,8 @@ def test_join_add_three_findings_with_photos_seen_by_a_second_participant(page: 
     join(page, live_server)
     expect(page.locator("#progress")).to_contain_text("av 7")
     notes = ["online-1 trasig lampa", "online-2 mörk tunnel", "online-3 buskage"]
-    add_finding(page, "lighting", notes[0], PHONE_PHOTOS[:1])
-    add_finding(page, "underpass", notes[1], GPS_PHOTOS[:2])
+    add_finding(page, "lighting", notes[0], PHOTOS[:1])
+    add_finding(page, "underpass", notes[1], PHOTOS[1:3])
     add_finding(page, "vegetation", notes[2])
     expect(page.locator("#sync-status")).to_have_attribute("data-state", "sent", timeout=30_000)
     expect(page.locator(".finding-state[data-state=sent]")).to_have_count(3)
@@ -59,8 +60,7 @@ def test_join_add_three_findings_with_photos_seen_by_a_second_participant(page: 
     other = browser.new_context(**browser_context_args)
     second = other.new_page()
     join(second, live_server, group="police")
-    for note in notes:
-        expect(second.locator(".field-map")).to_be_visible()
+    expect(second.locator(".field-map")).to_be_visible()
     uuids = [row[0] for row in live_server.query(
         "SELECT uuid FROM findings WHERE note IN (?, ?, ?)", *notes)]
     for finding_uuid in uuids:
@@ -73,9 +73,8 @@ def test_offline_capture_survives_reload_and_syncs_exactly_once(page: Page, live
     page.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)  # page + walk data cached
     context.set_offline(True)
     notes = [f"offline-{n} utan nät" for n in range(1, 6)]
-    photos = (PHONE_PHOTOS + GPS_PHOTOS)
     for n, note in enumerate(notes):
-        add_finding(page, "litter", note, [photos[(2 * n) % len(photos)], photos[(2 * n + 1) % len(photos)]])
+        add_finding(page, "litter", note, [PHOTOS[(2 * n) % len(PHOTOS)], PHOTOS[(2 * n + 1) % len(PHOTOS)]])
     status = page.locator("#sync-status")
     expect(status).to_have_attribute("data-waiting-findings", "5")
     expect(status).to_have_attribute("data-waiting-photos", "10")
@@ -115,8 +114,11 @@ def test_keyboard_only_finding_at_a_stop(page: Page, live_server, context) -> No
     page.keyboard.press("Enter")
     expect(page.locator(".finding-item", has_text="tangentbord stopp 3")).to_have_count(1)
     expect(page.locator("#sync-status")).to_have_attribute("data-state", "sent", timeout=30_000)
-    rows = live_server.query("SELECT position_source, stops.seq FROM findings JOIN stops ON findings.stop_id = stops.id "
-                             "WHERE note = ?", "tangentbord stopp 3")
+    rows = live_server.query(
+        "SELECT position_source, stops.seq FROM findings JOIN stops ON findings.stop_id = stops.id "
+        "WHERE note = ?",
+        "tangentbord stopp 3",
+    )
     assert rows == [("stop", 3)]
 
 
@@ -129,19 +131,25 @@ def test_edit_after_organizer_change_shows_conflict(page: Page, live_server) -> 
 
     path = live_server.env["FIELDAPP_DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE findings SET note = 'ändrad av arrangören', version = version + 1 WHERE note = 'konflikt-test'")
+        conn.execute(
+            "UPDATE findings SET note = 'ändrad av arrangören', version = version + 1"
+            " WHERE note = 'konflikt-test'"
+        )
     item = page.locator(".finding-item", has_text="konflikt-test")
     item.get_by_role("button", name="Ändra").click()
     page.fill("#sheet-note", "min gamla ändring")
     page.click("#sheet-save")
-    expect(page.locator(".finding-item", has_text="min gamla ändring").locator(".finding-state")).to_have_attribute(
-        "data-state", "conflict", timeout=30_000)
+    expect(
+        page.locator(".finding-item", has_text="min gamla ändring").locator(".finding-state")
+    ).to_have_attribute("data-state", "conflict", timeout=30_000)
     assert live_server.query("SELECT count(*) FROM findings WHERE note = 'ändrad av arrangören'")[0][0] == 1
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_field_pages_have_no_axe_violations(browser, browser_context_args, live_server, language, scheme) -> None:
+def test_field_pages_have_no_axe_violations(
+    browser, browser_context_args, live_server, language, scheme
+) -> None:
     context = browser.new_context(**{**browser_context_args, "color_scheme": scheme,
                                      "locale": "sv-SE" if language == "sv" else "en-GB"})
     page = context.new_page()

@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
-from tests.conftest import REALWORLD
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True, "locale": "sv-SE",
@@ -82,15 +82,17 @@ def test_draw_route_and_place_stops(tablet: Page, live_server) -> None:
     expect(tablet.locator("#plan-map .stop-marker")).to_have_count(2)
     expect(tablet.locator(".stop-editor li")).to_have_count(2)
     tablet.get_by_role("button", name="Flytta stopp 2 tidigare").click()
-    expect(tablet.locator(".stop-editor li").first.locator("input[name=name]")).to_have_value("Stopp 2: Parken")
+    expect(tablet.locator(".stop-editor li").first.locator("input[name=name]")).to_have_value(
+        "Stopp 2: Parken"
+    )
     assert axe_violations(tablet) == [], axe_violations(tablet)
 
 
 def test_import_gpx_then_print_invitation_and_scan_its_qr_code(tablet: Page, live_server) -> None:
     slug = new_walk(tablet, live_server, "Importerad vandring")
-    tablet.set_input_files("#file", str(REALWORLD / "gpx" / "korita-zbevnica.gpx"))
+    tablet.set_input_files("#file", str(FIXTURES / "gpx" / "track.gpx"))
     tablet.get_by_role("button", name="Importera rutt").click()
-    expect(tablet.locator(".flash")).to_contain_text("korita-zbevnica.gpx")
+    expect(tablet.locator(".flash")).to_contain_text("track.gpx")
     assert walk_data(tablet)["route"]["properties"]["length_m"] > 1000
     join_url = tablet.locator("#join-url").inner_text()
 
@@ -123,7 +125,9 @@ def test_merge_five_reports_into_one_with_five_confirmations_then_unmerge(browse
     participant.click("button[type=submit]")
     participant.wait_for_url("**/w/demo-nodinge**")
     for n, (dlon, dlat) in enumerate([(0, 0), (2e-5, 1e-5), (-2e-5, 2e-5), (3e-5, -1e-5), (-1e-5, -3e-5)]):
-        put_finding(participant, live_server, 12.07200 + dlon, 57.89000 + dlat, f"Släckt lampa vid dagis {n + 1}")
+        put_finding(
+            participant, live_server, 12.07200 + dlon, 57.89000 + dlat, f"Släckt lampa vid dagis {n + 1}"
+        )
     phone.close()
 
     tablet.goto(live_server.url + "/staff/walks/demo-nodinge/duplicates")
@@ -137,8 +141,9 @@ def test_merge_five_reports_into_one_with_five_confirmations_then_unmerge(browse
     merged.get_by_role("button", name="Ångra sammanslagning").click()
     expect(tablet.locator(".flash")).to_contain_text("5 iakttagelser står för sig själva igen")
     expect(tablet.locator(".merged-groups li", has_text="Släckt lampa vid dagis")).to_have_count(0)
-    expect(tablet.locator("form.dup-group", has_text="Släckt lampa vid dagis").locator("legend")).to_contain_text(
-        "5 iakttagelser")
+    expect(
+        tablet.locator("form.dup-group", has_text="Släckt lampa vid dagis").locator("legend")
+    ).to_contain_text("5 iakttagelser")
 
 
 def test_assign_a_measure_change_its_status_and_see_the_history(tablet: Page, live_server) -> None:
@@ -175,10 +180,20 @@ def test_assign_a_measure_change_its_status_and_see_the_history(tablet: Page, li
     assert axe_violations(tablet) == [], axe_violations(tablet)
 
 
-STAFF_PAGES = ["/staff/walks", "/staff/walks/new", "/staff/walks/demo-nodinge", "/staff/walks/demo-nodinge/plan",
-               "/staff/walks/demo-nodinge/live", "/staff/walks/demo-nodinge/review",
-               "/staff/walks/demo-nodinge/duplicates", "/staff/walks/demo-nodinge/measures",
-               "/staff/walks/demo-nodinge/invitation", "/staff/admin/users", "/staff/admin/parties", "FINDING"]
+STAFF_PAGES = [
+    "/staff/walks",
+    "/staff/walks/new",
+    "/staff/walks/demo-nodinge",
+    "/staff/walks/demo-nodinge/plan",
+    "/staff/walks/demo-nodinge/live",
+    "/staff/walks/demo-nodinge/review",
+    "/staff/walks/demo-nodinge/duplicates",
+    "/staff/walks/demo-nodinge/measures",
+    "/staff/walks/demo-nodinge/invitation",
+    "/staff/admin/users",
+    "/staff/admin/parties",
+    "FINDING",
+]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

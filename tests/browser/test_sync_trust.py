@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from fieldapp.services.demo import DEMO_SLUG
 from tests.browser.conftest import axe_violations, staff_login
-from tests.browser.test_field_capture import PHONE_PHOTOS, add_finding, join, server_counts
+from tests.browser.test_field_capture import PHOTOS, add_finding, join, server_counts
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_offline_finding_with_photo_arrives_after_the_walk_was_marked_done(
     join(page, live_server)
     context.set_offline(True)
     note = "sen-synk efter stängning"
-    add_finding(page, "lighting", note, PHONE_PHOTOS[:1])
+    add_finding(page, "lighting", note, PHOTOS[:1])
     expect(status(page)).to_contain_text("1 väntar")
     try:
         set_walk_status(browser, browser_context_args, live_server, "walked")
@@ -79,7 +79,7 @@ def test_lost_session_cookie_rejoins_silently_as_the_same_participant(page: Page
     [(owner,)] = participant_of(live_server, "session-1 före utgång")
     participants = live_server.query("SELECT count(*) FROM participants")
     context.set_offline(True)
-    add_finding(page, "litter", "session-2 efter utgång", PHONE_PHOTOS[:1])
+    add_finding(page, "litter", "session-2 efter utgång", PHOTOS[:1])
     context.clear_cookies()  # the 8-hour participant cookie is gone
     context.set_offline(False)
     expect(item(page, "session-2").locator(".finding-state")).to_have_attribute("data-state", "sent",
@@ -196,7 +196,7 @@ def test_photo_upload_whose_answer_is_lost_is_stored_once(page: Page, live_serve
 
     page.route(PHOTOS_PUT, drop_first_answer)
     note = "foto-avbrott mitt i uppladdning"
-    add_finding(page, "litter", note, PHONE_PHOTOS[:1])
+    add_finding(page, "litter", note, PHOTOS[:1])
     expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=30_000)
     assert len(attempts) == 2
     assert server_counts(live_server, [note]) == (1, 1)
@@ -287,7 +287,7 @@ def test_photo_removed_offline_is_withdrawn_on_the_server(page: Page, context: B
                                                           live_server) -> None:
     join(page, live_server)
     note = "foto-tillbaka buskage"
-    add_finding(page, "vegetation", note, PHONE_PHOTOS[:1])
+    add_finding(page, "vegetation", note, PHOTOS[:1])
     expect(item(page, note).locator(".finding-state")).to_have_attribute("data-state", "sent", timeout=30_000)
     photo_hidden = ("SELECT photos.hidden FROM photos JOIN findings ON photos.finding_id = findings.id "
                     "WHERE findings.note = ?")

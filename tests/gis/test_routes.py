@@ -1,10 +1,12 @@
-"""gis.routes: route import (real GPX files, GeoJSON, KML, hostile input), length, progress, stops."""
+"""gis.routes: route import (GPX files, GeoJSON, KML, hostile input), length, progress, stops.
+
+GPX files: tests/fixtures/gpx (always) and the real-world gpxpy files of the extended corpus (``realworld``).
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import pyproj
 import pytest
@@ -20,9 +22,11 @@ from gis.routes import (
     progress_along,
     route_length_m,
 )
+from tests.conftest import FIXTURES, REALWORLD
 
 GEOD = pyproj.Geod(ellps="WGS84")
-REALWORLD_GPX = Path(__file__).parents[2] / ".." / "shared" / "realworld" / "gpx"
+REALWORLD_GPX = REALWORLD / "gpx"
+FIXTURE_GPX = FIXTURES / "gpx"
 
 NO_TRACK = "no track or route with at least two points"
 NOT_A_ROUTE = "not GPX, KML or GeoJSON"
@@ -65,9 +69,30 @@ EXPECTED_REALWORLD = {
 }
 
 
-def test_expectations_cover_every_realworld_file() -> None:
+def test_expectations_cover_every_realworld_file(realworld) -> None:
     assert REALWORLD_GPX.is_dir(), REALWORLD_GPX
     assert {p.name for p in REALWORLD_GPX.iterdir() if p.is_file()} == set(EXPECTED_REALWORLD)
+
+
+def test_fixture_track_skips_its_empty_segment_and_keeps_time_order() -> None:
+    route = parse_route((FIXTURE_GPX / "track.gpx").read_bytes(), filename="track.gpx")
+    _assert_usable_route(route)
+    assert isinstance(route, LineString) and len(route.coords) == 32
+    assert route.coords[0] == pytest.approx((12.0688, 57.8945))
+    assert 2_600 < route_length_m(route) < 2_800  # an open loop of 32 legs, radius about 450 m
+
+
+def test_fixture_gpx_1_0_route_with_bom_is_a_line() -> None:
+    route = parse_route((FIXTURE_GPX / "route.gpx").read_bytes(), filename="route.gpx")
+    _assert_usable_route(route)
+    assert isinstance(route, LineString)
+    assert list(route.coords) == [(12.0634, 57.8921), (12.0659, 57.8933), (12.0688, 57.8946),
+                                  (12.0711, 57.8958), (12.074, 57.8969)]
+
+
+def test_fixture_waypoints_only_is_refused() -> None:
+    with pytest.raises(RouteImportError, match=NO_TRACK):
+        parse_route((FIXTURE_GPX / "waypoints.gpx").read_bytes(), filename="waypoints.gpx")
 
 
 def _parts(route: LineString | MultiLineString) -> list[LineString]:
@@ -89,7 +114,7 @@ def _assert_usable_route(route: LineString | MultiLineString) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_REALWORLD))
-def test_realworld_gpx(name: str) -> None:
+def test_realworld_gpx(name: str, realworld) -> None:
     data = (REALWORLD_GPX / name).read_bytes()
     expected = EXPECTED_REALWORLD[name]
     if isinstance(expected, str):
@@ -102,14 +127,14 @@ def test_realworld_gpx(name: str) -> None:
     assert isinstance(route, LineString) == (expected == 1)
 
 
-def test_realworld_route_coordinates_are_lon_lat() -> None:
+def test_realworld_route_coordinates_are_lon_lat(realworld) -> None:
     route = parse_route((REALWORLD_GPX / "gpx1.1_with_all_fields.gpx").read_bytes())
     first, second = _parts(route)
     assert first.equals(LineString([(20, 10), (21, 11), (22, 12)]))
     assert second.equals(LineString([(23, 13), (24, 14)]))
 
 
-def test_realworld_track_length_is_plausible() -> None:
+def test_realworld_track_length_is_plausible(realworld) -> None:
     # A mountain hike of 184 points; its geodesic length is a few kilometres.
     route = parse_route((REALWORLD_GPX / "Mojstrovka.gpx").read_bytes())
     assert 2_000 < route_length_m(route) < 4_000
