@@ -164,8 +164,9 @@ def withdraw_photo(finding_uuid: str, photo_uuid: str, participant_for: Callable
     if photo is None:
         # Its upload is still on the way (or lost): remember the withdrawal so a late upload stays hidden.
         if not _withdrawn_before_arrival(finding, photo_uuid):
-            db.session.add(Event(walk_id=finding.walk_id, finding_id=finding.id, participant_id=participant_id,
-                                 kind="photo_withdrawn", data={"uuid": photo_uuid}))
+            db.session.add(Event(walk_id=finding.walk_id, finding_id=finding.id,
+                                 participant_id=participant_id, kind="photo_withdrawn",
+                                 data={"uuid": photo_uuid}))
             db.session.commit()
         return
     if photo.hidden:

@@ -175,12 +175,14 @@ def run_machine(app, client) -> None:  # noqa: ANN001
         def add_photo(self, data: st.DataObject) -> None:
             finding_uuid = data.draw(st.sampled_from([u for u, r in self.phone.findings.items()
                                                            if not r["deleted"]]))
-            self.phone.photos[str(uuid.uuid4())] = {"finding": finding_uuid, "pending": True, "removed": False}
+            self.phone.photos[str(uuid.uuid4())] = {"finding": finding_uuid, "pending": True,
+                                                    "removed": False}
 
         @precondition(lambda self: any(not v["removed"] for v in self.phone.photos.values()))
         @rule(data=st.data())
         def remove_photo(self, data: st.DataObject) -> None:
-            photo_uuid = data.draw(st.sampled_from([p for p, v in self.phone.photos.items() if not v["removed"]]))
+            kept = [p for p, v in self.phone.photos.items() if not v["removed"]]
+            photo_uuid = data.draw(st.sampled_from(kept))
             self.phone.photos[photo_uuid].update(removed=True, pending=True)
 
         @rule()
@@ -250,7 +252,8 @@ def run_machine(app, client) -> None:  # noqa: ANN001
                     continue
                 assert stored is not None and not stored.hidden
                 assert stored.note == record["note"]
-                wanted = {p for p, v in self.phone.photos.items() if v["finding"] == finding_uuid and not v["removed"]}
+                wanted = {p for p, v in self.phone.photos.items()
+                          if v["finding"] == finding_uuid and not v["removed"]}
                 on_server = set(db.session.scalars(select(Photo.uuid).where(Photo.finding_id == stored.id,
                                                                             Photo.hidden.is_(False))))
                 assert on_server == wanted

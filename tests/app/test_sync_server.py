@@ -344,7 +344,8 @@ def test_a_late_finding_is_flagged_in_the_exports_and_the_live_view(phone, walk,
     geojson = staff_client.get(f"/staff/walks/{DEMO_SLUG}/export.geojson?audience=internal").get_json()
     flags = {f["properties"]["uuid"]: f["properties"]["sent_late"] for f in geojson["features"]}
     assert flags[finding_uuid] is True and list(flags.values()).count(True) == 1
-    csv_text = staff_client.get(f"/staff/walks/{DEMO_SLUG}/export.csv?audience=external").get_data(as_text=True)
+    csv_url = f"/staff/walks/{DEMO_SLUG}/export.csv?audience=external"
+    csv_text = staff_client.get(csv_url).get_data(as_text=True)
     header, *lines = csv_text.lstrip("\ufeff").splitlines()
     column = header.split(";").index("Skickad sent")
     late_line = next(line for line in lines if "Kom sent" in line)
