@@ -62,6 +62,8 @@ def js_strings() -> dict[str, str]:
         "saved": _("Saved on this phone"),
         "photoCount": _("%(count)s photos", count="{count}"),
         "mapPosition": _("Position from the map"),
+        "centreOnMe": _("Centre on me"),
+        "myPosition": _("You are here"),
         "gpsPosition": _("Position from GPS"),
         "stopPosition": _("At stop %(stop)s", stop="{stop}"),
         "chooseCategory": _("Choose a category."),

@@ -50,7 +50,10 @@ function showProgress() {
 if ("geolocation" in navigator) {
   navigator.geolocation.watchPosition(
     (position) => {
-      gpsPosition = { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+      const { latitude, longitude, accuracy, heading, speed } = position.coords;
+      // A heading is only meaningful while moving; a standing phone reports null or NaN.
+      const moving = Number.isFinite(heading) && !(speed === 0);
+      gpsPosition = { lat: latitude, lon: longitude, accuracy, heading: moving ? heading : null };
       map.setPosition(gpsPosition);
       document.getElementById("gps-status").textContent = t("accuracy", { metres: Math.round(gpsPosition.accuracy) });
       showProgress();
