@@ -87,3 +87,29 @@ def test_position_marker_and_centre_control_have_no_axe_violations(browser, brow
     expect(page.locator("#centre-on-me")).to_be_enabled()
     assert axe_violations(page) == []
     context.close()
+
+
+def test_offline_start_from_the_manifest_url_and_after_a_language_switch(page: Page, live_server,
+                                                                         context: BrowserContext) -> None:
+    join(page, live_server)  # Swedish: the page is /w/<slug>?lang=sv
+    slug = page.locator(".field").get_attribute("data-slug")
+    start_url = page.evaluate("async (href) => (await (await fetch(href)).json()).start_url",
+                              page.locator("link[rel=manifest]").get_attribute("href"))
+    assert start_url == f"/w/{slug}"
+    page.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)
+    # Keeping both languages did not change the language this phone chose.
+    assert {c["name"]: c["value"] for c in context.cookies()}.get("lang") == "sv"
+
+    context.set_offline(True)
+    page.goto(live_server.url + start_url)  # the home-screen icon
+    page.wait_for_selector(".field[data-ready=true]")
+    assert page.evaluate("document.documentElement.lang") == "sv"
+    page.locator("a[hreflang=en]").click()  # the language switch, still offline
+    page.wait_for_selector(".field[data-ready=true]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert re.search(r"\?lang=en$", page.url)
+    expect(page.get_by_role("heading", name="My findings")).to_be_visible()
+    page.goto(live_server.url + f"/w/{slug}/?lang=sv&utm=x")  # other query parameters and a trailing slash
+    page.wait_for_selector(".field[data-ready=true]")
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    context.set_offline(False)

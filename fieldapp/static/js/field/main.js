@@ -198,6 +198,13 @@ async function refreshServerFindings() {
 }
 setInterval(refreshServerFindings, REFRESH_MS);
 
+/** This walk's page in both languages, this page's own last (its ?lang= sets the cookie), then the bare URL. */
+function walkPageUrls() {
+  const own = document.documentElement.lang === "en" ? "en" : "sv";
+  const other = own === "en" ? "sv" : "en";
+  return [`${location.pathname}?lang=${other}`, `${location.pathname}?lang=${own}`, location.pathname];
+}
+
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   navigator.serviceWorker.addEventListener("message", (event) => {
@@ -209,7 +216,7 @@ if ("serviceWorker" in navigator) {
       root.dataset.offlineReady = String(Boolean(event.data?.ok));
     };
     registration.active?.postMessage(
-      { type: "cache-urls", urls: [location.pathname + location.search, `/api/v1/walks/${encodeURIComponent(slug)}`] },
+      { type: "cache-urls", urls: walkPageUrls().concat(`/api/v1/walks/${encodeURIComponent(slug)}`) },
       [channel.port2],
     );
   });
