@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import NODINGE, axe_violations
-from tests.browser.test_field_capture import join
+from tests.browser.test_field_capture import PHONE_PHOTOS, join
+from tests.conftest import REALWORLD
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +114,109 @@ def test_offline_start_from_the_manifest_url_and_after_a_language_switch(page: P
     page.wait_for_selector(".field[data-ready=true]")
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     context.set_offline(False)
+
+
+HEIC_PHOTOS = sorted(p for p in (REALWORLD / "photos" / "phones").iterdir() if p.suffix.lower() in (".heic", ".heif"))
+
+
+def test_heic_photo_gets_a_placeholder_tile_not_a_broken_image(page: Page, live_server) -> None:
+    join(page, live_server)
+    page.click("#add-finding")
+    heic = HEIC_PHOTOS[0]
+    page.set_input_files("#photo-gallery", [str(heic), str(PHONE_PHOTOS[0])])
+    expect(page.locator("#sheet-photos li")).to_have_count(2)
+    decoded = page.evaluate("async () => { try { await createImageBitmap(new Blob([new Uint8Array([0])], "
+                            "{type: 'image/heic'})); return true; } catch { return false; } }")
+    assert decoded is False  # this Chromium cannot decode HEIC: the tile must say so
+    tile = page.locator("#sheet-photos li").nth(0).locator(".photo-placeholder")
+    expect(tile).to_contain_text(heic.name)
+    expect(tile).to_contain_text("konverteras vid uppladdning")
+    # every <img> shown in the form has really been decoded
+    assert page.evaluate("() => [...document.querySelectorAll('#sheet-photos img')].every(i => i.complete && "
+                         "i.naturalWidth > 0)")
+    expect(page.locator("#sheet-photos img")).to_have_count(1)
+    assert axe_violations(page, "#finding-sheet") == []
+
+
+def test_note_counter_stops_at_the_limit_with_a_message(page: Page, live_server) -> None:
+    join(page, live_server)
+    page.click("#add-finding")
+    counter = page.locator("#sheet-note-count")
+    expect(counter).to_have_text("0 av 5000 tecken")
+    page.fill("#sheet-note", "mörkt")
+    expect(counter).to_have_text("5 av 5000 tecken")
+    expect(page.locator("#sheet-note-full")).to_be_hidden()
+    page.locator("#sheet-note").fill("x" * 4999)
+    page.locator("#sheet-note").press("End")
+    page.keyboard.type("yz")  # one fits, the next is refused by the field
+    assert len(page.input_value("#sheet-note")) == 5000
+    expect(counter).to_have_text("5000 av 5000 tecken")
+    expect(page.locator("#sheet-note-full")).to_be_visible()
+    expect(page.locator("#sheet-note-full")).to_contain_text("5000 tecken")
+    assert axe_violations(page, "#finding-sheet") == []
+
+
+def test_landscape_map_has_a_usable_height(browser, browser_context_args, live_server) -> None:
+    context = browser.new_context(**{**browser_context_args, "viewport": {"width": 915, "height": 412},
+                                     "screen": {"width": 915, "height": 412}})
+    page = context.new_page()
+    join(page, live_server)
+    box = page.locator("#field-map").bounding_box()
+    assert box["height"] >= 300, box
+    assert box["y"] + box["height"] <= 412 + 1, box  # all of it on screen without scrolling
+    assert box["width"] >= 500, box
+    add = page.locator("#add-finding").bounding_box()
+    assert add["y"] + add["height"] <= 412 and add["x"] + add["width"] <= box["x"] + 1, add  # beside, not under
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_without_gps_a_tap_on_the_map_places_the_finding(browser, browser_context_args, live_server) -> None:
+    context = browser.new_context(**{**browser_context_args, "permissions": []})
+    page = context.new_page()
+    join(page, live_server)
+    expect(page.locator("#progress")).to_contain_text("trycka på kartan")
+    box = page.locator("#field-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
+    expect(page.locator("#finding-sheet")).to_be_visible()
+    expect(page.locator("#sheet-position")).to_have_text("Position från kartan")
+    expect(page.locator("#finding-sheet")).to_have_js_property("scrollTop", 0)
+    page.check("input[name=category][value=litter]", force=True)
+    page.fill("#sheet-note", "utan gps, tryck på kartan")
+    page.click("#sheet-save")
+    expect(page.locator("#sheet-error")).to_be_hidden()
+    expect(page.locator(".finding-item", has_text="utan gps, tryck på kartan")).to_have_count(1)
+    expect(page.locator("#sync-status")).to_have_attribute("data-state", "sent", timeout=30_000)
+    assert live_server.query("SELECT position_source FROM findings WHERE note = ?",
+                             "utan gps, tryck på kartan") == [("map",)]
+    context.close()
+
+
+def test_poor_accuracy_warning_shows_a_draggable_marker_and_counts_are_plural(page: Page, live_server,
+                                                                             context: BrowserContext) -> None:
+    context.set_geolocation({**NODINGE, "accuracy": 150})
+    join(page, live_server)
+    expect(page.locator("#gps-status")).to_contain_text("±150 m")
+    page.click("#add-finding")
+    warning = page.locator("#sheet-accuracy-warning")
+    expect(warning).to_contain_text("±150 m")
+    assert axe_violations(page, "#finding-sheet") == []
+    warning.get_by_role("button", name="Visa markören").click()
+    expect(page.locator("#pick-bar")).to_be_visible()
+    marker = page.locator(".leaflet-marker-draggable")
+    expect(marker).to_be_visible()
+    before = marker.bounding_box()
+    page.mouse.move(before["x"] + before["width"] / 2, before["y"] + before["height"] - 4)
+    page.mouse.down()
+    page.mouse.move(before["x"] + 60, before["y"] + 40, steps=6)
+    page.mouse.up()
+    page.locator("#pick-bar button").click()
+    expect(page.locator("#sheet-position")).to_have_text("Position från kartan")
+    page.check("input[name=category][value=litter]", force=True)
+    page.fill("#sheet-note", "dragen markör")
+    page.set_input_files("#photo-gallery", [str(PHONE_PHOTOS[0])])
+    expect(page.locator("#sheet-photos li")).to_have_count(1)
+    page.click("#sheet-save")
+    item = page.locator(".finding-item", has_text="dragen markör")
+    expect(item.locator(".finding-meta")).to_have_text("1 foto")
+    context.set_geolocation(NODINGE)

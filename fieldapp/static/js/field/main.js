@@ -171,6 +171,12 @@ const sheet = new FindingSheet({
   pickBar: document.getElementById("pick-bar"),
 });
 document.getElementById("add-finding")?.addEventListener("click", () => sheet.openNew());
+// Without GPS the page says "tap the map": a tap there starts a finding at that place.
+if (document.getElementById("add-finding")) {
+  map.onTap((latlng) => {
+    if (!gpsPosition) sheet.openAt(latlng);
+  });
+}
 document.getElementById("retry-upload").addEventListener("click", () => outbox.retryNow());
 
 // ---- sync: on load, when the network returns, with backoff, and everyone's findings while online ----

@@ -145,6 +145,13 @@ export class FieldMap {
     report();
   }
 
+  /** Taps on the map (not while placing a marker) call onTap({lat, lng}). */
+  onTap(handler) {
+    this.map.on("click", (event) => {
+      if (!this.picker) handler(event.latlng);
+    });
+  }
+
   stopPicking() {
     if (this.picker) {
       this.picker.remove();
