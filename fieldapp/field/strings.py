@@ -81,6 +81,7 @@ def js_strings() -> dict[str, str]:
         "delete": _("Delete"),
         "removePhoto": _("Remove photo"),
         "yourFinding": _("Your finding"),
+        "photoOf": _("Photo: %(category)s", category="{category}"),
         "walkClosed": _("The walk is closed; findings can no longer be added or changed."),
         "exifPosition": _("The photo has a position. Use it?"),
         "useIt": _("Use it"),

@@ -220,3 +220,32 @@ def test_poor_accuracy_warning_shows_a_draggable_marker_and_counts_are_plural(pa
     item = page.locator(".finding-item", has_text="dragen markör")
     expect(item.locator(".finding-meta")).to_have_text("1 foto")
     context.set_geolocation(NODINGE)
+
+
+def test_finding_markers_take_gloved_taps_and_popups_are_dark_with_the_thumbnail(browser, browser_context_args,
+                                                                                live_server) -> None:
+    context = browser.new_context(**{**browser_context_args, "color_scheme": "dark"})
+    page = context.new_page()
+    join(page, live_server)
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    with_photo = page.evaluate("""() => JSON.parse(document.getElementById('walk-data').textContent).findings.features
+                                    .find(f => f.properties.photos && f.properties.photos.length).id""")
+    marker = page.locator(f"[data-finding='{with_photo}']")
+    box = marker.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44, box
+    for stop in page.locator(".stop-marker").all():
+        stop_box = stop.bounding_box()
+        assert stop_box["width"] >= 44 and stop_box["height"] >= 44, stop_box
+    # A tap 18 px off the dot's centre (outside the 16 px dot) still opens it.
+    page.mouse.click(box["x"] + box["width"] / 2 + 18, box["y"] + box["height"] / 2)
+    popup = page.locator(".leaflet-popup-content-wrapper")
+    expect(popup).to_be_visible()
+    thumb = popup.locator("img.popup-thumb")
+    expect(thumb).to_have_count(1)
+    page.wait_for_function("() => { const i = document.querySelector('img.popup-thumb'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")
+    background = popup.evaluate("e => getComputedStyle(e).backgroundColor")
+    red, green, blue = (int(v) for v in re.findall(r"\d+", background)[:3])
+    assert max(red, green, blue) < 80, background  # dark, not Leaflet's white
+    assert axe_violations(page) == []
+    context.close()

@@ -3,10 +3,27 @@
 /* global L */
 import { t } from "./i18n.js";
 
-const COLOURS = { unsafe: "#c2410c", safe: "#15803d", pending: "#7c3aed" };
+// Markers are drawn small but take taps in a 44 px box (a gloved finger), see field.css.
+const HIT = 44;
 
 function stopIcon(seq) {
-  return L.divIcon({ className: "stop-marker", html: `<span>${Number(seq)}</span>`, iconSize: [32, 32], iconAnchor: [16, 16] });
+  return L.divIcon({ className: "stop-marker", html: `<span>${Number(seq)}</span>`, iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
+}
+
+/** A finding's dot: colour by polarity (class, no inline style under the CSP), larger for my own. */
+function findingIcon(props) {
+  const kind = props.pending ? "pending" : ["safe", "unsafe"].includes(props.polarity) ? props.polarity : "other";
+  return L.divIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
+                     iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
+}
+
+function findingPopup(props) {
+  const thumb = props.photos?.[0]?.thumb_url;
+  const image = thumb && /^\/photos\//.test(thumb)
+    ? `<img class="popup-thumb" src="${text(thumb)}" alt="${text(t("photoOf", { category: props.category_name }))}" width="120" height="90">`
+    : "";
+  return `${image}<strong>${text(props.category_name)}</strong>${props.note ? `<br>${text(props.note)}` : ""}`
+    + `${props.mine ? `<br><em>${text(t("yourFinding"))}</em>` : ""}`;
 }
 
 /** My position: a white ring round a dark dot (distinct from the blue route, numbered stops and coloured
@@ -118,9 +135,8 @@ export class FieldMap {
       if (!feature.geometry) continue;
       const [lon, lat] = feature.geometry.coordinates;
       const props = feature.properties;
-      const colour = props.pending ? COLOURS.pending : COLOURS[props.polarity] ?? "#6b7280";
-      const marker = L.circleMarker([lat, lon], { radius: props.mine ? 9 : 7, color: "#ffffff", weight: 2, fillColor: colour, fillOpacity: 0.95 });
-      marker.bindPopup(`<strong>${text(props.category_name)}</strong>${props.note ? `<br>${text(props.note)}` : ""}${props.mine ? `<br><em>${text(t("yourFinding"))}</em>` : ""}`);
+      const marker = L.marker([lat, lon], { icon: findingIcon(props), title: props.category_name ?? "" });
+      marker.bindPopup(findingPopup(props), { minWidth: 140 });
       marker.addTo(this.findings);
       marker.getElement()?.setAttribute("data-finding", feature.id);
     }
