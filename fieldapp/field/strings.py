@@ -28,8 +28,8 @@ def js_strings() -> dict[str, str]:
                           metres="{metres}"),
         "showMarker": _("Show the marker"),
         "noteCount": _("%(used)s of %(max)s characters", used="{used}", max="{max}"),
-        "noteFull": _("The note is full (%(max)s characters). Shorten it to add more; the rest was not added.",
-                      max="{max}"),
+        "noteFull": _("The note is full (%(max)s characters). Shorten it to add more; the rest was not "
+                      "added.", max="{max}"),
         "photoConverted": _("will be converted on upload"),
         "photoNoPreview": _("No preview on this phone"),
         "allSent": _("Everything is sent."),

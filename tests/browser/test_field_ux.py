@@ -19,7 +19,8 @@ MARKER_ON_TOP = """() => {
     const x = box.left + box.width / 2, y = box.top + box.height / 2;
     const hit = document.elementFromPoint(x, y);
     const map = document.getElementById('field-map').getBoundingClientRect();
-    return {onTop: Boolean(hit && marker.contains(hit)), inside: x > map.left && x < map.right && y > map.top && y < map.bottom,
+    return {onTop: Boolean(hit && marker.contains(hit)),
+            inside: x > map.left && x < map.right && y > map.top && y < map.bottom,
             hit: hit ? hit.className.baseVal ?? hit.className : null};
 }"""
 
@@ -41,7 +42,7 @@ def test_own_position_is_on_top_at_every_stop_and_centre_on_me_recentres(page: P
         context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8})
         page.wait_for_function(
             """([lat, lon]) => { const m = document.querySelector('[data-testid=my-position]');
-                                 return m && m.dataset.lat === String(lat) && m.dataset.lon === String(lon); }""",
+                return m && m.dataset.lat === String(lat) && m.dataset.lon === String(lon); }""",
             arg=[lat, lon])
         result = page.evaluate(MARKER_ON_TOP)
         assert result == {"onTop": True, "inside": True, "hit": result["hit"]}, (lat, lon, result)
@@ -49,8 +50,9 @@ def test_own_position_is_on_top_at_every_stop_and_centre_on_me_recentres(page: P
     # 300 m off the route the map still follows the walker.
     far = {"latitude": walk_stops[0][0] + 0.0027, "longitude": walk_stops[0][1] - 0.004, "accuracy": 8}
     context.set_geolocation(far)
-    page.wait_for_function("(lat) => document.querySelector('[data-testid=my-position]').dataset.lat === String(lat)",
-                           arg=far["latitude"])
+    page.wait_for_function(
+        "(lat) => document.querySelector('[data-testid=my-position]').dataset.lat === String(lat)",
+        arg=far["latitude"])
     assert page.evaluate(MARKER_ON_TOP)["inside"]
 
     # Panning stops following; "centre on me" brings the walker back to the middle.
@@ -68,7 +70,9 @@ def test_own_position_is_on_top_at_every_stop_and_centre_on_me_recentres(page: P
     assert not page.evaluate(MARKER_ON_TOP)["inside"]
     centre.click()
     expect(page.locator("#field-map")).to_have_attribute("data-following", "true")
-    offset = page.evaluate("""() => { const m = document.querySelector('[data-testid=my-position]').getBoundingClientRect();
+    offset = page.evaluate("""() => {
+                                      const m = document.querySelector('[data-testid=my-position]')
+                                        .getBoundingClientRect();
                                       const c = document.getElementById('field-map').getBoundingClientRect();
                                       return [Math.abs(m.left + m.width / 2 - (c.left + c.width / 2)),
                                               Math.abs(m.top + m.height / 2 - (c.top + c.height / 2))]; }""")
@@ -116,7 +120,8 @@ def test_offline_start_from_the_manifest_url_and_after_a_language_switch(page: P
     context.set_offline(False)
 
 
-HEIC_PHOTOS = sorted(p for p in (REALWORLD / "photos" / "phones").iterdir() if p.suffix.lower() in (".heic", ".heif"))
+HEIC_PHOTOS = sorted(p for p in (REALWORLD / "photos" / "phones").iterdir()
+                     if p.suffix.lower() in (".heic", ".heif"))
 
 
 def test_heic_photo_gets_a_placeholder_tile_not_a_broken_image(page: Page, live_server) -> None:
@@ -166,7 +171,8 @@ def test_landscape_map_has_a_usable_height(browser, browser_context_args, live_s
     assert box["y"] + box["height"] <= 412 + 1, box  # all of it on screen without scrolling
     assert box["width"] >= 500, box
     add = page.locator("#add-finding").bounding_box()
-    assert add["y"] + add["height"] <= 412 and add["x"] + add["width"] <= box["x"] + 1, add  # beside, not under
+    # the add button beside the map, not under it
+    assert add["y"] + add["height"] <= 412 and add["x"] + add["width"] <= box["x"] + 1, add
     assert axe_violations(page) == []
     context.close()
 
@@ -222,13 +228,14 @@ def test_poor_accuracy_warning_shows_a_draggable_marker_and_counts_are_plural(pa
     context.set_geolocation(NODINGE)
 
 
-def test_finding_markers_take_gloved_taps_and_popups_are_dark_with_the_thumbnail(browser, browser_context_args,
-                                                                                live_server) -> None:
+def test_finding_markers_take_gloved_taps_and_popups_are_dark_with_the_thumbnail(
+        browser, browser_context_args, live_server) -> None:
     context = browser.new_context(**{**browser_context_args, "color_scheme": "dark"})
     page = context.new_page()
     join(page, live_server)
     page.evaluate("document.documentElement.dataset.theme = 'dark'")
-    with_photo = page.evaluate("""() => JSON.parse(document.getElementById('walk-data').textContent).findings.features
+    with_photo = page.evaluate("""() => JSON.parse(document.getElementById('walk-data').textContent)
+                                    .findings.features
                                     .find(f => f.properties.photos && f.properties.photos.length).id""")
     marker = page.locator(f"[data-finding='{with_photo}']")
     box = marker.bounding_box()
