@@ -261,3 +261,23 @@ def test_finding_markers_take_gloved_taps_and_popups_are_dark_with_the_thumbnail
     assert max(red, green, blue) < 80, background  # dark, not Leaflet's white
     assert axe_violations(page) == []
     context.close()
+
+
+def test_edit_form_opens_at_the_top(page: Page, live_server) -> None:
+    join(page, live_server)
+    page.click("#add-finding")
+    page.select_option("#sheet-stop", "2")
+    page.check("input[name=category][value=graffiti]", force=True)
+    page.fill("#sheet-note", "rullad redigering")
+    page.locator("#sheet-save").click()
+    item = page.locator(".finding-item", has_text="rullad redigering")
+    expect(item).to_have_count(1)
+    page.click("#add-finding")
+    sheet = page.locator("#finding-sheet")
+    sheet.evaluate("d => { d.scrollTop = d.scrollHeight; }")
+    assert sheet.evaluate("d => d.scrollTop") > 100  # the sheet is taller than the phone: it did scroll
+    page.keyboard.press("Escape")
+    item.get_by_role("button", name="Ändra").click()
+    expect(sheet).to_be_visible()
+    expect(sheet).to_have_js_property("scrollTop", 0)
+    expect(page.locator("#sheet-title")).to_be_in_viewport()
