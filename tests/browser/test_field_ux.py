@@ -281,3 +281,17 @@ def test_edit_form_opens_at_the_top(page: Page, live_server) -> None:
     expect(sheet).to_be_visible()
     expect(sheet).to_have_js_property("scrollTop", 0)
     expect(page.locator("#sheet-title")).to_be_in_viewport()
+
+
+def test_heading_cone_turns_with_the_device_heading(page: Page, live_server, context: BrowserContext) -> None:
+    join(page, live_server)
+    expect(page.locator("[data-testid=my-position]")).to_have_count(1)
+    expect(page.locator("[data-testid=my-position] .me-cone")).to_have_count(0)  # standing still: no heading
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setGeolocationOverride", {**NODINGE, "heading": 90, "speed": 1.2})
+    cone = page.locator("[data-testid=my-position] .me-cone")
+    expect(cone).to_have_count(1)
+    expect(cone).to_have_attribute("style", re.compile(r"rotate\(90deg\)"))
+    cdp.send("Emulation.setGeolocationOverride", {**NODINGE, "heading": 200, "speed": 1.2})
+    expect(cone).to_have_attribute("style", re.compile(r"rotate\(200deg\)"))
+    context.set_geolocation(NODINGE)
