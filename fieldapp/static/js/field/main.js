@@ -50,7 +50,10 @@ function showProgress() {
 if ("geolocation" in navigator) {
   navigator.geolocation.watchPosition(
     (position) => {
-      gpsPosition = { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+      const { latitude, longitude, accuracy, heading, speed } = position.coords;
+      // A heading is only meaningful while moving; a standing phone reports null or NaN.
+      const moving = Number.isFinite(heading) && !(speed === 0);
+      gpsPosition = { lat: latitude, lon: longitude, accuracy, heading: moving ? heading : null };
       map.setPosition(gpsPosition);
       document.getElementById("gps-status").textContent = t("accuracy", { metres: Math.round(gpsPosition.accuracy) });
       showProgress();
@@ -168,6 +171,12 @@ const sheet = new FindingSheet({
   pickBar: document.getElementById("pick-bar"),
 });
 document.getElementById("add-finding")?.addEventListener("click", () => sheet.openNew());
+// Without GPS the page says "tap the map": a tap there starts a finding at that place.
+if (document.getElementById("add-finding")) {
+  map.onTap((latlng) => {
+    if (!gpsPosition) sheet.openAt(latlng);
+  });
+}
 document.getElementById("retry-upload").addEventListener("click", () => outbox.retryNow());
 
 // ---- sync: on load, when the network returns, with backoff, and everyone's findings while online ----
@@ -195,6 +204,13 @@ async function refreshServerFindings() {
 }
 setInterval(refreshServerFindings, REFRESH_MS);
 
+/** This walk's page in both languages, this page's own last (its ?lang= sets the cookie), then the bare URL. */
+function walkPageUrls() {
+  const own = document.documentElement.lang === "en" ? "en" : "sv";
+  const other = own === "en" ? "sv" : "en";
+  return [`${location.pathname}?lang=${other}`, `${location.pathname}?lang=${own}`, location.pathname];
+}
+
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   navigator.serviceWorker.addEventListener("message", (event) => {
@@ -206,7 +222,7 @@ if ("serviceWorker" in navigator) {
       root.dataset.offlineReady = String(Boolean(event.data?.ok));
     };
     registration.active?.postMessage(
-      { type: "cache-urls", urls: [location.pathname + location.search, `/api/v1/walks/${encodeURIComponent(slug)}`] },
+      { type: "cache-urls", urls: walkPageUrls().concat(`/api/v1/walks/${encodeURIComponent(slug)}`) },
       [channel.port2],
     );
   });

@@ -3,10 +3,34 @@
 /* global L */
 import { t } from "./i18n.js";
 
-const COLOURS = { unsafe: "#c2410c", safe: "#15803d", pending: "#7c3aed" };
+// Markers are drawn small but take taps in a 44 px box (a gloved finger), see field.css.
+const HIT = 44;
 
 function stopIcon(seq) {
-  return L.divIcon({ className: "stop-marker", html: `<span>${Number(seq)}</span>`, iconSize: [32, 32], iconAnchor: [16, 16] });
+  return L.divIcon({ className: "stop-marker", html: `<span>${Number(seq)}</span>`, iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
+}
+
+/** A finding's dot: colour by polarity (class, no inline style under the CSP), larger for my own. */
+function findingIcon(props) {
+  const kind = props.pending ? "pending" : ["safe", "unsafe"].includes(props.polarity) ? props.polarity : "other";
+  return L.divIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
+                     iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
+}
+
+function findingPopup(props) {
+  const thumb = props.photos?.[0]?.thumb_url;
+  const image = thumb && /^\/photos\//.test(thumb)
+    ? `<img class="popup-thumb" src="${text(thumb)}" alt="${text(t("photoOf", { category: props.category_name }))}" width="120" height="90">`
+    : "";
+  return `${image}<strong>${text(props.category_name)}</strong>${props.note ? `<br>${text(props.note)}` : ""}`
+    + `${props.mine ? `<br><em>${text(t("yourFinding"))}</em>` : ""}`;
+}
+
+/** My position: a white ring round a dark dot (distinct from the blue route, numbered stops and coloured
+ * findings), with a heading cone when the device reports one. Drawn in its own pane above every marker. */
+function meIcon(heading) {
+  const cone = heading == null ? "" : '<span class="me-cone"></span>';
+  return L.divIcon({ className: "me-marker", html: `${cone}<span class="me-dot"></span>`, iconSize: [44, 44], iconAnchor: [22, 22] });
 }
 
 function text(value) {
@@ -19,6 +43,9 @@ export class FieldMap {
   constructor(container, walk) {
     this.walk = walk;
     this.map = L.map(container, { zoomControl: true, tap: true });
+    // Panes: my accuracy circle under the findings, my position above stops, findings and the picker.
+    this.map.createPane("meAccuracy").style.zIndex = "350";
+    this.map.createPane("me").style.zIndex = "680";
     L.tileLayer(container.dataset.tileUrl, { maxZoom: 19, attribution: container.dataset.tileAttribution }).addTo(this.map);
     const layers = [];
     if (walk.route) {
@@ -37,19 +64,67 @@ export class FieldMap {
     else this.map.setView([62, 15], 5);
     this.me = null;
     this.meCircle = null;
+    this.meHeading = null;
     this.picker = null;
+    this.setFollowing(true);
+    // The map follows the walker until they move it themselves; "centre on me" turns following back on.
+    this.map.on("dragstart", () => this.setFollowing(false));
+    this.addCentreControl();
     container.dataset.ready = "true";
+  }
+
+  addCentreControl() {
+    const Control = L.Control.extend({
+      onAdd: () => {
+        const button = L.DomUtil.create("button", "button centre-on-me");
+        button.type = "button";
+        button.id = "centre-on-me";
+        button.innerHTML = `<span aria-hidden="true">◎</span> <span>${text(t("centreOnMe"))}</span>`;
+        button.disabled = true;
+        L.DomEvent.disableClickPropagation(button);
+        L.DomEvent.on(button, "click", () => this.centreOnMe());
+        this.centreButton = button;
+        return button;
+      },
+    });
+    new Control({ position: "bottomright" }).addTo(this.map);
+  }
+
+  setFollowing(following) {
+    this.following = following;
+    this.map.getContainer().dataset.following = String(following);
+  }
+
+  centreOnMe() {
+    if (!this.me) return;
+    this.setFollowing(true);
+    this.map.setView(this.me.getLatLng(), Math.max(this.map.getZoom(), 16));
   }
 
   setPosition(position) {
     const latlng = [position.lat, position.lon];
+    const heading = Number.isFinite(position.heading) ? position.heading : null;
     if (!this.me) {
-      this.meCircle = L.circle(latlng, { radius: position.accuracy, color: "#2563eb", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(this.map);
-      this.me = L.circleMarker(latlng, { radius: 8, color: "#ffffff", weight: 3, fillColor: "#2563eb", fillOpacity: 1, interactive: false }).addTo(this.map);
-      this.me.getElement()?.setAttribute("data-testid", "my-position");
+      this.meCircle = L.circle(latlng, { radius: position.accuracy, pane: "meAccuracy", color: "#0f172a", weight: 2,
+                                         dashArray: "4 4", fillColor: "#0f172a", fillOpacity: 0.12, interactive: false }).addTo(this.map);
+      // Interactive only so it sits on top for taps; a tap still reaches the map (bubbling) for placing a finding.
+      this.me = L.marker(latlng, { icon: meIcon(heading), pane: "me", keyboard: false, bubblingMouseEvents: true,
+                                   title: t("myPosition") }).addTo(this.map);
+      this.centreButton.disabled = false;
     } else {
       this.me.setLatLng(latlng);
       this.meCircle.setLatLng(latlng).setRadius(position.accuracy);
+      if ((heading == null) !== (this.meHeading == null)) this.me.setIcon(meIcon(heading));
+    }
+    this.meHeading = heading;
+    const element = this.me.getElement();
+    element?.setAttribute("data-testid", "my-position");
+    if (element) Object.assign(element.dataset, { lat: String(position.lat), lon: String(position.lon) });
+    // Rotation set through the DOM: the page's CSP allows no inline style attributes.
+    const cone = element?.querySelector(".me-cone");
+    if (cone) cone.style.transform = `rotate(${Math.round(heading)}deg)`;
+    if (this.following && !this.picker && !this.map.getBounds().pad(-0.2).contains(latlng)) {
+      this.map.panTo(latlng, { animate: false });
     }
   }
 
@@ -60,9 +135,8 @@ export class FieldMap {
       if (!feature.geometry) continue;
       const [lon, lat] = feature.geometry.coordinates;
       const props = feature.properties;
-      const colour = props.pending ? COLOURS.pending : COLOURS[props.polarity] ?? "#6b7280";
-      const marker = L.circleMarker([lat, lon], { radius: props.mine ? 9 : 7, color: "#ffffff", weight: 2, fillColor: colour, fillOpacity: 0.95 });
-      marker.bindPopup(`<strong>${text(props.category_name)}</strong>${props.note ? `<br>${text(props.note)}` : ""}${props.mine ? `<br><em>${text(t("yourFinding"))}</em>` : ""}`);
+      const marker = L.marker([lat, lon], { icon: findingIcon(props), title: props.category_name ?? "" });
+      marker.bindPopup(findingPopup(props), { minWidth: 140 });
       marker.addTo(this.findings);
       marker.getElement()?.setAttribute("data-finding", feature.id);
     }
@@ -85,6 +159,13 @@ export class FieldMap {
     this.map.on("click", this.onMapClick);
     this.map.panTo(latlng);
     report();
+  }
+
+  /** Taps on the map (not while placing a marker) call onTap({lat, lng}). */
+  onTap(handler) {
+    this.map.on("click", (event) => {
+      if (!this.picker) handler(event.latlng);
+    });
   }
 
   stopPicking() {

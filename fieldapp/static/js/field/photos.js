@@ -26,6 +26,16 @@ export async function downscale(file) {
   return blob.size < file.size || file.type !== "image/jpeg" ? blob : file;
 }
 
+/** Whether this browser can decode the image (HEIC/HEIF often not: it is converted on the server). */
+export async function decodable(file) {
+  try {
+    (await createImageBitmap(file)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The GPS position in a JPEG's EXIF (before downscaling strips it), or null. */
 export async function exifPosition(file) {
   try {

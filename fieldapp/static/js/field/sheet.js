@@ -1,10 +1,11 @@
 // The add/edit-finding bottom sheet. Position from GPS (default), from the map, or "at stop N".
 import { t } from "./i18n.js";
-import { downscale, exifPosition } from "./photos.js";
+import { decodable, downscale, exifPosition } from "./photos.js";
 import { newUuid } from "./store.js";
 
 const MAX_PHOTOS = 3;
 const POOR_ACCURACY_M = 30;
+const HEIF = /image\/hei[cf]|\.hei[cf]$/i;
 
 export class FindingSheet {
   constructor({ dialog, map, walk, gps, onSave, pickBar }) {
@@ -49,6 +50,27 @@ export class FindingSheet {
       });
     }
     this.pickBar.querySelector("button").addEventListener("click", () => this.finishPicking());
+    const note = this.field("note");
+    note.addEventListener("input", () => this.renderNoteCount());
+  }
+
+  /** Characters used of the note's limit; at the limit, say so (the browser stops typing and cuts pastes). */
+  renderNoteCount() {
+    const note = this.field("note");
+    const max = note.maxLength;
+    const count = this.form.querySelector("#sheet-note-count");
+    const full = this.form.querySelector("#sheet-note-full");
+    count.textContent = t("noteCount", { used: note.value.length, max });
+    full.hidden = note.value.length < max;
+    full.textContent = full.hidden ? "" : t("noteFull", { max });
+  }
+
+  /** Open the sheet at the top (a reused dialog keeps its last scroll position). */
+  show() {
+    this.renderNoteCount();
+    this.dialog.showModal();
+    this.dialog.scrollTop = 0;
+    this.form.scrollTop = 0;
   }
 
   openNew() {
@@ -63,8 +85,15 @@ export class FindingSheet {
     this.renderPosition();
     this.renderPhotos();
     this.showError(null);
-    this.dialog.showModal();
+    this.show();
     this.openedAt = performance.now();
+  }
+
+  /** A new finding placed where the map was tapped (no GPS); latlng is Leaflet's {lat, lng}. */
+  openAt(latlng) {
+    this.openNew();
+    this.position = { source: "map", lat: latlng.lat, lon: latlng.lng, accuracy: null };
+    this.renderPosition();
   }
 
   openEdit(record, photos) {
@@ -72,7 +101,8 @@ export class FindingSheet {
     this.dialog.querySelector("#sheet-title").textContent = this.dialog.dataset.titleEdit;
     this.form.reset();
     const body = record.body;
-    this.photos = photos.map((p) => ({ ...p, url: URL.createObjectURL(p.blob), existing: true }));
+    this.photos = photos.map((p) => ({ ...p, url: URL.createObjectURL(p.blob), existing: true,
+                                       preview: !HEIF.test(p.blob.type ?? "") }));
     this.removedPhotos = [];
     this.position = body.position_source === "stop" ? null
       : { source: body.position_source, lon: body.lon, lat: body.lat, accuracy: body.accuracy_m };
@@ -86,7 +116,7 @@ export class FindingSheet {
     this.renderPosition();
     this.renderPhotos();
     this.showError(null);
-    this.dialog.showModal();
+    this.show();
   }
 
   close() {
@@ -148,7 +178,14 @@ export class FindingSheet {
       const metres = Math.round(this.position.accuracy ?? 0);
       text.textContent = `${t("gpsPosition")} · ${t("accuracy", { metres })}`;
       if (metres > POOR_ACCURACY_M) {
-        warning.textContent = t("accuracyPoor", { metres });
+        warning.textContent = `${t("accuracyPoor", { metres })} `;
+        const show = document.createElement("button");
+        show.type = "button";
+        show.className = "button";
+        show.dataset.action = "show-marker";
+        show.textContent = t("showMarker");
+        show.addEventListener("click", () => this.pickOnMap());
+        warning.append(show);
         warning.hidden = false;
       }
     } else {
@@ -163,7 +200,9 @@ export class FindingSheet {
         break;
       }
       const [blob, exif] = await Promise.all([downscale(file), exifPosition(file)]);
-      this.photos.push({ uuid: newUuid(), blob, url: URL.createObjectURL(blob), originalBytes: file.size, exif });
+      const preview = blob !== file || (await decodable(file));
+      this.photos.push({ uuid: newUuid(), blob, url: URL.createObjectURL(blob), originalBytes: file.size, exif,
+                         preview, name: file.name });
       if (exif && (!this.position || (this.position.accuracy ?? 0) > POOR_ACCURACY_M)) this.offerExif(exif);
     }
     this.renderPhotos();
@@ -190,9 +229,25 @@ export class FindingSheet {
     list.replaceChildren();
     this.photos.forEach((photo, index) => {
       const item = document.createElement("li");
-      const image = document.createElement("img");
-      image.src = photo.url;
-      image.alt = `${index + 1}`;
+      let image;
+      if (photo.preview === false) {
+        // e.g. HEIC in a browser that cannot show it: a tile that says what happens, not a broken image
+        image = document.createElement("div");
+        image.className = "photo-placeholder";
+        image.setAttribute("role", "img");
+        const heif = HEIF.test(photo.name ?? "") || HEIF.test(photo.blob?.type ?? "");
+        const lines = [photo.name, heif ? t("photoConverted") : t("photoNoPreview")].filter(Boolean);
+        image.setAttribute("aria-label", `${index + 1}: ${lines.join(", ")}`);
+        for (const line of lines) {
+          const span = document.createElement("span");
+          span.textContent = line;
+          image.append(span);
+        }
+      } else {
+        image = document.createElement("img");
+        image.src = photo.url;
+        image.alt = `${index + 1}`;
+      }
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "icon-button";

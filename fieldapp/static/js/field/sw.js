@@ -39,28 +39,71 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page asks us to keep itself and its walk data, so it opens offline after one online visit.
+// A walk page is kept under one key per language: /w/<slug>?lang=sv|en, and the bare /w/<slug> (the
+// manifest's start_url, opened in the language last used). Other query parameters do not make another copy.
+function walkPageKey(url) {
+  const parsed = new URL(url, self.location.origin);
+  const lang = parsed.searchParams.get("lang");
+  return parsed.origin + parsed.pathname.replace(/\/$/, "") + (lang === "sv" || lang === "en" ? `?lang=${lang}` : "");
+}
+
+function isWalkPage(url) {
+  return /^\/w\/[^/]+\/?$/.test(new URL(url, self.location.origin).pathname);
+}
+
+// The kept copy for a walk page URL: its own language, else the bare page, else any language.
+async function cachedWalkPage(cache, url) {
+  const key = walkPageKey(url);
+  const bare = key.replace(/\?.*$/, "");
+  for (const candidate of [key, bare, `${bare}?lang=sv`, `${bare}?lang=en`]) {
+    const hit = await cache.match(candidate, { ignoreVary: true });
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+// The page asks us to keep itself (in both languages) and its walk data, so it opens offline after one
+// online visit from the home-screen icon or after a language switch. Fetched one after another in the
+// order given: the page puts its own language last, so the lang cookie each ?lang= sets ends as it was.
 self.addEventListener("message", (event) => {
   if (event.data?.type === "cache-urls") {
     const reply = (ok) => event.ports[0]?.postMessage({ ok });
-    event.waitUntil(caches.open(PAGES).then((cache) => cache.addAll(event.data.urls)).then(() => reply(true), () => reply(false)));
+    event.waitUntil((async () => {
+      const cache = await caches.open(PAGES);
+      for (const url of event.data.urls) {
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) throw new Error(`${url}: ${response.status}`);
+        await cache.put(isWalkPage(url) ? walkPageKey(url) : url, response);
+      }
+    })().then(() => reply(true), () => reply(false)));
   }
 });
 
 async function networkFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
+  const walkPage = request.mode === "navigate" && isWalkPage(request.url);
+  const kept = () => (walkPage ? cachedWalkPage(cache, request.url) : cache.match(request, { ignoreVary: true }));
   try {
     const response = await fetch(request);
-    if (response.ok) cache.put(request, response.clone());
+    if (response.ok) {
+      if (walkPage) {
+        // Also under the bare key: the home-screen icon opens the language last used.
+        const key = walkPageKey(request.url);
+        await cache.put(key, response.clone());
+        await cache.put(key.replace(/\?.*$/, ""), response.clone());
+      } else {
+        cache.put(request, response.clone());
+      }
+    }
     if (response.status === 403 && request.mode === "navigate") {
       // The session cookie expired (or the link was replaced): open the kept page anyway, so its outbox
       // can re-join with the phone's participant key and send, or show why it cannot.
-      const cached = await cache.match(request, { ignoreVary: true });
+      const cached = await kept();
       if (cached) return cached;
     }
     return response;
   } catch (error) {
-    const cached = await cache.match(request, { ignoreVary: true });
+    const cached = await kept();
     if (cached) return cached;
     throw error;
   }
