@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import NODINGE, axe_violations
-from tests.browser.test_field_capture import PHONE_PHOTOS, join
-from tests.conftest import REALWORLD
+from tests.browser.test_field_capture import PHOTOS, join
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
@@ -120,15 +120,14 @@ def test_offline_start_from_the_manifest_url_and_after_a_language_switch(page: P
     context.set_offline(False)
 
 
-HEIC_PHOTOS = sorted(p for p in (REALWORLD / "photos" / "phones").iterdir()
-                     if p.suffix.lower() in (".heic", ".heif"))
+HEIC_PHOTO = FIXTURES / "photos" / "phone.heic"
 
 
 def test_heic_photo_gets_a_placeholder_tile_not_a_broken_image(page: Page, live_server) -> None:
     join(page, live_server)
     page.click("#add-finding")
-    heic = HEIC_PHOTOS[0]
-    page.set_input_files("#photo-gallery", [str(heic), str(PHONE_PHOTOS[0])])
+    heic = HEIC_PHOTO
+    page.set_input_files("#photo-gallery", [str(heic), str(PHOTOS[0])])
     expect(page.locator("#sheet-photos li")).to_have_count(2)
     decoded = page.evaluate("async () => { try { await createImageBitmap(new Blob([new Uint8Array([0])], "
                             "{type: 'image/heic'})); return true; } catch { return false; } }")
@@ -220,7 +219,7 @@ def test_poor_accuracy_warning_shows_a_draggable_marker_and_counts_are_plural(pa
     expect(page.locator("#sheet-position")).to_have_text("Position från kartan")
     page.check("input[name=category][value=litter]", force=True)
     page.fill("#sheet-note", "dragen markör")
-    page.set_input_files("#photo-gallery", [str(PHONE_PHOTOS[0])])
+    page.set_input_files("#photo-gallery", [str(PHOTOS[0])])
     expect(page.locator("#sheet-photos li")).to_have_count(1)
     page.click("#sheet-save")
     item = page.locator(".finding-item", has_text="dragen markör")
