@@ -9,20 +9,30 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import FIELDAPP, axe_violations
 from tests.browser.test_staff_flows import tablet  # noqa: F401  (the logged-in organizer's tablet)
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import FIXTURES, PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
 
+def _own_walk(live_server) -> str:
+    """A walk of this test's own: publishing the shared demo walk would close it to the other tests."""
+    created = subprocess.run(  # noqa: S603
+        [*FIELDAPP, "create-walk", "--title", "Protokollvandring", "--open",
+         "--route", str(FIXTURES / "gpx" / "track.gpx")],
+        env=live_server.env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    return next(line.split(": ", 1)[1] for line in created.stdout.splitlines() if line.startswith("Slug: "))
+
+
 def test_publish_then_the_pdf_is_prepared_by_the_worker(tablet: Page, live_server, browser) -> None:  # noqa: F811
-    tablet.goto(live_server.url + "/staff/walks/demo-nodinge/exports")
+    slug = _own_walk(live_server)
+    tablet.goto(live_server.url + f"/staff/walks/{slug}/exports")
     tablet.get_by_role("button", name="Publicera protokollet").click()
     expect(tablet.locator(".flash")).to_contain_text("publicerat som version 1")
     # No worker yet: the version's PDF waits in the queue, and says so.
     pending = tablet.get_by_role("link", name="PDF: Väntar på sin tur…")
     expect(pending).to_be_visible()
     visitor = browser.new_context(locale="sv-SE").new_page()
-    visitor.goto(live_server.url + "/walks/demo-nodinge/protocol")
+    visitor.goto(live_server.url + f"/walks/{slug}/protocol")
     expect(visitor.locator(".pdf-pending")).to_have_text("PDF:en förbereds.")
     expect(visitor.get_by_role("link", name="Ladda ner PDF")).to_have_count(0)
 
@@ -44,5 +54,5 @@ def test_publish_then_the_pdf_is_prepared_by_the_worker(tablet: Page, live_serve
         worker.wait(timeout=30)
     visitor.reload()
     expect(visitor.get_by_role("link", name="Ladda ner PDF")).to_have_attribute(
-        "href", "/walks/demo-nodinge/protocol.pdf?version=1")
+        "href", f"/walks/{slug}/protocol.pdf?version=1")
     visitor.context.close()
