@@ -201,10 +201,16 @@ def app(database_url: str, backend: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def limited_app(database_url: str, backend: str, tmp_path: Path) -> Iterator[Flask]:
+def limited_app_config() -> dict:
+    """Extra settings for ``limited_app``; a test module overrides this fixture to set its own limits."""
+    return {}
+
+
+@pytest.fixture
+def limited_app(database_url: str, backend: str, tmp_path: Path, limited_app_config: dict) -> Iterator[Flask]:
     """An app with its rate limits on (in memory), for the tests of the limits themselves."""
     application = make_app(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=True,
-                           RATELIMIT_STORAGE_URI="memory://")
+                           RATELIMIT_STORAGE_URI="memory://", **limited_app_config)
     with application.app_context():
         if backend == "postgis":
             truncate_postgis(application)

@@ -18,7 +18,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Finding, ProtocolPdf, ProtocolVersion, utcnow
 from fieldapp.services import protocol as protocol_service
 from fieldapp.services import protocol_pdf
-from tests.app.conftest import fetch_pdf, make_app, truncate_postgis
+from tests.app.conftest import fetch_pdf
 from tests.app.test_exports import SLUG, prepare_walk
 
 IMMUTABLE = "public, immutable, max-age=31536000"
@@ -238,15 +238,9 @@ def test_versions_published_before_pdfs_were_queued_get_them_from_the_sweep(app,
 
 
 @pytest.fixture
-def limited_app(database_url: str, backend: str, tmp_path):  # noqa: ANN201 - the app with rate limits on
-    application = make_app(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=True,
-                           PROTOCOL_DRAFT_PDF_LIMIT="2 per minute")
-    with application.app_context():
-        if backend == "postgis":
-            truncate_postgis(application)
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+def limited_app_config() -> dict:
+    """The shared ``limited_app`` with a small draft-PDF limit."""
+    return {"PROTOCOL_DRAFT_PDF_LIMIT": "2 per minute"}
 
 
 def test_draft_pdf_renders_are_limited_per_staff_member(limited_app, tmp_path) -> None:
