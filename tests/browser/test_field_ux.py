@@ -237,6 +237,7 @@ def test_finding_markers_take_gloved_taps_and_popups_are_dark_with_the_thumbnail
                                     .findings.features
                                     .find(f => f.properties.photos && f.properties.photos.length).id""")
     marker = page.locator(f"[data-finding='{with_photo}']")
+    expect(marker).to_be_visible()  # the map draws its markers after the page data is read
     box = marker.bounding_box()
     assert box["width"] >= 44 and box["height"] >= 44, box
     for stop in page.locator(".stop-marker").all():
