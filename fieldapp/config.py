@@ -92,6 +92,14 @@ def load_config(instance_path: Path) -> dict:
         # photo originals this many months after the protocol was first published (approved files stay).
         "RETENTION_CONTACT_MONTHS": int(env("FIELDAPP_RETENTION_CONTACT_MONTHS") or 12),
         "RETENTION_ORIGINALS_MONTHS": int(env("FIELDAPP_RETENTION_ORIGINALS_MONTHS") or 12),
+        # Outgoing mail (fieldapp.mail): without a host, mails are written to the log (development).
+        "SMTP_HOST": env("FIELDAPP_SMTP_HOST") or "",
+        "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT") or 25),
+        "SMTP_USER": env("FIELDAPP_SMTP_USER") or "",
+        "SMTP_PASSWORD": env("FIELDAPP_SMTP_PASSWORD") or "",
+        "SMTP_STARTTLS": env("FIELDAPP_SMTP_STARTTLS", "0") == "1",
+        "SMTP_SSL": env("FIELDAPP_SMTP_SSL", "0") == "1",
+        "MAIL_FROM": env("FIELDAPP_MAIL_FROM") or "fieldapp@localhost",
         # Who is responsible for the personal data (privacy notice, accessibility statement, footers).
         # No invented defaults: unset values say so on the pages (set them before going live).
         "MUNICIPALITY_NAME": env("FIELDAPP_MUNICIPALITY_NAME") or "",

@@ -44,3 +44,11 @@ def purge_expired_data() -> None:
     from fieldapp.services import retention
 
     retention.purge()
+
+
+@job(retries=6, retry_delay=60)
+def deliver_mail(to: str, subject: str, body: str, headers: list[list[str]], message_id: str) -> None:
+    """Send one queued mail over SMTP; an SMTP or network error is retried (6 times, a minute apart)."""
+    from fieldapp.mail import Mail, deliver
+
+    deliver(Mail(to, subject, body, tuple((name, value) for name, value in headers)), message_id)

@@ -21,7 +21,7 @@ from fieldapp.extensions import login_manager
 from fieldapp.participant_session import current_participant_ids
 from fieldapp.staff import bp
 
-OPEN_ENDPOINTS = {"staff.login"}
+OPEN_ENDPOINTS = {"staff.login", "staff.forgot_password", "staff.password_reset", "staff.accept_invitation"}
 MAX_NEXT_LENGTH = 2000
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldapp.models import ROLES
 from fieldapp.services import responsible_parties as party_service
-from fieldapp.services import staff_users
+from fieldapp.services import staff_accounts, staff_users
 from fieldapp.services import users as user_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import admin_required
@@ -28,13 +28,18 @@ def users() -> str | Response | tuple[str, int]:
     form = NewUserForm()
     form.role.choices = _role_choices()
     if form.validate_on_submit():
-        user = user_service.create_user(
-            form.email.data, form.password.data, role=form.role.data, name=form.name.data or ""
-        )
-        flash(
-            gettext("The account %(email)s was created. Tell the person their password.", email=user.email),
-            "success",
-        )
+        if form.invite.data:
+            user = staff_accounts.invite_user(form.email.data, role=form.role.data, name=form.name.data or "",
+                                              invited_by=current_user, lang=str(get_locale()))
+            message = gettext("The account %(email)s was created and an invitation is on its way to it.",
+                              email=user.email)
+        else:
+            user = user_service.create_user(
+                form.email.data, form.password.data, role=form.role.data, name=form.name.data or ""
+            )
+            message = gettext("The account %(email)s was created. Tell the person their password.",
+                              email=user.email)
+        flash(message, "success")
         return redirect(url_for("staff.users"))
     return render_template(
         "staff/admin_users.html", form=form, users=staff_users.list_users(), role_names=role_names()
@@ -75,6 +80,15 @@ def user_password(account_id: int) -> str | Response | tuple[str, int]:
         ), 422
     staff_users.set_password(account, password_form.password.data)
     flash(gettext("The new password was saved. Tell the person their password."), "success")
+    return redirect(url_for("staff.user", account_id=account.id))
+
+
+@bp.post("/admin/users/<int:account_id>/invitation")
+@admin_required
+def user_invitation(account_id: int) -> Response:
+    account = staff_users.user_by_id(account_id)
+    staff_accounts.send_invitation(account, invited_by=current_user, lang=str(get_locale()))
+    flash(gettext("A new invitation is on its way to %(email)s.", email=account.email), "success")
     return redirect(url_for("staff.user", account_id=account.id))
 
 

@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -161,10 +161,19 @@ class NewUserForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
+    invite = BooleanField(_l("Send an invitation by e-mail: the person chooses their own password"),
+                          default=True)
     password = PasswordField(
-        _l("Password (at least 10 characters)"),
-        validators=[DataRequired(), Length(max=200), acceptable_password],
+        _l("Or set a password yourself (at least 10 characters)"),
+        validators=[Optional(), Length(max=200), acceptable_password],
     )
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms signature
+        valid = super().validate(extra_validators)
+        if not self.invite.data and not self.password.data:
+            self.password.errors = [*self.password.errors, _l("Enter a password, or send an invitation.")]
+            return False
+        return valid
 
     def password_user_inputs(self) -> tuple[str, ...]:
         return (self.email.data or "", self.name.data or "")
@@ -219,4 +228,17 @@ class ParticipantRemovalForm(Form):
     public_id = StringField(
         _l("Participant id"), validators=[DataRequired(), Length(min=36, max=36)],
         description=_l("The id shown under “My findings” on the participant's phone."),
+    )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ChoosePasswordForm(PasswordForm):
+    """A password chosen through a reset or invitation link, typed twice."""
+
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
     )

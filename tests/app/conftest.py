@@ -260,22 +260,24 @@ class Worker:
         self.consumer = ThreadConsumer(self.huey, workers=1, periodic=False, worker_type="thread",
                                        initial_delay=0.02, max_delay=0.1)
         self.started = False
-        self.in_flight = 0
+        self.running: set[str] = set()
         import threading
 
         self.lock = threading.Lock()
         from huey import signals
 
+        # A failing job with retries left sends both ERROR and RETRYING: count running jobs by id, not by
+        # signal, or the second signal would make the count negative and the queue never look idle.
         @self.huey.signal(signals.SIGNAL_EXECUTING)
         def _executing(signal, task, *args, **kwargs):  # noqa: ANN001, ANN202
             with self.lock:
-                self.in_flight += 1
+                self.running.add(task.id)
 
         @self.huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR, signals.SIGNAL_RETRYING,
                           signals.SIGNAL_CANCELED, signals.SIGNAL_LOCKED, signals.SIGNAL_INTERRUPTED)
         def _done(signal, task, *args, **kwargs):  # noqa: ANN001, ANN202
             with self.lock:
-                self.in_flight -= 1
+                self.running.discard(task.id)
 
     def start(self) -> None:
         """Start consuming (once), without waiting."""
@@ -295,7 +297,7 @@ class Worker:
         while idle_checks < 3:  # idle three times in a row: no job between dequeue and start slips by
             assert time.monotonic() < deadline, "the job queue did not drain in time"
             time.sleep(0.05)
-            idle_checks = idle_checks + 1 if not (self.huey.pending_count() or self.in_flight) else 0
+            idle_checks = idle_checks + 1 if not (self.huey.pending_count() or self.running) else 0
         db.session.expire_all()  # the test's session must see what the worker committed
 
     def stop(self) -> None:
