@@ -1,10 +1,10 @@
 """Small presentation helpers shared by templates: translated names and date formatting."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_datetime, lazy_gettext
+from flask_babel import format_date, format_datetime, format_percent, lazy_gettext
 
 
 def status_names() -> dict[str, str]:
@@ -26,5 +26,19 @@ def local_datetime(value: datetime | None) -> str:
     return format_datetime(value, "d MMM y HH:mm")
 
 
+def local_date(value: date | datetime | None) -> str:
+    """A date (of a datetime: in the configured time zone) in the current language."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMM y")
+
+
+def percent(value: float) -> str:
+    """0.25 → "25 %" in Swedish, "25%" in English."""
+    return format_percent(value)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["percent"] = percent

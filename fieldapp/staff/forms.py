@@ -242,3 +242,18 @@ class ChoosePasswordForm(PasswordForm):
         _l("The same password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
     )
+
+
+class SituationFilterForm(Form):
+    """GET form of the situation picture; choices are filled in by the view. Empty = all."""
+
+    class Meta:
+        csrf = False
+
+    year_from = SelectField(_l("From year"), coerce=str, validators=[Optional()])
+    year_to = SelectField(_l("To year"), coerce=str, validators=[Optional()])
+    area = SelectField(_l("Area"), coerce=str, validators=[Optional()])
+    category = SelectField(_l("Category"), coerce=str, validators=[Optional()])
+    polarity = SelectField(_l("Unsafe or safe"), coerce=str, validators=[Optional()])
+    measure_status = SelectField(_l("Measure status"), coerce=str, validators=[Optional()])
+    party = SelectField(_l("Responsible party"), coerce=str, validators=[Optional()])

@@ -1,0 +1,277 @@
+"""The situation picture (lägesbild) across walks and years: filters, map clusters, hotspots, figures.
+
+Everything is counted in the database (GROUP BY over grid cells), never by looping over findings in
+Python, so it stays fast for a municipality with years of walks (bench/situation.py).
+
+Findings counted: every visible canonical finding (not hidden, not merged into another) of every walk.
+
+Map clusters: the findings in view are grouped into square grid cells of ``CLUSTER_PX`` screen pixels at
+the map's zoom level (Web Mercator: a pixel is ``360 / (256 · 2^zoom)`` degrees of longitude); each cell
+is drawn as one circle with its count at the mean position of its findings. A cell holding one finding
+is drawn as that finding.
+
+Hotspots ("the same place again"): unsafe findings are put into square cells of ``HOTSPOT_CELL_M``
+metres (a local metric grid: longitude scaled by the cosine of the reference latitude); a cell is a
+hotspot when findings in it come from at least ``min_walks`` different walks. Cells, not circles
+around each finding, so a place is counted once and the answer is the same on SQLite and PostGIS; the
+cost is that two findings a few metres apart on either side of a cell edge fall into two cells.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, and_, case, distinct, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from fieldapp.extensions import db
+from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
+
+CLUSTER_PX = 60
+HOTSPOT_CELL_M = 50
+METRES_PER_DEGREE_LAT = 110_574.0
+METRES_PER_DEGREE_LON_AT_EQUATOR = 111_320.0
+OPEN_MEASURE_STATUSES = ("new", "assessed", "sent", "planned")
+FIXED_MEASURE_STATUSES = ("done", "verified")
+
+
+@dataclass(frozen=True)
+class SituationFilter:
+    """What staff narrow the picture to; empty values mean "all"."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    area: str = ""
+    category: str = ""
+    polarity: str = ""
+    measure_status: str = ""  # a measure status, or "none" for findings without a measure
+    party_id: int | None = None
+
+    def is_empty(self) -> bool:
+        return self == SituationFilter()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    lon: float
+    lat: float
+    count: int
+    unsafe: int
+    finding_id: int | None  # set when the cell holds one finding
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    lon: float
+    lat: float
+    findings: int
+    walks: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True)
+class PartyFigures:
+    party: str
+    measures: int
+    fixed: int
+    open: int
+    overdue: int
+
+
+def _visible() -> ColumnElement[bool]:
+    return and_(Finding.hidden.is_(False), Finding.canonical_id.is_(None))
+
+
+def _year_start(year: int) -> datetime:
+    return datetime(year, 1, 1, tzinfo=UTC)
+
+
+def _where(f: SituationFilter) -> list[ColumnElement[bool]]:
+    """The filter as SQL conditions over findings joined with their walk, category and measure."""
+    conditions: list[ColumnElement[bool]] = [_visible()]
+    if f.year_from is not None:
+        conditions.append(Finding.created_at >= _year_start(f.year_from))
+    if f.year_to is not None:
+        conditions.append(Finding.created_at < _year_start(f.year_to + 1))
+    if f.area:
+        conditions.append(Walk.area_name == f.area)
+    if f.category:
+        conditions.append(Category.code == f.category)
+    if f.polarity:
+        conditions.append(Finding.polarity == f.polarity)
+    if f.measure_status == "none":
+        conditions.append(Measure.id.is_(None))
+    elif f.measure_status:
+        conditions.append(Measure.status == f.measure_status)
+    if f.party_id is not None:
+        conditions.append(Measure.responsible_party_id == f.party_id)
+    return conditions
+
+
+def _joined(query: Select, f: SituationFilter) -> Select:
+    return (
+        query.select_from(Finding)
+        .join(Walk, Walk.id == Finding.walk_id)
+        .join(Category, Category.id == Finding.category_id)
+        .outerjoin(Measure, Measure.finding_id == Finding.id)
+        .where(*_where(f))
+    )
+
+
+def count_findings(f: SituationFilter) -> int:
+    return db.session.scalar(_joined(select(func.count(Finding.id)), f)) or 0
+
+
+def map_clusters(f: SituationFilter, bbox: tuple[float, float, float, float], zoom: int) -> list[Cluster]:
+    """The findings inside ``bbox`` (west, south, east, north; WGS 84) grouped for drawing at ``zoom``."""
+    west, south, east, north = bbox
+    zoom = max(0, min(int(zoom), 22))
+    cell_lon = CLUSTER_PX * 360.0 / (256 * 2 ** zoom)
+    cell_lat = cell_lon * math.cos(math.radians((south + north) / 2))
+    x, y = func.ST_X(Finding.geom_el), func.ST_Y(Finding.geom_el)
+    cell_x, cell_y = func.floor(x / cell_lon), func.floor(y / cell_lat)
+    query = _joined(
+        select(
+            func.avg(x), func.avg(y), func.count(Finding.id),
+            func.sum(case((Finding.polarity == "unsafe", 1), else_=0)), func.min(Finding.id),
+        ),
+        f,
+    ).where(x >= west, x <= east, y >= south, y <= north).group_by(cell_x, cell_y)
+    return [
+        Cluster(float(lon), float(lat), int(n), int(unsafe or 0), int(first) if n == 1 else None)
+        for lon, lat, n, unsafe, first in db.session.execute(query)
+    ]
+
+
+def reference_latitude() -> float:
+    """The latitude the hotspot grid is scaled at: the mean of all findings, to whole degrees (stable when
+    filters change, so a place stays in the same cell)."""
+    mean = db.session.scalar(select(func.avg(func.ST_Y(Finding.geom_el))))
+    return float(round(mean)) if mean is not None else 60.0
+
+
+def hotspots(f: SituationFilter, *, min_walks: int = 2, cell_m: float = HOTSPOT_CELL_M,
+             limit: int = 50) -> list[Hotspot]:
+    """Grid cells of ``cell_m`` metres where unsafe findings come from at least ``min_walks`` walks."""
+    kx = METRES_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(reference_latitude())) / cell_m
+    ky = METRES_PER_DEGREE_LAT / cell_m
+    x, y = func.ST_X(Finding.geom_el), func.ST_Y(Finding.geom_el)
+    walks = func.count(distinct(Finding.walk_id))
+    query = (
+        _joined(
+            select(func.avg(x), func.avg(y), func.count(Finding.id), walks,
+                   func.min(Finding.created_at), func.max(Finding.created_at)),
+            f,
+        )
+        .where(Finding.polarity == "unsafe")
+        .group_by(func.floor(x * kx), func.floor(y * ky))
+        .having(walks >= min_walks)
+        .order_by(walks.desc(), func.count(Finding.id).desc(), func.min(Finding.id))
+        .limit(limit)
+    )
+    rows = db.session.execute(query).all()
+    return [Hotspot(float(lon), float(lat), int(n), int(w), _aware(first), _aware(last))
+            for lon, lat, n, w, first, last in rows]
+
+
+def _aware(value: datetime | str) -> datetime:
+    """Aggregates (min/max) skip the column type's conversion on SQLite: make them aware datetimes."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _year(column: ColumnElement[datetime]) -> ColumnElement[int]:
+    return func.extract("year", column)
+
+
+def categories_by_year(f: SituationFilter, locale: str = "sv") -> list[tuple[int, str, int]]:
+    """(year, category name, findings) for every year and category with findings, newest year first."""
+    name = Category.name_en if locale == "en" else Category.name_sv
+    year = _year(Finding.created_at)
+    query = _joined(select(year, name, func.count(Finding.id)), f).group_by(year, name).order_by(
+        year.desc(), func.count(Finding.id).desc(), name)
+    return [(int(y), str(n), int(c)) for y, n, c in db.session.execute(query)]
+
+
+def party_figures(f: SituationFilter, today: date) -> list[PartyFigures]:
+    """Per responsible party: measures, fixed (done or verified), still open, and open past the deadline."""
+    fixed = func.sum(case((Measure.status.in_(FIXED_MEASURE_STATUSES), 1), else_=0))
+    still_open = func.sum(case((Measure.status.in_(OPEN_MEASURE_STATUSES), 1), else_=0))
+    overdue = func.sum(case((and_(Measure.status.in_(OPEN_MEASURE_STATUSES), Measure.deadline < today), 1),
+                            else_=0))
+    party = func.coalesce(ResponsibleParty.name, literal(""))
+    query = (
+        _joined(select(party, func.count(Measure.id), fixed, still_open, overdue), f)
+        .outerjoin(ResponsibleParty, ResponsibleParty.id == Measure.responsible_party_id)
+        .where(Measure.id.is_not(None))
+        .group_by(party)
+        .order_by(func.count(Measure.id).desc(), party)
+    )
+    return [PartyFigures(str(p), int(n), int(fx or 0), int(op or 0), int(od or 0))
+            for p, n, fx, op, od in db.session.execute(query)]
+
+
+def overdue_measures(f: SituationFilter, today: date,
+                     limit: int = 200) -> list[tuple[Finding, Measure, Walk]]:
+    """Open measures whose deadline has passed, the oldest deadline first."""
+    query = (
+        _joined(select(Finding, Measure, Walk), f)
+        .where(Measure.status.in_(OPEN_MEASURE_STATUSES), Measure.deadline < today)
+        .order_by(Measure.deadline, Measure.id)
+        .limit(limit)
+    )
+    return [(finding, measure, walk) for finding, measure, walk in db.session.execute(query)]
+
+
+def filter_choices() -> dict[str, list]:
+    """What the filter form offers: years with findings, areas, categories and parties in use."""
+    year = _year(Finding.created_at)
+    years = [int(y) for (y,) in db.session.execute(
+        select(year).where(_visible()).group_by(year).order_by(year.desc()))]
+    areas = [a for (a,) in db.session.execute(
+        select(Walk.area_name).where(Walk.area_name != "").group_by(Walk.area_name).order_by(Walk.area_name))]
+    categories = list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
+    parties = list(db.session.scalars(select(ResponsibleParty).order_by(ResponsibleParty.name)))
+    return {"years": years, "areas": areas, "categories": categories, "parties": parties}
+
+
+
+
+def extent(f: SituationFilter) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the filtered findings, or None when there are none."""
+    x, y = func.ST_X(Finding.geom_el), func.ST_Y(Finding.geom_el)
+    row = db.session.execute(_joined(select(func.min(x), func.min(y), func.max(x), func.max(y)), f)).one()
+    return None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+
+@dataclass(frozen=True)
+class FindingSummary:
+    """What a single finding on the situation map shows and links to."""
+
+    id: int
+    uuid: str
+    walk_slug: str
+    walk_title: str
+    category: str
+    polarity: str
+    measure_status: str | None
+    created_at: datetime
+
+
+def finding_summaries(ids: list[int], locale: str = "sv") -> dict[int, FindingSummary]:
+    if not ids:
+        return {}
+    name = Category.name_en if locale == "en" else Category.name_sv
+    query = (
+        select(Finding.id, Finding.uuid, Walk.slug, Walk.title, name, Finding.polarity, Measure.status,
+               Finding.created_at)
+        .select_from(Finding)
+        .join(Walk, Walk.id == Finding.walk_id)
+        .join(Category, Category.id == Finding.category_id)
+        .outerjoin(Measure, Measure.finding_id == Finding.id)
+        .where(Finding.id.in_(ids))
+    )
+    return {row[0]: FindingSummary(*row) for row in db.session.execute(query)}

@@ -1,0 +1,103 @@
+"""The situation picture (lägesbild) across all walks: map, hotspots, figures per party and year."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import jsonify, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from werkzeug.wrappers import Response
+
+from fieldapp.errors import ValidationError
+from fieldapp.models import MEASURE_STATUSES
+from fieldapp.services import situation
+from fieldapp.services.situation import SituationFilter
+from fieldapp.staff import bp
+from fieldapp.staff.forms import SituationFilterForm
+from fieldapp.staff.labels import measure_status_names
+
+
+def _filter_form() -> tuple[SituationFilterForm, SituationFilter, dict]:
+    """The filter form from the query string, with its choices, and the filter it describes."""
+    choices = situation.filter_choices()
+    locale = str(get_locale())
+    form = SituationFilterForm(request.args)
+    everything = ("", gettext("All"))
+    years = [(str(y), str(y)) for y in choices["years"]]
+    form.year_from.choices = [everything, *years]
+    form.year_to.choices = [everything, *years]
+    form.area.choices = [everything, *((a, a) for a in choices["areas"])]
+    form.category.choices = [everything, *((c.code, c.name(locale)) for c in choices["categories"])]
+    form.polarity.choices = [everything, ("unsafe", gettext("Unsafe")), ("safe", gettext("Safe"))]
+    statuses = measure_status_names()
+    form.measure_status.choices = [everything, ("none", gettext("No measure yet")),
+                                   *((s, statuses[s]) for s in MEASURE_STATUSES)]
+    form.party.choices = [everything, *((str(p.id), p.name) for p in choices["parties"])]
+    if request.args and not form.validate():
+        raise ValidationError(gettext("The filter could not be read. Choose from the lists."))
+    the_filter = SituationFilter(
+        year_from=int(form.year_from.data) if form.year_from.data else None,
+        year_to=int(form.year_to.data) if form.year_to.data else None,
+        area=form.area.data or "",
+        category=form.category.data or "",
+        polarity=form.polarity.data or "",
+        measure_status=form.measure_status.data or "",
+        party_id=int(form.party.data) if form.party.data else None,
+    )
+    return form, the_filter, choices
+
+
+@bp.get("/situation")
+def situation_page() -> str:
+    form, the_filter, _choices = _filter_form()
+    today = date.today()
+    return render_template(
+        "staff/situation.html",
+        form=form,
+        total=situation.count_findings(the_filter),
+        extent=situation.extent(the_filter),
+        hotspots=(spots := situation.hotspots(the_filter)),
+        hotspot_points=[[h.lat, h.lon] for h in spots],
+        hotspot_cell_m=situation.HOTSPOT_CELL_M,
+        parties=situation.party_figures(the_filter, today),
+        overdue=situation.overdue_measures(the_filter, today),
+        by_year=situation.categories_by_year(the_filter, str(get_locale())),
+        status_names=measure_status_names(),
+        filtered=not the_filter.is_empty(),
+    )
+
+
+def _bbox() -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in request.args.get("bbox", "").split(","))
+    except ValueError as err:
+        raise ValidationError(gettext("bbox must be west,south,east,north in degrees.")) from err
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise ValidationError(gettext("bbox must be west,south,east,north in degrees."))
+    return west, south, east, north
+
+
+@bp.get("/situation/clusters.json")
+def situation_clusters() -> Response:
+    """The map's findings for the view (bbox, zoom) as GeoJSON: a cluster per grid cell, or the finding."""
+    _form, the_filter, _choices = _filter_form()
+    zoom = request.args.get("zoom", type=int)
+    if zoom is None:
+        raise ValidationError(gettext("zoom is missing."))
+    clusters = situation.map_clusters(the_filter, _bbox(), zoom)
+    locale = str(get_locale())
+    singles = situation.finding_summaries([c.finding_id for c in clusters if c.finding_id], locale)
+    statuses = measure_status_names()
+    features = []
+    for cluster in clusters:
+        properties: dict[str, object] = {"count": cluster.count, "unsafe": cluster.unsafe}
+        single = singles.get(cluster.finding_id) if cluster.finding_id else None
+        if single is not None:
+            properties.update(
+                category=single.category, polarity=single.polarity, walk=single.walk_title,
+                status=statuses.get(single.measure_status, "") if single.measure_status else "",
+                url=url_for("staff.finding", slug=single.walk_slug, finding_uuid=single.uuid),
+            )
+        features.append({"type": "Feature", "properties": properties,
+                         "geometry": {"type": "Point", "coordinates": [cluster.lon, cluster.lat]}})
+    return jsonify({"type": "FeatureCollection", "features": features})

@@ -1,0 +1,82 @@
+// The situation picture's map: findings of every walk, grouped by the server per grid cell for the view.
+/* global L */
+import { baseMap, escapeText, POLARITY_COLOURS, readJson } from "./map-base.js";
+
+const container = document.getElementById("situation-map");
+if (container) {
+  const map = baseMap(container);
+  const extent = JSON.parse(container.dataset.extent);
+  const hotspots = readJson("situation-hotspots") ?? [];
+  const layer = L.layerGroup().addTo(map);
+  const labels = container.dataset;
+  let pending = null;
+
+  const hotspotLayer = L.layerGroup(hotspots.map(([lat, lon], index) => L.circleMarker([lat, lon], {
+    radius: 22, color: "#7c2d12", weight: 3, dashArray: "6 4", fill: false, interactive: false,
+  }).bindTooltip(String(index + 1), { permanent: true, direction: "center", className: "hotspot-label" })));
+  hotspotLayer.addTo(map);
+
+  function clusterIcon(count, unsafe) {
+    const size = Math.min(64, 36 + Math.round(Math.log10(count) * 12));
+    const share = count ? unsafe / count : 0;
+    const colour = share >= 0.5 ? POLARITY_COLOURS.unsafe : POLARITY_COLOURS.safe;
+    return L.divIcon({
+      className: "situation-cluster",
+      html: `<span style="--size:${size}px;--colour:${colour}">${count}</span>`,
+      iconSize: [size, size], iconAnchor: [size / 2, size / 2],
+    });
+  }
+
+  function draw(collection) {
+    layer.clearLayers();
+    for (const feature of collection.features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const p = feature.properties;
+      if (p.count === 1 && p.url) {
+        const marker = L.circleMarker([lat, lon], {
+          radius: 11, color: "#ffffff", weight: 2, fillOpacity: 0.95,
+          fillColor: POLARITY_COLOURS[p.polarity] ?? "#6b7280",
+        });
+        marker.bindPopup(`<strong>${escapeText(p.category)}</strong><br>${escapeText(p.walk)}`
+          + (p.status ? `<br>${escapeText(p.status)}` : "")
+          + `<br><a href="${encodeURI(p.url)}">${escapeText(labels.labelOpen)}</a>`);
+        layer.addLayer(marker);
+      } else {
+        const label = `${p.count} ${labels.labelFindings}, ${p.unsafe} ${labels.labelUnsafe}`;
+        const marker = L.marker([lat, lon], { icon: clusterIcon(p.count, p.unsafe), title: label, alt: label,
+          keyboard: true });
+        marker.on("click", () => map.setView([lat, lon], Math.min(map.getZoom() + 2, 19)));
+        layer.addLayer(marker);
+      }
+    }
+  }
+
+  async function refresh() {
+    const bounds = map.getBounds();
+    const url = new URL(labels.clusters, window.location.href);
+    url.searchParams.set("bbox", [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map((v) => v.toFixed(6)).join(","));
+    url.searchParams.set("zoom", String(map.getZoom()));
+    pending?.abort();
+    pending = new AbortController();
+    try {
+      const response = await fetch(url, { signal: pending.signal, credentials: "same-origin" });
+      if (response.ok) draw(await response.json());
+    } catch (error) {
+      if (error.name !== "AbortError") throw error;
+    }
+  }
+
+  map.on("moveend", refresh);
+  if (extent) {
+    const [west, south, east, north] = extent;
+    map.fitBounds([[south, west], [north, east]], { padding: [24, 24], maxZoom: 17 });
+  }
+  document.querySelectorAll("[data-show-hotspot]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const [lat, lon] = hotspots[Number(button.dataset.showHotspot)];
+      map.setView([lat, lon], 18);
+      container.scrollIntoView({ behavior: "smooth", block: "center" });
+    });
+  });
+}
