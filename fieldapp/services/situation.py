@@ -275,3 +275,22 @@ def finding_summaries(ids: list[int], locale: str = "sv") -> dict[int, FindingSu
         .where(Finding.id.in_(ids))
     )
     return {row[0]: FindingSummary(*row) for row in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class YearTable:
+    """Findings per category (rows, most first) and year (columns, newest first)."""
+
+    years: list[int]
+    rows: list[tuple[str, list[int], int]]  # category, count per year, total
+
+
+def year_table(rows: list[tuple[int, str, int]]) -> YearTable:
+    years = sorted({year for year, _, _ in rows}, reverse=True)
+    counts: dict[str, dict[int, int]] = {}
+    for year, category, n in rows:
+        counts.setdefault(category, {})[year] = n
+    table = [(category, [per_year.get(y, 0) for y in years], sum(per_year.values()))
+             for category, per_year in counts.items()]
+    table.sort(key=lambda row: (-row[2], row[0]))
+    return YearTable(years, table)

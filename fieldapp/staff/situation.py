@@ -61,7 +61,7 @@ def situation_page() -> str:
         hotspot_cell_m=situation.HOTSPOT_CELL_M,
         parties=situation.party_figures(the_filter, today),
         overdue=situation.overdue_measures(the_filter, today),
-        by_year=situation.categories_by_year(the_filter, str(get_locale())),
+        by_year=situation.year_table(situation.categories_by_year(the_filter, str(get_locale()))),
         status_names=measure_status_names(),
         filtered=not the_filter.is_empty(),
     )

@@ -138,6 +138,8 @@ def test_figures_per_party_and_year(picture) -> None:
     overdue = situation.overdue_measures(SituationFilter(), today=date(2026, 11, 30))
     assert [finding.id for finding, _, _ in overdue] == [picture.findings["f2"].id]
     by_year = situation.categories_by_year(SituationFilter(), "en")
+    table = situation.year_table(by_year)
+    assert table.years == [2025, 2024] and table.rows[0] == ("Lighting", [3, 1], 4)
     assert by_year[0][0] == 2025 and sum(n for y, _, n in by_year if y == 2025) == 6
     assert sum(n for y, _, n in by_year if y == 2024) == 3
 

@@ -11,20 +11,21 @@ if (container) {
   const labels = container.dataset;
   let pending = null;
 
+  // Recurring places: a dashed ring around each (its number in the table is in the tooltip).
   const hotspotLayer = L.layerGroup(hotspots.map(([lat, lon], index) => L.circleMarker([lat, lon], {
-    radius: 22, color: "#7c2d12", weight: 3, dashArray: "6 4", fill: false, interactive: false,
-  }).bindTooltip(String(index + 1), { permanent: true, direction: "center", className: "hotspot-label" })));
+    radius: 34, color: "#7c2d12", weight: 3, dashArray: "6 5", fill: false,
+  }).bindTooltip(`${labels.labelPlace} ${index + 1}`)));
   hotspotLayer.addTo(map);
 
   function clusterIcon(count, unsafe) {
+    // Sized and coloured through the CSSOM: the Content-Security-Policy allows no inline style attributes.
     const size = Math.min(64, 36 + Math.round(Math.log10(count) * 12));
-    const share = count ? unsafe / count : 0;
-    const colour = share >= 0.5 ? POLARITY_COLOURS.unsafe : POLARITY_COLOURS.safe;
-    return L.divIcon({
-      className: "situation-cluster",
-      html: `<span style="--size:${size}px;--colour:${colour}">${count}</span>`,
-      iconSize: [size, size], iconAnchor: [size / 2, size / 2],
-    });
+    const badge = document.createElement("span");
+    badge.textContent = String(count);
+    badge.style.setProperty("--size", `${size}px`);
+    badge.style.setProperty("--colour", unsafe * 2 >= count ? POLARITY_COLOURS.unsafe : POLARITY_COLOURS.safe);
+    return L.divIcon({ className: "situation-cluster", html: badge, iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2] });
   }
 
   function draw(collection) {
