@@ -91,16 +91,33 @@ def within_metres(
             func.ST_DWithin(cast(geom_col, Geography), cast(centre, Geography), metres, True),
         )
     if dialect_name == "sqlite":
-        candidates = (
-            select(literal_column("rowid"))
-            .select_from(text("SpatialIndex"))
-            .where(
-                literal_column("f_table_name", String) == literal(geom_col.table.name, String),
-                literal_column("f_geometry_column", String) == literal(geom_col.name, String),
-                literal_column("search_frame") == func.BuildMbr(minx, miny, maxx, maxy, WGS84),
-            )
+        return and_(_spatialite_candidates(geom_col, pk_col, (minx, miny, maxx, maxy)),
+                    func.PtDistWithin(geom_col, centre, metres, 1) == 1)
+    raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
+
+
+def _spatialite_candidates(geom_col: Column, pk_col: Column,
+                           box: tuple[float, float, float, float]) -> ColumnElement[bool]:
+    """Rows whose bounding box meets ``box``, found through SpatiaLite's R*Tree (the SpatialIndex table)."""
+    candidates = (
+        select(literal_column("rowid"))
+        .select_from(text("SpatialIndex"))
+        .where(
+            literal_column("f_table_name", String) == literal(geom_col.table.name, String),
+            literal_column("f_geometry_column", String) == literal(geom_col.name, String),
+            literal_column("search_frame") == func.BuildMbr(*box, WGS84),
         )
-        return and_(pk_col.in_(candidates), func.PtDistWithin(geom_col, centre, metres, 1) == 1)
+    )
+    return pk_col.in_(candidates)
+
+
+def within_box(dialect_name: str, geom_col: Column, pk_col: Column,
+               box: tuple[float, float, float, float]) -> ColumnElement[bool]:
+    """A WHERE clause: points inside ``box`` (minx, miny, maxx, maxy; lon/lat), through the spatial index."""
+    if dialect_name == "postgresql":
+        return geom_col.op("&&")(func.ST_MakeEnvelope(*box, WGS84))
+    if dialect_name == "sqlite":
+        return _spatialite_candidates(geom_col, pk_col, box)
     raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
 
 

@@ -4,6 +4,7 @@ Everything is counted in the database (GROUP BY over grid cells), never by loopi
 Python, so it stays fast for a municipality with years of walks (bench/situation.py).
 
 Findings counted: every visible canonical finding (not hidden, not merged into another) of every walk.
+Years are the walks' years (a walk's planned start, else when it was made).
 
 Map clusters: the findings in view are grouped into square grid cells of ``CLUSTER_PX`` screen pixels at
 the map's zoom level (Web Mercator: a pixel is ``360 / (256 · 2^zoom)`` degrees of longitude); each cell
@@ -27,8 +28,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
+from gis import nearby
 
 CLUSTER_PX = 60
+INDEX_FROM_ZOOM = 14
 HOTSPOT_CELL_M = 50
 METRES_PER_DEGREE_LAT = 110_574.0
 METRES_PER_DEGREE_LON_AT_EQUATOR = 111_320.0
@@ -88,36 +91,40 @@ def _year_start(year: int) -> datetime:
     return datetime(year, 1, 1, tzinfo=UTC)
 
 
+def walk_date() -> ColumnElement[datetime]:
+    """When a walk took place (its planned start, else when it was made): the year filters count by it."""
+    return func.coalesce(Walk.starts_at, Walk.created_at)
+
+
 def _where(f: SituationFilter) -> list[ColumnElement[bool]]:
-    """The filter as SQL conditions over findings joined with their walk, category and measure."""
+    """The filter as SQL conditions on findings alone: the walks, categories and measures it names are
+    subqueries, so a query joins nothing the filter does not need (100k findings, 500 walks)."""
     conditions: list[ColumnElement[bool]] = [_visible()]
+    walk_conditions: list[ColumnElement[bool]] = []
     if f.year_from is not None:
-        conditions.append(Finding.created_at >= _year_start(f.year_from))
+        walk_conditions.append(walk_date() >= _year_start(f.year_from))
     if f.year_to is not None:
-        conditions.append(Finding.created_at < _year_start(f.year_to + 1))
+        walk_conditions.append(walk_date() < _year_start(f.year_to + 1))
     if f.area:
-        conditions.append(Walk.area_name == f.area)
+        walk_conditions.append(Walk.area_name == f.area)
+    if walk_conditions:
+        conditions.append(Finding.walk_id.in_(select(Walk.id).where(*walk_conditions)))
     if f.category:
-        conditions.append(Category.code == f.category)
+        conditions.append(Finding.category_id.in_(select(Category.id).where(Category.code == f.category)))
     if f.polarity:
         conditions.append(Finding.polarity == f.polarity)
+    has_measure = select(Measure.finding_id).where(Measure.finding_id == Finding.id)
     if f.measure_status == "none":
-        conditions.append(Measure.id.is_(None))
+        conditions.append(~has_measure.exists())
     elif f.measure_status:
-        conditions.append(Measure.status == f.measure_status)
+        conditions.append(has_measure.where(Measure.status == f.measure_status).exists())
     if f.party_id is not None:
-        conditions.append(Measure.responsible_party_id == f.party_id)
+        conditions.append(has_measure.where(Measure.responsible_party_id == f.party_id).exists())
     return conditions
 
 
 def _joined(query: Select, f: SituationFilter) -> Select:
-    return (
-        query.select_from(Finding)
-        .join(Walk, Walk.id == Finding.walk_id)
-        .join(Category, Category.id == Finding.category_id)
-        .outerjoin(Measure, Measure.finding_id == Finding.id)
-        .where(*_where(f))
-    )
+    return query.select_from(Finding).where(*_where(f))
 
 
 def count_findings(f: SituationFilter) -> int:
@@ -139,6 +146,8 @@ def map_clusters(f: SituationFilter, bbox: tuple[float, float, float, float], zo
         ),
         f,
     ).where(x >= west, x <= east, y >= south, y <= north).group_by(cell_x, cell_y)
+    if zoom >= INDEX_FROM_ZOOM:  # a small part of the municipality: let the spatial index find the candidates
+        query = query.where(nearby.within_box(db.engine.dialect.name, Finding.geom_el, Finding.id, bbox))
     return [
         Cluster(float(lon), float(lat), int(n), int(unsafe or 0), int(first) if n == 1 else None)
         for lon, lat, n, unsafe, first in db.session.execute(query)
@@ -190,9 +199,14 @@ def _year(column: ColumnElement[datetime]) -> ColumnElement[int]:
 def categories_by_year(f: SituationFilter, locale: str = "sv") -> list[tuple[int, str, int]]:
     """(year, category name, findings) for every year and category with findings, newest year first."""
     name = Category.name_en if locale == "en" else Category.name_sv
-    year = _year(Finding.created_at)
-    query = _joined(select(year, name, func.count(Finding.id)), f).group_by(year, name).order_by(
-        year.desc(), func.count(Finding.id).desc(), name)
+    year = _year(walk_date())
+    query = (
+        _joined(select(year, name, func.count(Finding.id)), f)
+        .join(Walk, Walk.id == Finding.walk_id)
+        .join(Category, Category.id == Finding.category_id)
+        .group_by(year, name)
+        .order_by(year.desc(), func.count(Finding.id).desc(), name)
+    )
     return [(int(y), str(n), int(c)) for y, n, c in db.session.execute(query)]
 
 
@@ -205,8 +219,8 @@ def party_figures(f: SituationFilter, today: date) -> list[PartyFigures]:
     party = func.coalesce(ResponsibleParty.name, literal(""))
     query = (
         _joined(select(party, func.count(Measure.id), fixed, still_open, overdue), f)
+        .join(Measure, Measure.finding_id == Finding.id)
         .outerjoin(ResponsibleParty, ResponsibleParty.id == Measure.responsible_party_id)
-        .where(Measure.id.is_not(None))
         .group_by(party)
         .order_by(func.count(Measure.id).desc(), party)
     )
@@ -219,6 +233,8 @@ def overdue_measures(f: SituationFilter, today: date,
     """Open measures whose deadline has passed, the oldest deadline first."""
     query = (
         _joined(select(Finding, Measure, Walk), f)
+        .join(Measure, Measure.finding_id == Finding.id)
+        .join(Walk, Walk.id == Finding.walk_id)
         .where(Measure.status.in_(OPEN_MEASURE_STATUSES), Measure.deadline < today)
         .order_by(Measure.deadline, Measure.id)
         .limit(limit)
@@ -228,9 +244,8 @@ def overdue_measures(f: SituationFilter, today: date,
 
 def filter_choices() -> dict[str, list]:
     """What the filter form offers: years with findings, areas, categories and parties in use."""
-    year = _year(Finding.created_at)
-    years = [int(y) for (y,) in db.session.execute(
-        select(year).where(_visible()).group_by(year).order_by(year.desc()))]
+    year = _year(walk_date())
+    years = [int(y) for (y,) in db.session.execute(select(year).group_by(year).order_by(year.desc()))]
     areas = [a for (a,) in db.session.execute(
         select(Walk.area_name).where(Walk.area_name != "").group_by(Walk.area_name).order_by(Walk.area_name))]
     categories = list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))

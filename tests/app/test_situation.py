@@ -57,12 +57,12 @@ def _finding(walk: Walk, point: Point, code: str, polarity: str, when: datetime,
 @pytest.fixture
 def picture(app) -> Fixture:
     ensure_default_categories()
-    w1 = create_walk("Nödinge 2024", area_name="Nödinge", status="closed")
-    w2 = create_walk("Nödinge 2025", area_name="Nödinge", status="closed")
-    w3 = create_walk("Alafors 2025", area_name="Alafors", status="closed")
     oct24 = datetime(2024, 10, 15, 18, tzinfo=UTC)
     oct25 = datetime(2025, 10, 14, 18, tzinfo=UTC)
     nov25 = datetime(2025, 11, 4, 18, tzinfo=UTC)
+    w1 = create_walk("Nödinge 2024", area_name="Nödinge", status="closed", starts_at=oct24)
+    w2 = create_walk("Nödinge 2025", area_name="Nödinge", status="closed", starts_at=oct25)
+    w3 = create_walk("Alafors 2025", area_name="Alafors", status="closed", starts_at=nov25)
     f = {
         "f1": _finding(w1, at(A), "lighting", "unsafe", oct24),
         "f2": _finding(w1, at(B), "vegetation", "unsafe", oct24),
