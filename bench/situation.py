@@ -117,12 +117,13 @@ def server_side(repeats: int) -> dict:
     from fieldapp.services.situation import SituationFilter as F
 
     everything = F()
-    extent = situation.extent(everything)
+    extent = situation.overview(everything)[1]
     area = F(area="Alafors", year_from=2022, year_to=2025)
     today = date(2026, 11, 30)
     zoomed = (extent[0], extent[1], (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
     return {
-        "count (no filter)": timed(lambda: situation.count_findings(everything), repeats),
+        "count and extent (no filter)": timed(lambda: situation.overview(everything), repeats),
+        "count and extent, area + years filter": timed(lambda: situation.overview(area), repeats),
         "clusters, whole municipality, zoom 12": timed(lambda: situation.map_clusters(everything, extent, 12),
                                                        repeats),
         "clusters, a quarter, zoom 15": timed(lambda: situation.map_clusters(everything, zoomed, 15),
@@ -137,7 +138,7 @@ def server_side(repeats: int) -> dict:
         "overdue measures": timed(lambda: situation.overdue_measures(everything, today), repeats),
         "categories per year": timed(lambda: situation.categories_by_year(everything), repeats),
         "filter choices": timed(situation.filter_choices, repeats),
-        "findings": situation.count_findings(everything),
+        "findings": situation.overview(everything)[0],
         "hotspots found": len(situation.hotspots(everything)),
     }
 

@@ -127,10 +127,6 @@ def _joined(query: Select, f: SituationFilter) -> Select:
     return query.select_from(Finding).where(*_where(f))
 
 
-def count_findings(f: SituationFilter) -> int:
-    return db.session.scalar(_joined(select(func.count(Finding.id)), f)) or 0
-
-
 def map_clusters(f: SituationFilter, bbox: tuple[float, float, float, float], zoom: int) -> list[Cluster]:
     """The findings inside ``bbox`` (west, south, east, north; WGS 84) grouped for drawing at ``zoom``."""
     west, south, east, north = bbox
@@ -255,11 +251,14 @@ def filter_choices() -> dict[str, list]:
 
 
 
-def extent(f: SituationFilter) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of the filtered findings, or None when there are none."""
+def overview(f: SituationFilter) -> tuple[int, tuple[float, float, float, float] | None]:
+    """How many findings the filter leaves and their extent (west, south, east, north), in one scan."""
     x, y = func.ST_X(Finding.geom_el), func.ST_Y(Finding.geom_el)
-    row = db.session.execute(_joined(select(func.min(x), func.min(y), func.max(x), func.max(y)), f)).one()
-    return None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+    n, west, south, east, north = db.session.execute(
+        _joined(select(func.count(Finding.id), func.min(x), func.min(y), func.max(x), func.max(y)), f)).one()
+    if not n:
+        return 0, None
+    return int(n), (float(west), float(south), float(east), float(north))
 
 
 @dataclass(frozen=True)

@@ -49,21 +49,28 @@ def _filter_form() -> tuple[SituationFilterForm, SituationFilter, dict]:
 
 @bp.get("/situation")
 def situation_page() -> str:
+    """The filter, the map and a place for the figures (fetched by the page, so the map comes first)."""
     form, the_filter, _choices = _filter_form()
+    total, extent = situation.overview(the_filter)
+    return render_template("staff/situation.html", form=form, total=total, extent=extent,
+                           filtered=not the_filter.is_empty())
+
+
+@bp.get("/situation/figures")
+def situation_figures() -> str:
+    """The situation picture's tables for the filter: recurring places, parties, overdue, years."""
+    _form, the_filter, _choices = _filter_form()
     today = date.today()
+    spots = situation.hotspots(the_filter)
     return render_template(
-        "staff/situation.html",
-        form=form,
-        total=situation.count_findings(the_filter),
-        extent=situation.extent(the_filter),
-        hotspots=(spots := situation.hotspots(the_filter)),
+        "staff/_situation_figures.html",
+        hotspots=spots,
         hotspot_points=[[h.lat, h.lon] for h in spots],
         hotspot_cell_m=situation.HOTSPOT_CELL_M,
         parties=situation.party_figures(the_filter, today),
         overdue=situation.overdue_measures(the_filter, today),
         by_year=situation.year_table(situation.categories_by_year(the_filter, str(get_locale()))),
         status_names=measure_status_names(),
-        filtered=not the_filter.is_empty(),
     )
 
 

@@ -104,19 +104,27 @@ def test_hotspots_are_the_places_reported_unsafe_on_several_walks(picture) -> No
     assert situation.hotspots(SituationFilter(), min_walks=3) == [tunnel]
 
 
+def count(the_filter: SituationFilter) -> int:
+    return situation.overview(the_filter)[0]
+
+
 def test_filters_narrow_every_figure(picture) -> None:
     this_year = SituationFilter(year_from=2025, year_to=2025)
     assert [(s.findings, s.walks) for s in situation.hotspots(this_year)] == [(3, 2)]  # f4 f5 f9
     assert situation.hotspots(SituationFilter(area="Alafors")) == []  # one walk cannot recur
-    assert situation.count_findings(SituationFilter()) == 9
-    assert situation.count_findings(SituationFilter(area="Nödinge")) == 7
-    assert situation.count_findings(SituationFilter(category="lighting")) == 4  # f1 f4 f7 f9
-    assert situation.count_findings(SituationFilter(polarity="safe")) == 2
-    assert situation.count_findings(SituationFilter(measure_status="none")) == 5
-    assert situation.count_findings(SituationFilter(measure_status="planned")) == 1
+    assert count(SituationFilter()) == 9
+    assert count(SituationFilter(area="Nödinge")) == 7
+    assert count(SituationFilter(category="lighting")) == 4  # f1 f4 f7 f9
+    assert count(SituationFilter(polarity="safe")) == 2
+    assert count(SituationFilter(measure_status="none")) == 5
+    assert count(SituationFilter(measure_status="planned")) == 1
     tech = db.session.query(ResponsibleParty).filter_by(name="Tekniska förvaltningen").one()
-    assert situation.count_findings(SituationFilter(party_id=tech.id)) == 2
-    assert situation.count_findings(SituationFilter(year_to=2024)) == 3
+    assert count(SituationFilter(party_id=tech.id)) == 2
+    assert count(SituationFilter(year_to=2024)) == 3
+    assert situation.overview(SituationFilter(area="Nope")) == (0, None)
+    # the safe ones: f3 at C, f6 5 m north of B
+    west, south, east, north = situation.overview(SituationFilter(polarity="safe"))[1]
+    assert (west, south) == pytest.approx(C) and (east, north) == pytest.approx((B[0], B[1] + 5 * METRE_LAT))
 
 
 def test_map_clusters_group_by_zoom_and_keep_every_finding(picture) -> None:
@@ -149,10 +157,15 @@ def test_staff_see_the_situation_picture_and_its_map_data(picture, staff_client)
     assert page.status_code == 200
     text = page.text
     assert "Lägesbild" in text and "9 iakttagelser" in text
-    assert "Platser som återkommer" in text and "Tekniska förvaltningen" in text
-    assert "50\u00a0%" in text  # Tekniska förvaltningen: 1 of 2 measures done
+    assert 'id="situation-map"' in text and "/staff/situation/figures" in text
+    figures = staff_client.get("/staff/situation/figures").text
+    assert "Platser som återkommer" in figures and "Tekniska förvaltningen" in figures
+    assert "50\u00a0%" in figures  # Tekniska förvaltningen: 1 of 2 measures done
     filtered = staff_client.get("/staff/situation?area=Alafors")
-    assert "2 iakttagelser" in filtered.text and "Ingen plats återkommer" in filtered.text
+    assert "2 iakttagelser" in filtered.text and "/staff/situation/figures?area=Alafors" in filtered.text
+    assert "Ingen plats återkommer" in staff_client.get("/staff/situation/figures?area=Alafors").text
+    empty = staff_client.get("/staff/situation?area=Alafors&polarity=safe")
+    assert "Inga iakttagelser matchar filtret" in empty.text and 'id="situation-map"' not in empty.text
     bad = staff_client.get("/staff/situation?year_from=1066")
     assert bad.status_code == 422
 
@@ -167,4 +180,5 @@ def test_staff_see_the_situation_picture_and_its_map_data(picture, staff_client)
 
 def test_the_situation_picture_is_for_staff_only(picture, client) -> None:
     assert client.get("/staff/situation").status_code == 302
+    assert client.get("/staff/situation/figures").status_code == 302
     assert client.get("/staff/situation/clusters.json?bbox=11.9,57.8,12.2,58.0&zoom=3").status_code == 302

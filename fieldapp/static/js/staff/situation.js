@@ -6,16 +6,20 @@ const container = document.getElementById("situation-map");
 if (container) {
   const map = baseMap(container);
   const extent = JSON.parse(container.dataset.extent);
-  const hotspots = readJson("situation-hotspots") ?? [];
+  let hotspots = [];
   const layer = L.layerGroup().addTo(map);
   const labels = container.dataset;
   let pending = null;
 
   // Recurring places: a dashed ring around each (its number in the table is in the tooltip).
-  const hotspotLayer = L.layerGroup(hotspots.map(([lat, lon], index) => L.circleMarker([lat, lon], {
-    radius: 34, color: "#7c2d12", weight: 3, dashArray: "6 5", fill: false,
-  }).bindTooltip(`${labels.labelPlace} ${index + 1}`)));
-  hotspotLayer.addTo(map);
+  const hotspotLayer = L.layerGroup().addTo(map);
+
+  function drawHotspots() {
+    hotspotLayer.clearLayers();
+    hotspots.forEach(([lat, lon], index) => hotspotLayer.addLayer(L.circleMarker([lat, lon], {
+      radius: 34, color: "#7c2d12", weight: 3, dashArray: "6 5", fill: false,
+    }).bindTooltip(`${labels.labelPlace} ${index + 1}`)));
+  }
 
   function clusterIcon(count, unsafe) {
     // Sized and coloured through the CSSOM: the Content-Security-Policy allows no inline style attributes.
@@ -73,11 +77,22 @@ if (container) {
     const [west, south, east, north] = extent;
     map.fitBounds([[south, west], [north, east]], { padding: [24, 24], maxZoom: 17 });
   }
-  document.querySelectorAll("[data-show-hotspot]").forEach((button) => {
-    button.addEventListener("click", () => {
-      const [lat, lon] = hotspots[Number(button.dataset.showHotspot)];
-      map.setView([lat, lon], 18);
-      container.scrollIntoView({ behavior: "smooth", block: "center" });
+  // The tables come after the map (they take longer to count): fetched, then wired to the map.
+  const figures = document.getElementById("situation-figures");
+  async function loadFigures() {
+    const response = await fetch(figures.dataset.src, { credentials: "same-origin" });
+    if (!response.ok) return;
+    figures.innerHTML = await response.text();
+    figures.setAttribute("aria-busy", "false");
+    hotspots = readJson("situation-hotspots") ?? [];
+    drawHotspots();
+    figures.querySelectorAll("[data-show-hotspot]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const [lat, lon] = hotspots[Number(button.dataset.showHotspot)];
+        map.setView([lat, lon], 18);
+        container.scrollIntoView({ behavior: "smooth", block: "center" });
+      });
     });
-  });
+  }
+  if (figures) loadFigures();
 }
