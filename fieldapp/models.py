@@ -439,6 +439,33 @@ class Event(db.Model):
     user: Mapped[User | None] = relationship()
 
 
+VERDICTS = ("fixed", "still_problem")
+
+
+class FollowUpCheck(db.Model):
+    """A participant's verdict, during a follow-up walk, on a finding of the walk before it.
+
+    Identified by the phone's UUID like a finding (retries never duplicate); ``arrival`` as for findings
+    (fieldapp.services.late_sync).
+    """
+
+    __tablename__ = "follow_up_checks"
+    __table_args__ = (_in("verdict", VERDICTS),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    earlier_finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    verdict: Mapped[str] = mapped_column(String(15))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    arrival: Mapped[str] = mapped_column(String(12), default="on_time", server_default="on_time")
+
+    earlier_finding: Mapped[Finding] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+
+
 class ProtocolVersion(db.Model):
     """A published protocol: numbered and dated per walk and audience; republishing makes a new one."""
 

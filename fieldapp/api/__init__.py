@@ -64,7 +64,7 @@ API_CONFIG = {
 
 def init_api(app: Flask) -> None:
     """Attach the API and its OpenAPI document to ``app``."""
-    from fieldapp.api import views  # noqa: F401  (registers routes on bp)
+    from fieldapp.api import follow_up, views  # noqa: F401  (register routes on bp)
     from fieldapp.extensions import csrf
 
     for key, value in API_CONFIG.items():

@@ -37,7 +37,7 @@ def new_join_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _unique_slug(title: str) -> str:
+def unique_slug(title: str) -> str:
     base = slugify(title)
     while True:
         slug = f"{base}-{secrets.token_hex(2)}"
@@ -90,7 +90,7 @@ def create_walk(
         wanted = set(category_codes)
         categories = [c for c in categories if c.code in wanted]
     walk = Walk(
-        slug=slug or _unique_slug(title),
+        slug=slug or unique_slug(title),
         title=title,
         area_name=area_name,
         purpose=purpose,

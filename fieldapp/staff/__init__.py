@@ -21,3 +21,4 @@ from fieldapp.staff import admin  # noqa: E402,F401
 from fieldapp.staff import privacy_views  # noqa: E402,F401  (participants' removal requests)
 from fieldapp.staff import accounts  # noqa: E402,F401  (forgotten password, invitation links)
 from fieldapp.staff import situation  # noqa: E402,F401  (the situation picture across walks)
+from fieldapp.staff import follow_up  # noqa: E402,F401  (follow-up walks)
