@@ -50,3 +50,19 @@ def test_template_is_up_to_date_with_the_code(tmp_path: Path) -> None:
     with (TRANSLATIONS / "messages.pot").open("rb") as f:
         committed = {m.id for m in read_po(f) if m.id}
     assert fresh == committed, "run: .venv/bin/python scripts/i18n.py"
+
+
+def test_pending_translation_files_agree_with_each_other() -> None:
+    """Several people add strings in their own pending file; one English text gets one Swedish text
+    (a second file giving "Open" another meaning would silently change every other page using it)."""
+    import json
+
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for file in sorted((TRANSLATIONS / "pending").glob("*.json")):
+        for msgid, text in json.loads(file.read_text(encoding="utf-8")).items():
+            if msgid in seen and seen[msgid][1] != text:
+                first_file, first_text = seen[msgid]
+                clashes.append(f"{msgid!r}: {first_file} says {first_text!r}, {file.name} says {text!r}")
+            seen.setdefault(msgid, (file.name, text))
+    assert clashes == []
