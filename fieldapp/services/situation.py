@@ -308,3 +308,45 @@ def year_table(rows: list[tuple[int, str, int]]) -> YearTable:
              for category, per_year in counts.items()]
     table.sort(key=lambda row: (-row[2], row[0]))
     return YearTable(years, table)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    finding: Finding
+    measure: Measure
+    walk: Walk
+    age_days: int  # since the measure was decided
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PartyPlan:
+    party: ResponsibleParty | None
+    rows: list[PlanRow]
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for row in self.rows if row.overdue)
+
+
+def action_plan(f: SituationFilter, today: date) -> list[PartyPlan]:
+    """The åtgärdsplan: every open measure across walks, grouped by responsible party (the most overdue
+    party first, measures without a party last), each party's measures by deadline."""
+    query = (
+        _joined(select(Finding, Measure, Walk), f)
+        .join(Measure, Measure.finding_id == Finding.id)
+        .join(Walk, Walk.id == Finding.walk_id)
+        .where(Measure.status.in_(OPEN_MEASURE_STATUSES))
+        .order_by(Measure.deadline.is_(None), Measure.deadline, Measure.created_at, Measure.id)
+    )
+    by_party: dict[int | None, list[PlanRow]] = {}
+    for finding, measure, walk in db.session.execute(query):
+        age = (today - measure.created_at.date()).days
+        overdue = measure.deadline is not None and measure.deadline < today
+        by_party.setdefault(measure.responsible_party_id, []).append(
+            PlanRow(finding, measure, walk, max(age, 0), overdue))
+    parties = {p.id: p for p in db.session.scalars(
+        select(ResponsibleParty).where(ResponsibleParty.id.in_([k for k in by_party if k is not None])))}
+    plans = [PartyPlan(parties.get(k) if k is not None else None, rows) for k, rows in by_party.items()]
+    plans.sort(key=lambda p: (p.party is None, -p.overdue, p.party.name if p.party else ""))
+    return plans

@@ -14,7 +14,7 @@ from fieldapp.services import situation
 from fieldapp.services.situation import SituationFilter
 from fieldapp.staff import bp
 from fieldapp.staff.forms import SituationFilterForm
-from fieldapp.staff.labels import measure_status_names
+from fieldapp.staff.labels import measure_status_names, priority_names
 
 
 def _filter_form() -> tuple[SituationFilterForm, SituationFilter, dict]:
@@ -108,3 +108,12 @@ def situation_clusters() -> Response:
         features.append({"type": "Feature", "properties": properties,
                          "geometry": {"type": "Point", "coordinates": [cluster.lon, cluster.lat]}})
     return jsonify({"type": "FeatureCollection", "features": features})
+
+
+@bp.get("/action-plan")
+def action_plan() -> str:
+    """Every open measure across walks, by responsible party, with deadline and age."""
+    form, the_filter, _choices = _filter_form()
+    return render_template("staff/action_plan.html", form=form, filtered=not the_filter.is_empty(),
+                           plans=situation.action_plan(the_filter, date.today()),
+                           status_names=measure_status_names(), priority_names=priority_names())

@@ -182,3 +182,16 @@ def test_the_situation_picture_is_for_staff_only(picture, client) -> None:
     assert client.get("/staff/situation").status_code == 302
     assert client.get("/staff/situation/figures").status_code == 302
     assert client.get("/staff/situation/clusters.json?bbox=11.9,57.8,12.2,58.0&zoom=3").status_code == 302
+
+
+def test_the_action_plan_lists_open_measures_by_party_most_overdue_first(picture, staff_client) -> None:
+    plans = situation.action_plan(SituationFilter(), today=date(2026, 11, 30))
+    summary = [(p.party.name if p.party else None, [r.finding.id for r in p.rows], p.overdue) for p in plans]
+    # done (f1) and rejected (f4) are not open; f2's deadline passed, f7's has not
+    assert summary == [("Tekniska förvaltningen", [picture.findings["f2"].id], 1),
+                       ("Parkenheten", [picture.findings["f7"].id], 0)]
+    assert situation.action_plan(SituationFilter(area="Alafors"), today=date(2026, 11, 30)) == []
+    page = staff_client.get("/staff/action-plan").text
+    assert "Åtgärdsplan" in page and "1 öppen åtgärd" in page and "1 försenad" in page
+    assert 'id="party-1">Tekniska förvaltningen' in page and 'id="party-2">Parkenheten' in page
+    assert "Inga öppna åtgärder matchar filtret" in staff_client.get("/staff/action-plan?area=Alafors").text
