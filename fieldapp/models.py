@@ -466,6 +466,33 @@ class FollowUpCheck(db.Model):
     participant: Mapped[Participant | None] = relationship()
 
 
+promise_measures = Table(
+    "promise_measures",
+    db.Model.metadata,
+    Column("promise_id", ForeignKey("citizen_promises.id", ondelete="CASCADE"), primary_key=True),
+    Column("measure_id", ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CitizenPromise(db.Model):
+    """A medborgarlöfte: a named, dated public commitment by police and municipality that groups
+    measures from any walks; its public page shows their progress once it is published."""
+
+    __tablename__ = "citizen_promises"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    area_name: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    measures: Mapped[list[Measure]] = relationship(secondary=promise_measures, order_by="Measure.id")
+
+
 class ProtocolVersion(db.Model):
     """A published protocol: numbered and dated per walk and audience; republishing makes a new one."""
 

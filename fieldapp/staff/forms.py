@@ -257,3 +257,19 @@ class SituationFilterForm(Form):
     polarity = SelectField(_l("Unsafe or safe"), coerce=str, validators=[Optional()])
     measure_status = SelectField(_l("Measure status"), coerce=str, validators=[Optional()])
     party = SelectField(_l("Responsible party"), coerce=str, validators=[Optional()])
+
+
+class PromiseForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    area_name = StringField(_l("Area"), validators=[Optional(), Length(max=200)])
+    starts_on = DateField(_l("From"), validators=[DataRequired()])
+    ends_on = DateField(_l("Until"), validators=[DataRequired()])
+    description = TextAreaField(_l("What police and municipality promise"),
+                                validators=[Optional(), Length(max=5000)])
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms signature
+        valid = super().validate(extra_validators)
+        if valid and self.ends_on.data < self.starts_on.data:
+            self.ends_on.errors = [*self.ends_on.errors, _l("The promise must end after it starts.")]
+            return False
+        return valid
