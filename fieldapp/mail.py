@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -24,17 +24,16 @@ class Mail:
     to: str
     subject: str
     body: str
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def send_mail(mail: Mail) -> None:
+def send(mail: Mail) -> None:
     """Queue ``mail`` for delivery by the worker (nothing is sent inside the request)."""
     from fieldapp.jobs import enqueue
     from fieldapp.jobs.tasks import deliver_mail
 
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or None
-    enqueue(deliver_mail, mail.to, mail.subject, mail.body, [list(h) for h in mail.headers],
-            make_msgid(domain=domain))
+    enqueue(deliver_mail, mail.to, mail.subject, mail.body, dict(mail.headers), make_msgid(domain=domain))
 
 
 def build_message(mail: Mail, message_id: str) -> EmailMessage:
@@ -45,7 +44,7 @@ def build_message(mail: Mail, message_id: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    for name, value in mail.headers:
+    for name, value in mail.headers.items():
         message[name] = value
     message.set_content(mail.body)
     return message

@@ -129,6 +129,8 @@ class ResponsibleParty(db.Model):
     open311_api_key_hint: Mapped[str | None] = mapped_column(String(8))
     open311_jurisdiction: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The Monday of the last week whose digest was mailed (fieldapp.services.digests): a week is sent once.
+    digest_week: Mapped[date | None] = mapped_column(Date)
 
 
 class Category(db.Model):

@@ -47,8 +47,16 @@ def purge_expired_data() -> None:
 
 
 @job(retries=6, retry_delay=60)
-def deliver_mail(to: str, subject: str, body: str, headers: list[list[str]], message_id: str) -> None:
+def deliver_mail(to: str, subject: str, body: str, headers: dict[str, str], message_id: str) -> None:
     """Send one queued mail over SMTP; an SMTP or network error is retried (6 times, a minute apart)."""
     from fieldapp.mail import Mail, deliver
 
-    deliver(Mail(to, subject, body, tuple((name, value) for name, value in headers)), message_id)
+    deliver(Mail(to, subject, body, dict(headers)), message_id)
+
+
+@periodic_job(crontab(day_of_week="1", hour="5", minute="0"))
+def send_weekly_digests() -> None:
+    """Mondays at 05:00 UTC: each responsible party's weekly digest (new and overdue measures), once."""
+    from fieldapp.services import digests
+
+    digests.send_weekly_digests()

@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from fieldapp.errors import N_, Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.mail import Mail, send_mail
+from fieldapp.mail import Mail, send
 from fieldapp.models import ROLES, User
 from fieldapp.services.passwords import require_acceptable_password
 from fieldapp.services.users import invalidate_sessions, normalise_email, user_by_email
@@ -93,7 +93,7 @@ def request_password_reset(email: str, *, lang: str = "sv") -> None:
             "If you did not ask for this, ignore this e-mail: your password stays as it is.",
             email=user.email, hours=int(RESET_VALID.total_seconds() // 3600), link=link,
         )
-    send_mail(Mail(to=user.email, subject=subject, body=body))
+    send(Mail(to=user.email, subject=subject, body=body))
 
 
 def invite_user(email: str, *, role: str, name: str = "", invited_by: User | None = None,
@@ -130,7 +130,7 @@ def send_invitation(user: User, *, invited_by: User | None = None, lang: str = "
             "%(link)s",
             inviter=inviter, email=user.email, days=INVITATION_VALID.days, link=link,
         )
-    send_mail(Mail(to=user.email, subject=subject, body=body))
+    send(Mail(to=user.email, subject=subject, body=body))
 
 
 def set_password_by_link(token: str, purpose: Purpose, password: str) -> User:

@@ -42,7 +42,8 @@ def test_jobs_and_the_periodic_sweep_are_registered(app) -> None:
     names = {name.rsplit(".", 1)[-1] for name in queue._registry._registry}
     assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions"} <= names
     periodic = {task.name for task in queue._registry.periodic_tasks}
-    assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data"}
+    assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data",
+                        "send_weekly_digests"}
 
 
 def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pytestconfig) -> None:

@@ -1,4 +1,5 @@
-"""citizen promises (medborgarlöften): named, dated commitments grouping measures from any walks
+"""citizen promises (medborgarlöften): named, dated commitments grouping measures from any walks; the
+week of each responsible party's last weekly digest
 
 Revision ID: 0012
 Revises: 0011
@@ -37,8 +38,12 @@ def upgrade():
         sa.ForeignKeyConstraint(['promise_id'], ['citizen_promises.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('promise_id', 'measure_id'),
     )
+    with op.batch_alter_table('responsible_parties') as batch:
+        batch.add_column(sa.Column('digest_week', sa.Date(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('responsible_parties') as batch:
+        batch.drop_column('digest_week')
     op.drop_table('promise_measures')
     op.drop_table('citizen_promises')
