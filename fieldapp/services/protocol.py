@@ -18,8 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from astral import Observer
-from astral.sun import elevation, sun
 from flask import current_app, render_template
 from markupsafe import Markup
 from shapely.geometry import LineString, MultiLineString
@@ -41,7 +39,7 @@ from fieldapp.services.exports import (
     stop_rows,
 )
 from fieldapp.storage import photo_store
-from gis import convert, crs, geojson
+from gis import convert, crs, geojson, sun
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AUDIENCES = ("internal", "public")
@@ -172,23 +170,16 @@ def walk_position(walk: Walk) -> tuple[float, float] | None:
 
 
 def daylight(starts_at: datetime | None, position: tuple[float, float] | None) -> Light:
-    """Sunset and dusk on the walk's date at its place (astral), and whether it was dark at the start.
+    """Sunset and dusk on the walk's date at its place, and the light at the start (``gis.sun`` decides).
 
-    Dark means the sun more than 6° below the horizon (after civil twilight), twilight 0–6° below.
     Where the sun does not set that day (far north in summer) sunset and dusk are None.
     """
     if starts_at is None or position is None:
         return Light(None, None, None, None)
-    observer = Observer(latitude=position[1], longitude=position[0])
     local = starts_at.astimezone(STOCKHOLM)
-    try:
-        times = sun(observer, date=local.date(), tzinfo=STOCKHOLM)
-        sunset, dusk = times["sunset"], times["dusk"]
-    except ValueError:
-        sunset = dusk = None
-    height = elevation(observer, starts_at)
-    condition = "daylight" if height > 0 else "twilight" if height > -6 else "dark"
-    return Light(sunset, dusk, round(height, 1), condition)
+    sunset, dusk = sun.sunset_and_dusk(position[0], position[1], local.date(), STOCKHOLM)
+    height = sun.sun_elevation(position[0], position[1], starts_at)
+    return Light(sunset, dusk, round(height, 1), sun.condition(height))
 
 
 def participant_counts(walk: Walk) -> list[tuple[str, int]]:

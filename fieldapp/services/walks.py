@@ -181,9 +181,9 @@ def join_url(walk: Walk, public_url: str) -> str:
 
 
 def is_dark_now(walk: Walk) -> bool:
-    """Whether it is dark right now where the walk starts (the field page then defaults to its dark theme)."""
+    """Whether the sun has set where the walk starts (the field page then defaults to its dark theme)."""
     route = route_geom(walk)
     if route is None:
         return False
     start = route.interpolate(0)
-    return sun.is_dark(start.x, start.y, datetime.now(UTC))
+    return sun.sun_has_set(start.x, start.y, datetime.now(UTC))
