@@ -1,4 +1,8 @@
-"""Walk routes: import from GPX / KML / GeoJSON, geodesic length, progress along, nearest stop."""
+"""Walk routes: import from GPX / KML / GeoJSON, geodesic length, simplification.
+
+Progress along the route is computed on the phone (``static/js/field/progress.js``), the nearest stop of a
+finding in ``services/exports.py``: one place each.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,9 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import gpxpy
 import gpxpy.gpx
-import numpy as np
 import pyproj
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry import LineString, MultiLineString
 
 from gis.crs import apply_transformer, local_metric_transformer
 from gis.errors import GeometryError, RouteImportError, TooManyPoints
@@ -283,57 +286,3 @@ def _inverse(tr: pyproj.Transformer) -> pyproj.Transformer:
 def route_length_m(route: LineString | MultiLineString) -> float:
     """Geodesic length of a lon/lat route in metres (WGS84 ellipsoid)."""
     return float(_GEOD.geometry_length(route))
-
-
-@dataclass(frozen=True)
-class RouteProgress:
-    """Where a point is relative to a route: distance along it, and distance off it (metres)."""
-
-    along_m: float
-    total_m: float
-    fraction: float
-    offset_m: float
-
-
-def progress_along(route: LineString | MultiLineString, point: Point) -> RouteProgress:
-    """Project ``point`` onto ``route`` (both lon/lat), measured in a local metric projection.
-
-    For a MultiLineString the point is matched to its nearest part and ``along_m`` counts the
-    full length of the parts before it, in order.
-    """
-    if route.is_empty or point.is_empty:
-        raise GeometryError("A route and a position are needed to measure progress.")
-    centre = route.centroid
-    tr = local_metric_transformer(round(centre.x, 4), round(centre.y, 4))
-    parts = [apply_transformer(part, tr) for part in _line_parts(route)]
-    local_point = apply_transformer(shapely.force_2d(point), tr)
-    offsets = np.array([part.distance(local_point) for part in parts])
-    nearest = int(np.argmin(offsets))
-    lengths = [part.length for part in parts]
-    along = sum(lengths[:nearest]) + parts[nearest].project(local_point)
-    total = sum(lengths)
-    return RouteProgress(
-        along_m=float(along),
-        total_m=float(total),
-        fraction=float(along / total) if total > 0 else 0.0,
-        offset_m=float(offsets[nearest]),
-    )
-
-
-def _line_parts(route: LineString | MultiLineString) -> list[LineString]:
-    if isinstance(route, LineString):
-        return [route]
-    if isinstance(route, MultiLineString):
-        return list(route.geoms)
-    raise GeometryError("A route must be a line.")
-
-
-def nearest_stop(stops: Sequence[Point], point: Point) -> tuple[int, float] | None:
-    """Index of the stop nearest to ``point`` and its geodesic distance in metres; None without stops."""
-    if not stops:
-        return None
-    lons = np.array([s.x for s in stops], dtype=float)
-    lats = np.array([s.y for s in stops], dtype=float)
-    _, _, dist = _GEOD.inv(lons, lats, np.full_like(lons, point.x), np.full_like(lats, point.y))
-    index = int(np.argmin(dist))
-    return index, float(dist[index])
