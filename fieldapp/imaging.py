@@ -189,7 +189,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     if not isinstance(data, bytes):
         raise TypeError("process_photo() takes the uploaded bytes")
     if not data:
-        raise PhotoError("The file is empty.", code="empty", status=400)
+        raise PhotoError(N_("The file is empty."), code="empty", status=400)
     # WeasyPrint (the protocol PDF) sets this process-wide flag to True when it is imported; a cut-off
     # upload must still be refused, not padded with grey.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -254,7 +254,7 @@ def _open(data: bytes) -> Image.Image:
         if _looks_like_allowed_format(data):
             raise _corrupt() from None
         raise PhotoError(
-            "This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image.",
+            N_("This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image."),
             code="unsupported_type",
             status=415,
         ) from None
@@ -262,7 +262,7 @@ def _open(data: bytes) -> Image.Image:
         raise _corrupt() from None
     if im.format not in _REPORTED_FORMAT:  # defensive: _OPEN_FORMATS already restricts this
         im.close()
-        raise PhotoError("This image format is not supported.", code="unsupported_type", status=415)
+        raise PhotoError(N_("This image format is not supported."), code="unsupported_type", status=415)
     if im.format == "HEIF" and not _heif_boxes_complete(data):
         # libheif decodes a cut-off file without complaint, painting the missing tiles green.
         im.close()
@@ -525,6 +525,37 @@ def image_size(data: bytes) -> tuple[int, int]:
         return opened.size
 
 
+LOGO_BOX = (480, 160)  # the largest logo kept: twice the top bar's height, wide logos allowed
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def logo_png(data: bytes) -> bytes:
+    """An uploaded logo (JPEG, PNG, WebP, HEIC) as a small PNG without metadata; PhotoError for bad input."""
+    if not data:
+        raise PhotoError(N_("The file is empty."), code="empty", status=400)
+    if len(data) > LOGO_MAX_BYTES:
+        raise PhotoError(N_("The logo file is too large (at most 2 MB)."), code="too_large", status=413)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        im = _open(data)
+        try:
+            check_pixels(im.format, im.size, len(data))
+            try:
+                im.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise _too_many_pixels() from None
+            except _DECODER_ERRORS:
+                raise _corrupt() from None
+            logo = _normalise_mode(im).convert("RGBA")
+        finally:
+            im.close()
+    logo.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    logo.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def blur_region(data: bytes, box: tuple[int, int, int, int]) -> bytes:
     """A display JPEG with the pixel rectangle ``box`` (left, top, right, bottom) blurred beyond recognition,
     encoded like every display image (same quality, no metadata)."""
@@ -564,7 +595,7 @@ def _looks_like_allowed_format(data: bytes) -> bool:
 
 def _corrupt() -> PhotoError:
     return PhotoError(
-        "The image is damaged or incomplete and could not be read. Please try sending it again.",
+        N_("The image is damaged or incomplete and could not be read. Please try sending it again."),
         code="corrupt_image",
         status=422,
     )

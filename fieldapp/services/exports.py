@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from fieldapp import municipality
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name, photo_file_name
@@ -159,10 +160,16 @@ def exporter_for(fmt: str) -> Exporter:
     return exporter
 
 
+def default_crs(exporter: Exporter) -> int:
+    """The format's default CRS; a metric default is the municipality's SWEREF 99 zone (TM or local)."""
+    local_zone = municipality.current().sweref_epsg
+    return local_zone if exporter.default_crs == crs.SWEREF99_TM else exporter.default_crs
+
+
 def export_crs(exporter: Exporter, requested: str | int | None) -> int:
     """The CRS to export in: the format's default, or ``requested`` if valid and allowed by the format."""
     if requested is None or requested == "":
-        return exporter.default_crs
+        return default_crs(exporter)
     code = crs.check_export_crs(requested)
     if code not in exporter.crs_choices:
         allowed = ", ".join(f"EPSG:{c}" for c in exporter.crs_choices)
@@ -452,7 +459,8 @@ def build_export(
     audience = check_audience(audience)
     exporter = exporter_for(fmt)
     crs_epsg = export_crs(exporter, requested_crs)
-    row_crs = crs_epsg if crs_epsg != crs.WGS84 or not exporter.metric_rows else crs.SWEREF99_TM
+    rows_in_export_crs = crs_epsg != crs.WGS84 or not exporter.metric_rows
+    row_crs = crs_epsg if rows_in_export_crs else municipality.current().sweref_epsg
     route = convert.to_geom(walk.route.geom_el) if walk.route else None
     refusal = pdf_refusal(walk) if protocol_pdf is not None else None
     store = photo_store()
@@ -466,7 +474,7 @@ def build_export(
         slug=walk.slug,
         title=walk.title,
         area_name=walk.area_name,
-        municipality=walk.municipality,
+        municipality=walk.municipality or municipality.current().name,
         starts_at=walk.starts_at,
         crs_epsg=crs_epsg,
         findings_crs=row_crs,
@@ -503,7 +511,7 @@ def exports_page(walk: Walk) -> ExportsPage:
     """What the staff exports page lists: the formats with their CRS choices and the published versions."""
     formats = [
         FormatChoice(
-            e.name, e.label, [(c, f"{crs_name(c)} (EPSG:{c})") for c in e.crs_choices], e.default_crs
+            e.name, e.label, [(c, f"{crs_name(c)} (EPSG:{c})") for c in e.crs_choices], default_crs(e)
         )
         for e in EXPORTERS.values()
     ]

@@ -19,7 +19,7 @@ ON_TIME, LATE, AFTER_CLOSE = "on_time", "late", "after_close"
 # Phones' clocks drift: a finding stamped a little after the walk was marked done still belongs to it.
 CLOCK_SKEW = timedelta(minutes=15)
 # Statuses in which the organizer has marked the walk done but not yet published anything.
-WALKED_STATUSES = ("walked", "protocol_draft")
+WALKED_STATUSES = ("walked",)  # marked done, nothing published yet
 
 
 def grace_period() -> timedelta:

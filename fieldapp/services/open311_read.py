@@ -11,13 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from fieldapp import municipality
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Walk
@@ -32,7 +32,6 @@ MAX_REQUESTS = 1000  # GeoReport v2: "first 1000 requests returned"
 MAX_DESCRIPTION = 4000  # the request schema's maxLength
 SPECIFICATION_URL = "http://wiki.open311.org/GeoReport_v2"
 API_CHANGESET = "2026-11-27T00:00:00+01:00"  # when this endpoint's shape last changed
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,14 @@ def w3c_datetime(value: datetime | None) -> str | None:
     """An aware datetime as W3C/ISO 8601 text in Swedish local time, e.g. 2026-10-21T18:30:00+02:00."""
     if value is None:
         return None
-    return value.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+    return value.astimezone(municipality.zone()).isoformat(timespec="seconds")
 
 
 def deadline_datetime(deadline: date | None) -> str | None:
     """A deadline day as the end of that day in Sweden (the same calendar day in UTC too)."""
     if deadline is None:
         return None
-    return w3c_datetime(datetime.combine(deadline, time(23, 59, 59), tzinfo=STOCKHOLM))
+    return w3c_datetime(datetime.combine(deadline, time(23, 59, 59), tzinfo=municipality.zone()))
 
 
 def media_url(finding: Finding) -> str | None:
@@ -182,7 +181,7 @@ def _parse_when(name: str, text: str) -> datetime:
     """An ISO 8601 time as UTC; an unreadable one, or one outside what a date can hold, is a 400."""
     try:
         value = datetime.fromisoformat(text.strip())
-        return (value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value).astimezone(UTC)
+        return (value.replace(tzinfo=municipality.zone()) if value.tzinfo is None else value).astimezone(UTC)
     except (ValueError, OverflowError):
         raise ValidationError(
             gettext("%(name)s must be a date and time like 2026-10-01T00:00:00+02:00.", name=name),

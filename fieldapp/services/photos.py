@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from fieldapp import municipality
 from fieldapp.errors import N_, Conflict, Forbidden, NotFound, PhotoError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
@@ -18,14 +18,13 @@ from fieldapp.services.findings import parse_uuid, photo_urls
 from fieldapp.storage import photo_store
 
 MAX_PHOTOS_PER_FINDING = 10
-CAMERA_TIMEZONE = ZoneInfo("Europe/Stockholm")
 
 
 def _aware(taken_at: datetime | None) -> datetime | None:
-    """EXIF times without an offset are the camera's local time: assume Sweden."""
+    """EXIF times without an offset are the camera's local time: assume the municipality's time zone."""
     if taken_at is None or taken_at.tzinfo is not None:
         return taken_at
-    return taken_at.replace(tzinfo=CAMERA_TIMEZONE)
+    return taken_at.replace(tzinfo=municipality.zone())
 
 
 def _stored(finding: Finding, photo_uuid: str) -> Photo | None:

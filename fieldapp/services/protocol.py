@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from markupsafe import Markup
@@ -25,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import safe_join
 
+from fieldapp import municipality
 from fieldapp.errors import Conflict, NotFound
 from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
@@ -41,7 +41,6 @@ from fieldapp.services.exports import (
 from fieldapp.storage import photo_store
 from gis import convert, crs, geojson, sun
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AUDIENCES = ("internal", "public")
 
 
@@ -176,8 +175,8 @@ def daylight(starts_at: datetime | None, position: tuple[float, float] | None) -
     """
     if starts_at is None or position is None:
         return Light(None, None, None, None)
-    local = starts_at.astimezone(STOCKHOLM)
-    sunset, dusk = sun.sunset_and_dusk(position[0], position[1], local.date(), STOCKHOLM)
+    zone = municipality.zone()
+    sunset, dusk = sun.sunset_and_dusk(position[0], position[1], starts_at.astimezone(zone).date(), zone)
     height = sun.sun_elevation(position[0], position[1], starts_at)
     return Light(sunset, dusk, round(height, 1), sun.condition(height))
 
@@ -385,7 +384,8 @@ def build_protocol(
     if audience not in AUDIENCES:
         raise NotFound("There is no such protocol version.")
     public = audience == "public"
-    rows = list(iter_findings(walk, crs.SWEREF99_TM, locale, audience="external" if public else "internal"))
+    local_zone = municipality.current().sweref_epsg
+    rows = list(iter_findings(walk, local_zone, locale, audience="external" if public else "internal"))
     by_id = {row.id: row for row in rows}
     photos = _photos_by_finding(walk, public, by_id)
     actions = [ActionRow(row, photos.get(row.id, [])) for row in rows]
@@ -578,4 +578,4 @@ def pdf_bytes(
 
 
 def local_date(value: datetime | None) -> date | None:
-    return value.astimezone(STOCKHOLM).date() if value else None
+    return value.astimezone(municipality.zone()).date() if value else None

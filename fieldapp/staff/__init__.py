@@ -19,3 +19,4 @@ from fieldapp.staff import duplicates  # noqa: E402,F401
 from fieldapp.staff import measures  # noqa: E402,F401
 from fieldapp.staff import admin  # noqa: E402,F401
 from fieldapp.staff import privacy_views  # noqa: E402,F401  (participants' removal requests)
+from fieldapp.staff import municipality_views  # noqa: E402,F401  (admin: municipality settings)
