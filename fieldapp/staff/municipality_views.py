@@ -57,6 +57,8 @@ def municipality_settings() -> str | Response | tuple[str, int]:
         else:
             flash(gettext("The municipality settings were saved."), "success")
             return redirect(url_for("staff.municipality_settings"))
+    row = settings_service.settings_row()
     return render_template(
-        "staff/admin_municipality.html", form=form, configured=municipality.configured()
+        "staff/admin_municipality.html", form=form, configured=municipality.configured(),
+        uploaded_logo=row is not None and row.logo_sha256 is not None,
     ), (422 if form.errors else 200)
