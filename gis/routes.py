@@ -20,6 +20,7 @@ import gpxpy.gpx
 import pyproj
 import shapely
 from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.base import BaseGeometry
 
 from gis.crs import apply_transformer, local_metric_transformer
 from gis.errors import GeometryError, RouteImportError, TooManyPoints
@@ -185,7 +186,7 @@ def _geojson_parts(data: bytes) -> list[Coords]:
         lines = lines_from_geojson(load_json(text))
     except GeometryError as exc:
         raise RouteImportError(f"The GeoJSON file could not be used. {exc}") from None
-    return [list(line.coords) for line in lines]
+    return [[(x, y) for x, y, *_ in line.coords] for line in lines]
 
 
 def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | MultiLineString:
@@ -263,7 +264,7 @@ def simplify_route(route: LineString | MultiLineString,
     metric = apply_transformer(route, tr)
     tolerance = SIMPLIFY_START_M
     while True:
-        simplified = metric.simplify(tolerance, preserve_topology=True)
+        simplified = _as_route(metric.simplify(tolerance, preserve_topology=True))
         after = point_count(simplified)
         if after <= max_points:
             break
@@ -272,8 +273,15 @@ def simplify_route(route: LineString | MultiLineString,
                 f"The route is too detailed: even simplified by {tolerance:g} m it keeps {after} points."
             )
         tolerance *= 2
-    back = apply_transformer(simplified, _inverse(tr))
+    back = _as_route(apply_transformer(simplified, _inverse(tr)))
     return SimplifiedRoute(back, before, after, tolerance)
+
+
+def _as_route(geom: BaseGeometry) -> LineString | MultiLineString:
+    """A route stays a line through projection and simplification (shapely types the result loosely)."""
+    if not isinstance(geom, (LineString, MultiLineString)):
+        raise GeometryError("A route must be a line.")
+    return geom
 
 
 def _inverse(tr: pyproj.Transformer) -> pyproj.Transformer:

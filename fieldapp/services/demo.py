@@ -123,7 +123,7 @@ def demo_photo_bytes(seed: int, caption: str) -> bytes:
 
 
 def _demo_walk(user: User) -> Walk:
-    walk = db.session.scalar(select(Walk).where(Walk.slug == DEMO_SLUG))
+    walk = db.session.scalars(select(Walk).where(Walk.slug == DEMO_SLUG)).first()
     if walk is not None:
         return walk
     starts = (datetime.now(municipality.zone()) + timedelta(days=7)).replace(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -183,7 +184,7 @@ def stop_rows(walk: Walk) -> list[StopRow]:
     """The walk's stops in order."""
     rows = []
     for stop in walk.stops:
-        point = convert.to_geom(stop.geom_el)
+        point = convert.to_point(stop.geom_el)
         rows.append(StopRow(seq=stop.seq, name=stop.name, lon=point.x, lat=point.y))
     return rows
 
@@ -243,7 +244,7 @@ class _Lookups:
     photo_counts: dict[int, int]  # canonical finding id → visible photos
 
 
-def _pairs(stmt) -> dict:  # noqa: ANN001 - a two-column select
+def _pairs(stmt) -> dict[str, Any]:  # noqa: ANN001 - a two-column select
     return {key: value for key, value in db.session.execute(stmt)}
 
 
@@ -461,7 +462,7 @@ def build_export(
     crs_epsg = export_crs(exporter, requested_crs)
     rows_in_export_crs = crs_epsg != crs.WGS84 or not exporter.metric_rows
     row_crs = crs_epsg if rows_in_export_crs else municipality.current().sweref_epsg
-    route = convert.to_geom(walk.route.geom_el) if walk.route else None
+    route = convert.to_line(walk.route.geom_el) if walk.route else None
     refusal = pdf_refusal(walk) if protocol_pdf is not None else None
     store = photo_store()
 

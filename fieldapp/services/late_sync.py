@@ -46,7 +46,8 @@ def arrival_of_new_finding(walk: Walk, created_at: datetime, now: datetime) -> s
     _check_started(walk)
     if walk.status == "open":
         return ON_TIME
-    if in_grace_window(walk, now) and created_at <= walk.walked_at + CLOCK_SKEW:
+    walked_at = walk.walked_at
+    if in_grace_window(walk, now) and walked_at is not None and created_at <= walked_at + CLOCK_SKEW:
         return LATE
     return AFTER_CLOSE
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
@@ -85,7 +86,7 @@ def _keywords(category: Category) -> str:
     return ", ".join(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
 
 
-def service_dict(category: Category, locale: str) -> dict:
+def service_dict(category: Category, locale: str) -> dict[str, Any]:
     """One category as a GeoReport service."""
     name = category.name(locale)
     return {
@@ -99,13 +100,13 @@ def service_dict(category: Category, locale: str) -> dict:
     }
 
 
-def list_services(locale: str = "sv") -> list[dict]:
+def list_services(locale: str = "sv") -> list[dict[str, Any]]:
     """Every active category as a service, in display order (Swedish names unless ``locale`` is en)."""
     categories = db.session.scalars(select(Category).where(Category.active).order_by(Category.sort_order))
     return [service_dict(c, locale) for c in categories]
 
 
-def service_definition(service_code: str) -> dict | None:
+def service_definition(service_code: str) -> dict[str, Any] | None:
     """The service definition (no extra attributes), or None for an unknown service code."""
     exists = db.session.scalar(
         select(Category.id).where(Category.service_code == service_code, Category.active).limit(1)
@@ -115,7 +116,7 @@ def service_definition(service_code: str) -> dict | None:
     return {"service_code": service_code, "attributes": []}
 
 
-def discovery() -> dict:
+def discovery() -> dict[str, Any]:
     """The GeoReport v2 discovery document for this endpoint (at ``PUBLIC_URL``/open311/v2)."""
     return {
         "changeset": API_CHANGESET,
@@ -133,11 +134,11 @@ def discovery() -> dict:
     }
 
 
-def service_request_dict(measure: Measure, locale: str = "sv") -> dict:
+def service_request_dict(measure: Measure, locale: str = "sv") -> dict[str, Any]:
     """One measure (with its finding) as a GeoReport service request."""
     finding = measure.finding
     walk = db.session.get(Walk, finding.walk_id)
-    point = convert.to_geom(finding.geom_el)
+    point = convert.to_point(finding.geom_el)
     party = measure.responsible_party
     return {
         "service_request_id": str(measure.id),
@@ -160,7 +161,7 @@ def service_request_dict(measure: Measure, locale: str = "sv") -> dict:
     }
 
 
-def _public_requests() -> Select:
+def _public_requests() -> Select[Any]:
     return (
         select(Measure)
         .join(Finding, Measure.finding_id == Finding.id)
@@ -217,7 +218,7 @@ def parse_filters(args: Mapping[str, str]) -> RequestFilters:
     )
 
 
-def list_requests(filters: RequestFilters, locale: str = "sv") -> list[dict]:
+def list_requests(filters: RequestFilters, locale: str = "sv") -> list[dict[str, Any]]:
     """Public service requests matching the filters, newest first (at most 1000).
 
     As the specification says, ``service_request_id`` overrides every other filter.
@@ -241,7 +242,7 @@ def list_requests(filters: RequestFilters, locale: str = "sv") -> list[dict]:
     return [service_request_dict(m, locale) for m in db.session.scalars(query)]
 
 
-def get_request(service_request_id: str, locale: str = "sv") -> dict | None:
+def get_request(service_request_id: str, locale: str = "sv") -> dict[str, Any] | None:
     """One public service request by id, or None (unknown, hidden, merged or not published)."""
     measure_id = _as_id(service_request_id)
     if measure_id is None:

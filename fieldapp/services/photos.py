@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -88,7 +89,7 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
     return photo, True
 
 
-def photo_out(photo: Photo) -> dict:
+def photo_out(photo: Photo) -> dict[str, Any]:
     """What the upload API answers: stored sizes' URLs and the EXIF position/time read before stripping."""
     urls = photo_urls(photo)
     return {
@@ -156,7 +157,7 @@ def withdraw_photo(finding_uuid: str, photo_uuid: str, participant_for: Callable
     finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
     if finding is None:
         raise NotFound(N_("No such finding."), code="unknown_finding")
-    participant_id = participant_for(db.session.get(Walk, finding.walk_id))
+    participant_id = participant_for(db.session.get_one(Walk, finding.walk_id))
     if finding.participant_id != participant_id:
         raise Forbidden(N_("Only the person who added a finding can remove its photos."), code="not_yours")
     photo = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))

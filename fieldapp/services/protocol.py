@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -133,7 +134,7 @@ class ProtocolData:
     appendix: list[ProtocolPhoto]
     followup: FollowUp
     map_svg: MapSvg | None
-    map_json: dict
+    map_json: dict[str, Any]
     route_length_km: float | None
     version_number: int | None = None
     published_at: datetime | None = None
@@ -157,13 +158,13 @@ class ProtocolData:
 def walk_position(walk: Walk) -> tuple[float, float] | None:
     """(lon, lat) that stands for the walk: route centre, else meeting point, else first stop."""
     if walk.route is not None:
-        centre = convert.to_geom(walk.route.geom_el).centroid
+        centre = convert.to_line(walk.route.geom_el).centroid
         return centre.x, centre.y
     if walk.meeting_point_el is not None:
-        point = convert.to_geom(walk.meeting_point_el)
+        point = convert.to_point(walk.meeting_point_el)
         return point.x, point.y
     if walk.stops:
-        point = convert.to_geom(walk.stops[0].geom_el)
+        point = convert.to_point(walk.stops[0].geom_el)
         return point.x, point.y
     return None
 
@@ -302,7 +303,7 @@ def _declutter(points: list[tuple[float, float]], radius: float) -> list[tuple[f
 
 
 def build_map(
-    route: LineString | MultiLineString | None, stops: list, rows: list[FindingRow]
+    route: LineString | MultiLineString | None, stops: list[Any], rows: list[FindingRow]
 ) -> MapSvg | None:
     """Project route, stops and findings to a local metric CRS and scale them into an SVG viewBox."""
     lonlat = [(s.lon, s.lat) for s in stops] + [(r.lon, r.lat) for r in rows]
@@ -346,7 +347,7 @@ def build_map(
     return MapSvg(MAP_WIDTH, height, paths, stop_marks, markers, numbered, length, round(length * scale, 1))
 
 
-def map_json(route, stops, rows: list[FindingRow]) -> dict:  # noqa: ANN001 - shapely line / StopRow list
+def map_json(route, stops, rows: list[FindingRow]) -> dict[str, Any]:  # noqa: ANN001 - shapely line / StopRow list
     """Route, stops and numbered findings as GeoJSON for the on-screen Leaflet map."""
     return {
         "route": geojson.feature(route, {}) if route is not None else None,
@@ -390,7 +391,7 @@ def build_protocol(
     photos = _photos_by_finding(walk, public, by_id)
     actions = [ActionRow(row, photos.get(row.id, [])) for row in rows]
     stops = stop_rows(walk)
-    route = convert.to_geom(walk.route.geom_el) if walk.route else None
+    route = convert.to_line(walk.route.geom_el) if walk.route else None
     participants = participant_counts(walk)
     return ProtocolData(
         walk=walk,
@@ -422,7 +423,7 @@ def render_page(
     audience: str,
     for_pdf: bool = False,
     version: ProtocolVersion | None = None,
-    pdf_args: dict | None = None,
+    pdf_args: dict[str, Any] | None = None,
 ) -> str:
     """A full HTML page (site chrome, hidden in print) around a protocol document rendered by us."""
     return render_template(
