@@ -32,6 +32,7 @@ test:  ## set up test dependencies (PostGIS, Chromium) and run the whole suite o
 	$(VENV)/bin/python scripts/lock.py check
 	$(VENV)/bin/bandit -q -r fieldapp gis -ll
 	$(VENV)/bin/ruff check fieldapp gis tests bench scripts
+	$(VENV)/bin/mypy  # --strict on gis/ and fieldapp/services/ ([tool.mypy] in pyproject.toml)
 	@# Without ../shared/realworld (FIELDAPP_REALWORLD_DIR) the extended-corpus tests are not run: one line says
 	@# how many. Under FIELDAPP_REQUIRE_BACKENDS=1 (CI) a missing corpus or backend is a failure.
 	$(VENV)/bin/python -m pytest $(if $(FIELDAPP_REQUIRE_BACKENDS),--require-backends) $(PYTEST_ARGS)
@@ -51,8 +52,9 @@ audit:  ## look the locked runtime dependencies up in the PyPI advisory database
 	$(VENV)/bin/python -m pip install -q 'pip-audit>=2.7,<3'
 	$(VENV)/bin/pip-audit --require-hashes --disable-pip -r requirements/run.txt
 
-lint:  ## ruff (also part of `make test`)
+lint:  ## ruff and mypy --strict (gis/, fieldapp/services/); both also part of `make test`
 	$(VENV)/bin/ruff check fieldapp gis tests bench scripts
+	$(VENV)/bin/mypy
 
 bench:  ## every benchmark, one after the other; results in bench/results/, summary in docs/PERFORMANCE.md
 	@scripts/bootstrap.sh test

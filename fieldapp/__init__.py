@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale, refresh
 
+from fieldapp import municipality
 from fieldapp.config import load_config
 from fieldapp.extensions import (
     babel,
@@ -63,7 +64,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    municipality.check_config(app.config)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=municipality.time_zone_name)
     with app.app_context():
         install_spatialite_hook(app)
 
@@ -106,6 +108,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        return {"current_locale": str(get_locale())}
+        return {"current_locale": str(get_locale()), "municipality": municipality.current()}
 
     return app

@@ -8,6 +8,22 @@ from pathlib import Path
 from fieldapp.secret_box import configured_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The municipality's defaults (fieldapp/municipality.py; the admin settings page overrides them).
+DEFAULT_TIME_ZONE = "Europe/Stockholm"
+DEFAULT_MAP_CENTRE = (15.0, 62.0)  # lon, lat: all of Sweden at DEFAULT_MAP_ZOOM
+DEFAULT_MAP_ZOOM = 5
+
+
+def _map_centre(value: str | None) -> tuple[float, float]:
+    """FIELDAPP_MAP_CENTRE "lon,lat" (decimal degrees, WGS 84)."""
+    if not value:
+        return DEFAULT_MAP_CENTRE
+    try:
+        lon, lat = (float(part) for part in value.split(","))
+    except ValueError:
+        message = f"FIELDAPP_MAP_CENTRE={value!r}: write 'longitude,latitude', e.g. '12.07,57.89'."
+        raise ValueError(message) from None
+    return lon, lat
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -29,6 +45,7 @@ def load_config(instance_path: Path) -> dict:
     """All settings as a dict for ``app.config``."""
     env = os.environ.get
     database_url = env("FIELDAPP_DATABASE_URL") or f"sqlite:///{instance_path / 'fieldapp.sqlite'}"
+    time_zone = env("FIELDAPP_TIME_ZONE") or DEFAULT_TIME_ZONE
     return {
         # "development" allows demo data (`fieldapp seed --demo`); anything else is treated as production.
         "ENVIRONMENT": env("FIELDAPP_ENV") or "production",
@@ -45,7 +62,7 @@ def load_config(instance_path: Path) -> dict:
         or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         "MAX_CONTENT_LENGTH": int(env("FIELDAPP_MAX_UPLOAD_BYTES") or 25 * 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "sv",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "BABEL_DEFAULT_TIMEZONE": time_zone,
         "LANGUAGES": ("sv", "en"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -105,4 +122,15 @@ def load_config(instance_path: Path) -> dict:
         "MUNICIPALITY_NAME": env("FIELDAPP_MUNICIPALITY_NAME") or "",
         "MUNICIPALITY_CONTACT": env("FIELDAPP_MUNICIPALITY_CONTACT") or "",
         "MUNICIPALITY_DPO_CONTACT": env("FIELDAPP_MUNICIPALITY_DPO_CONTACT") or "",
+        # The top bar: the municipality's colour ("#rrggbb") and logo (a PNG/JPEG/WebP file); the admin page
+        # can set both, and everything below, too (fieldapp/municipality.py).
+        "MUNICIPALITY_COLOUR": env("FIELDAPP_MUNICIPALITY_COLOUR") or "",
+        "MUNICIPALITY_LOGO": env("FIELDAPP_MUNICIPALITY_LOGO") or "",
+        # Local dates and times everywhere (pages, protocol, exports, Open311, the staff forms).
+        "TIME_ZONE": time_zone,
+        # Metric coordinates in exports and the protocol: SWEREF 99 TM (3006) or a local zone (3007–3018).
+        "SWEREF_EPSG": int(env("FIELDAPP_SWEREF_EPSG") or 3006),
+        # Where maps without a route start: "lon,lat" and a zoom level (Leaflet, 3–18).
+        "MAP_CENTRE": _map_centre(env("FIELDAPP_MAP_CENTRE")),
+        "MAP_ZOOM": int(env("FIELDAPP_MAP_ZOOM") or DEFAULT_MAP_ZOOM),
     }

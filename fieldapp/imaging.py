@@ -111,9 +111,12 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 _OPEN_FORMATS = ("JPEG", "PNG", "WEBP") + (("HEIF",) if HEIF_SUPPORTED else ())
 _REPORTED_FORMAT = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "HEIF": "HEIF"}
 
-# What Pillow/pillow-heif raise for undecodable data. Deliberately not ``Exception``: anything else is a bug
-# in our code (or a MemoryError) and must surface as one.
-_DECODE_ERRORS = (
+# What Pillow/pillow-heif raise for undecodable data. Caught only around the calls that parse or decode the
+# upload (Image.open, draft, load, getexif/get_ifd): Pillow's format parsers turn hostile bytes into any of
+# these. Everything after decoding (mode conversion, resampling, colour, encoding, our EXIF arithmetic) is our
+# own code on pixels already in memory: an exception there is a bug and surfaces as one (500), never as
+# "corrupt image".
+_DECODER_ERRORS = (
     OSError,  # includes "image file is truncated", decoder errors
     SyntaxError,  # bad headers
     ValueError,
@@ -127,7 +130,7 @@ _DECODE_ERRORS = (
     zlib.error,
 )
 # EXIF is read best-effort: these only mean "no metadata" (the pixels may still be fine).
-_EXIF_ERRORS = _DECODE_ERRORS + (AttributeError, UnicodeError, OverflowError, RecursionError)
+_EXIF_ERRORS = _DECODER_ERRORS + (AttributeError, UnicodeError, OverflowError, RecursionError)
 
 _HEIF_BRANDS = {
     b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"mif2",
@@ -186,7 +189,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     if not isinstance(data, bytes):
         raise TypeError("process_photo() takes the uploaded bytes")
     if not data:
-        raise PhotoError("The file is empty.", code="empty", status=400)
+        raise PhotoError(N_("The file is empty."), code="empty", status=400)
     # WeasyPrint (the protocol PDF) sets this process-wide flag to True when it is imported; a cut-off
     # upload must still be refused, not padded with grey.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -251,15 +254,15 @@ def _open(data: bytes) -> Image.Image:
         if _looks_like_allowed_format(data):
             raise _corrupt() from None
         raise PhotoError(
-            "This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image.",
+            N_("This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image."),
             code="unsupported_type",
             status=415,
         ) from None
-    except _DECODE_ERRORS:
+    except _DECODER_ERRORS:
         raise _corrupt() from None
     if im.format not in _REPORTED_FORMAT:  # defensive: _OPEN_FORMATS already restricts this
         im.close()
-        raise PhotoError("This image format is not supported.", code="unsupported_type", status=415)
+        raise PhotoError(N_("This image format is not supported."), code="unsupported_type", status=415)
     if im.format == "HEIF" and not _heif_boxes_complete(data):
         # libheif decodes a cut-off file without complaint, painting the missing tiles green.
         im.close()
@@ -306,7 +309,7 @@ def _process_open_image(im: Image.Image) -> ProcessedPhoto:
         try:
             # Aspect-correct size: libjpeg picks the largest 1/2, 1/4, 1/8 reduction still >= target.
             drafted = im.draft("RGB", target)
-        except _DECODE_ERRORS:
+        except _DECODER_ERRORS:
             drafted = None
         if drafted is not None:
             box = drafted[1]
@@ -315,13 +318,10 @@ def _process_open_image(im: Image.Image) -> ProcessedPhoto:
         im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels() from None
-    except _DECODE_ERRORS:
+    except _DECODER_ERRORS:
         raise _corrupt() from None
 
-    try:
-        work = _normalise_mode(im)
-    except _DECODE_ERRORS:  # e.g. a palette index out of range
-        raise _corrupt() from None
+    work = _normalise_mode(im)
     icc = im.info.get("icc_profile") or None
     transform = _icc_transform(icc, work.mode) if icc and work.mode in ("RGB", "CMYK") else None
     try:
@@ -423,29 +423,26 @@ def _resample(
         return transform.apply(im) if transform is not None else im
     factor_x = int((box[2] - box[0]) / size[0] / REDUCING_GAP) or 1
     factor_y = int((box[3] - box[1]) / size[1] / REDUCING_GAP) or 1
-    try:
-        if factor_x > 1 or factor_y > 1:
-            im = im.reduce((factor_x, factor_y))
-            box = (box[0] / factor_x, box[1] / factor_y, box[2] / factor_x, box[3] / factor_y)
+    if factor_x > 1 or factor_y > 1:
+        im = im.reduce((factor_x, factor_y))
+        box = (box[0] / factor_x, box[1] / factor_y, box[2] / factor_x, box[3] / factor_y)
 
-        width, height = size
-        bands = RESAMPLE_BANDS if height >= 16 * RESAMPLE_BANDS else 1
-        edges = [round(height * i / bands) for i in range(bands + 1)]
-        scale_y = (box[3] - box[1]) / height
+    width, height = size
+    bands = RESAMPLE_BANDS if height >= 16 * RESAMPLE_BANDS else 1
+    edges = [round(height * i / bands) for i in range(bands + 1)]
+    scale_y = (box[3] - box[1]) / height
 
-        def band(i: int) -> Image.Image:
-            y0, y1 = edges[i], edges[i + 1]
-            part = im.resize(
-                (width, y1 - y0),
-                Image.Resampling.LANCZOS,
-                box=(box[0], box[1] + y0 * scale_y, box[2], box[1] + y1 * scale_y),
-            )
-            return transform.apply(part) if transform is not None else part
+    def band(i: int) -> Image.Image:
+        y0, y1 = edges[i], edges[i + 1]
+        part = im.resize(
+            (width, y1 - y0),
+            Image.Resampling.LANCZOS,
+            box=(box[0], box[1] + y0 * scale_y, box[2], box[1] + y1 * scale_y),
+        )
+        return transform.apply(part) if transform is not None else part
 
-        pool = _executor() if bands > 1 else None
-        parts = list(pool.map(band, range(bands))) if pool is not None else [band(i) for i in range(bands)]
-    except _DECODE_ERRORS:  # lazily decoded data can still fail here
-        raise _corrupt() from None
+    pool = _executor() if bands > 1 else None
+    parts = list(pool.map(band, range(bands))) if pool is not None else [band(i) for i in range(bands)]
     if bands == 1:
         return parts[0]
     out = Image.new(parts[0].mode, size)
@@ -528,6 +525,37 @@ def image_size(data: bytes) -> tuple[int, int]:
         return opened.size
 
 
+LOGO_BOX = (480, 160)  # the largest logo kept: twice the top bar's height, wide logos allowed
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def logo_png(data: bytes) -> bytes:
+    """An uploaded logo (JPEG, PNG, WebP, HEIC) as a small PNG without metadata; PhotoError for bad input."""
+    if not data:
+        raise PhotoError(N_("The file is empty."), code="empty", status=400)
+    if len(data) > LOGO_MAX_BYTES:
+        raise PhotoError(N_("The logo file is too large (at most 2 MB)."), code="too_large", status=413)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        im = _open(data)
+        try:
+            check_pixels(im.format, im.size, len(data))
+            try:
+                im.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise _too_many_pixels() from None
+            except _DECODER_ERRORS:
+                raise _corrupt() from None
+            logo = _normalise_mode(im).convert("RGBA")
+        finally:
+            im.close()
+    logo.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    logo.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def blur_region(data: bytes, box: tuple[int, int, int, int]) -> bytes:
     """A display JPEG with the pixel rectangle ``box`` (left, top, right, bottom) blurred beyond recognition,
     encoded like every display image (same quality, no metadata)."""
@@ -567,7 +595,7 @@ def _looks_like_allowed_format(data: bytes) -> bool:
 
 def _corrupt() -> PhotoError:
     return PhotoError(
-        "The image is damaged or incomplete and could not be read. Please try sending it again.",
+        N_("The image is damaged or incomplete and could not be read. Please try sending it again."),
         code="corrupt_image",
         status=422,
     )
@@ -585,41 +613,40 @@ def _too_many_pixels() -> PhotoError:
 
 
 def _read_metadata(im: Image.Image) -> tuple[int, float | None, float | None, datetime | None]:
-    """(orientation, lon, lat, taken_at) from EXIF; anything unreadable becomes 1 / None."""
+    """(orientation, lon, lat, taken_at) from EXIF; anything unreadable becomes 1 / None.
+
+    Only Pillow's EXIF parsing is guarded (hostile bytes); interpreting the parsed values is our own code.
+    """
     try:
         exif = im.getexif()
+        value = exif.get(_TAG_ORIENTATION)
     except _EXIF_ERRORS:
         return 1, None, None, None
-
-    orientation = 1
-    try:
-        value = exif.get(_TAG_ORIENTATION)
-        if isinstance(value, int) and value in _ORIENTATION_OPS:
-            orientation = value
-    except _EXIF_ERRORS:
-        pass
+    orientation = value if isinstance(value, int) and value in _ORIENTATION_OPS else 1
 
     lon = lat = None
-    try:
-        gps = exif.get_ifd(_IFD_GPS)
-        if gps:
-            lat = _gps_coordinate(gps.get(2), gps.get(1), "N", "S", 90.0)
-            lon = _gps_coordinate(gps.get(4), gps.get(3), "E", "W", 180.0)
-            if lat is None or lon is None or (lat == 0.0 and lon == 0.0):  # 0,0 = receiver without a fix
-                lat = lon = None
-    except _EXIF_ERRORS:
-        lat = lon = None
+    gps = _exif_ifd(exif, _IFD_GPS)
+    if gps:
+        lat = _gps_coordinate(gps.get(2), gps.get(1), "N", "S", 90.0)
+        lon = _gps_coordinate(gps.get(4), gps.get(3), "E", "W", 180.0)
+        if lat is None or lon is None or (lat == 0.0 and lon == 0.0):  # 0,0 = receiver without a fix
+            lat = lon = None
 
     taken_at = None
-    try:
-        exif_ifd = exif.get_ifd(_IFD_EXIF)
-        if exif_ifd:
-            taken_at = _exif_datetime(
-                exif_ifd.get(_TAG_DATETIME_ORIGINAL), exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL)
-            )
-    except _EXIF_ERRORS:
-        taken_at = None
+    exif_ifd = _exif_ifd(exif, _IFD_EXIF)
+    if exif_ifd:
+        taken_at = _exif_datetime(
+            exif_ifd.get(_TAG_DATETIME_ORIGINAL), exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL)
+        )
     return orientation, lon, lat, taken_at
+
+
+def _exif_ifd(exif: Image.Exif, tag: int) -> dict[int, object]:
+    """One sub-IFD parsed by Pillow as a plain dict; empty when Pillow cannot parse it."""
+    try:
+        return dict(exif.get_ifd(tag))
+    except _EXIF_ERRORS:
+        return {}
 
 
 def _text(value) -> str | None:

@@ -29,7 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
 
-WALK_STATUSES = ("draft", "open", "walked", "protocol_draft", "published", "closed")
+WALK_STATUSES = ("draft", "open", "walked", "published", "closed")
 POLARITIES = ("unsafe", "safe")
 POSITION_SOURCES = ("gps", "map", "stop")
 LIGHTING_CHECKS = ("out", "weak", "flickering", "glaring", "ok")
@@ -113,6 +113,26 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class MunicipalitySettings(db.Model):
+    """The admin page's municipality settings: one row (id 1); a NULL column means "as configured"
+    (``fieldapp/municipality.py`` merges the two)."""
+
+    __tablename__ = "municipality_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(500))
+    dpo_contact: Mapped[str | None] = mapped_column(String(500))
+    colour: Mapped[str | None] = mapped_column(String(7))  # "#rrggbb", the top bar
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    map_lon: Mapped[float | None] = mapped_column(Float)
+    map_lat: Mapped[float | None] = mapped_column(Float)
+    map_zoom: Mapped[int | None] = mapped_column(SmallInteger)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    sweref_epsg: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ResponsibleParty(db.Model):

@@ -13,14 +13,13 @@ def status_names() -> dict[str, str]:
         "draft": str(lazy_gettext("Draft")),
         "open": str(lazy_gettext("Open")),
         "walked": str(lazy_gettext("Walked")),
-        "protocol_draft": str(lazy_gettext("Protocol draft")),
         "published": str(lazy_gettext("Published")),
         "closed": str(lazy_gettext("Closed")),
     }
 
 
 def local_datetime(value: datetime | None) -> str:
-    """A date and time in Europe/Stockholm, in the current language."""
+    """A date and time in the municipality's time zone (Babel's selector), in the current language."""
     if value is None:
         return ""
     return format_datetime(value, "d MMM y HH:mm")

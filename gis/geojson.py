@@ -52,7 +52,7 @@ _VALIDITY_REASONS = {
 # --------------------------------------------------------------------------- parsing
 
 
-def load_json(obj: dict | str | bytes) -> Any:
+def load_json(obj: dict[str, Any] | str | bytes) -> Any:
     """Return ``obj`` decoded from JSON text if it is text; raise GeometryError on bad JSON."""
     if isinstance(obj, (str, bytes, bytearray)):
         try:
@@ -68,7 +68,7 @@ def _reject_constant(name: str) -> float:
     raise GeometryError(f"The JSON contains {name}, which is not a number GeoJSON allows.")
 
 
-def geometry_from_geojson(obj: dict | str) -> BaseGeometry:
+def geometry_from_geojson(obj: dict[str, Any] | str) -> BaseGeometry:
     """Parse a GeoJSON geometry object (dict or JSON text) into a valid, non-empty shapely geometry."""
     data = load_json(obj)
     geom = _geometry(data, depth=0)
@@ -115,7 +115,7 @@ def _type_message(gtype: Any) -> str:
     return f"The type “{gtype}” is not a GeoJSON geometry type; use one of {', '.join(GEOMETRY_TYPES)}."
 
 
-def _collection(data: dict, depth: int) -> BaseGeometry:
+def _collection(data: dict[str, Any], depth: int) -> BaseGeometry:
     if depth >= _MAX_COLLECTION_DEPTH:
         raise GeometryError("The GeometryCollection is nested too deeply.")
     members = data.get("geometries")
@@ -152,7 +152,7 @@ def _check_position(pos: Any, gtype: str) -> None:
         raise GeometryError(f"Latitude {lat} is outside the range −90 to 90 degrees.")
 
 
-def _check_parts(gtype: str, coords: list) -> None:
+def _check_parts(gtype: str, coords: list[Any]) -> None:
     """RFC 7946 minimum sizes: lines need 2 positions, rings 4 and closed."""
     if gtype == "LineString":
         _check_line(coords)
@@ -166,12 +166,12 @@ def _check_parts(gtype: str, coords: list) -> None:
             _check_rings(rings)
 
 
-def _check_line(line: list) -> None:
+def _check_line(line: list[Any]) -> None:
     if len(line) < 2:
         raise GeometryError("A line needs at least two positions.")
 
 
-def _check_rings(rings: list) -> None:
+def _check_rings(rings: list[Any]) -> None:
     for ring in rings:
         if len(ring) < 4:
             raise GeometryError("A polygon ring needs at least four positions.")
@@ -189,7 +189,7 @@ def _check_valid(geom: BaseGeometry) -> None:
     raise GeometryError(f"The shape is not valid: {friendly}.")
 
 
-def lines_from_geojson(obj: dict | str) -> list[LineString]:
+def lines_from_geojson(obj: dict[str, Any] | str) -> list[LineString]:
     """Every LineString / MultiLineString part in a GeoJSON Geometry, Feature or FeatureCollection.
 
     Points and polygons are ignored; lines are returned in document order, in 2D.
@@ -238,14 +238,15 @@ def _line_parts(geom: BaseGeometry) -> list[LineString]:
 # --------------------------------------------------------------------------- emitting
 
 
-def geometry_to_geojson(geom: BaseGeometry, precision: int = 7) -> dict:
+def geometry_to_geojson(geom: BaseGeometry, precision: int = 7) -> dict[str, Any]:
     """GeoJSON geometry dict for ``geom`` (lon/lat): 2D, rounded, polygons oriented per RFC 7946."""
     if geom is None or geom.is_empty:
         raise GeometryError("An empty shape cannot be written as GeoJSON.")
     geom = shapely.force_2d(geom)
     geom = shapely.orient_polygons(geom, exterior_cw=False)
     geom = shapely.transform(geom, lambda c: np.round(c, precision))
-    return _to_lists(shapely.geometry.mapping(geom))
+    result: dict[str, Any] = _to_lists(shapely.geometry.mapping(geom))
+    return result
 
 
 def _to_lists(value: Any) -> Any:
@@ -261,11 +262,11 @@ def _to_lists(value: Any) -> Any:
 
 def feature(
     geom: BaseGeometry | None,
-    properties: dict,
+    properties: dict[str, Any],
     id: str | int | None = None,  # noqa: A002 - the GeoJSON member is called "id"
     *,
     precision: int = 7,
-) -> dict:
+) -> dict[str, Any]:
     """GeoJSON Feature dict; ``geom`` None gives ``"geometry": null``; ``id`` omitted when None."""
     result: dict[str, Any] = {
         "type": "Feature",
@@ -277,6 +278,6 @@ def feature(
     return result
 
 
-def feature_collection(features: Iterable[dict]) -> dict:
+def feature_collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """GeoJSON FeatureCollection dict wrapping ``features``."""
     return {"type": "FeatureCollection", "features": list(features)}

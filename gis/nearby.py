@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 from geoalchemy2 import Geography
 from shapely.geometry import Point
 from sqlalchemy import (
-    Alias,
     ColumnElement,
     Select,
     String,
@@ -32,8 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import column
 from sqlalchemy.sql import table as sa_table
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.schema import Column
-from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.selectable import Join, NamedFromClause
 
 from gis.crs import WGS84
 from gis.errors import GeometryError
@@ -49,8 +50,9 @@ class _CrossJoin(Join):
 
 
 @compiles(_CrossJoin, "sqlite")
-def _compile_cross_join(join: _CrossJoin, compiler, **kw) -> str:  # noqa: ANN001 - SQLAlchemy's hook
+def _compile_cross_join(join: _CrossJoin, compiler: SQLCompiler, **kw: Any) -> str:
     kw["asfrom"] = True
+    assert join.onclause is not None  # noqa: S101 - made with one in pairs_within_metres
     left = join.left._compiler_dispatch(compiler, **kw)
     right = join.right._compiler_dispatch(compiler, **kw)
     return f"{left} CROSS JOIN {right} ON {join.onclause._compiler_dispatch(compiler, **kw)}"
@@ -74,7 +76,7 @@ def bounding_box(point: Point, metres: float) -> tuple[float, float, float, floa
 
 
 def within_metres(
-    dialect_name: str, geom_col: Column, pk_col: Column, point: Point, metres: float
+    dialect_name: str, geom_col: Column[Any], pk_col: Column[Any], point: Point, metres: float
 ) -> ColumnElement[bool]:
     """A WHERE clause: rows whose ``geom_col`` lies within ``metres`` of ``point`` (lon/lat).
 
@@ -96,10 +98,10 @@ def within_metres(
     raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
 
 
-def _spatialite_candidates(geom_col: Column, pk_col: Column,
+def _spatialite_candidates(geom_col: Column[Any], pk_col: Column[Any],
                            box: tuple[float, float, float, float]) -> ColumnElement[bool]:
     """Rows whose bounding box meets ``box``, found through SpatiaLite's R*Tree (the SpatialIndex table)."""
-    candidates = (
+    candidates: Select[tuple[Any]] = (
         select(literal_column("rowid"))
         .select_from(text("SpatialIndex"))
         .where(
@@ -111,7 +113,7 @@ def _spatialite_candidates(geom_col: Column, pk_col: Column,
     return pk_col.in_(candidates)
 
 
-def within_box(dialect_name: str, geom_col: Column, pk_col: Column,
+def within_box(dialect_name: str, geom_col: Column[Any], pk_col: Column[Any],
                box: tuple[float, float, float, float]) -> ColumnElement[bool]:
     """A WHERE clause: points inside ``box`` (minx, miny, maxx, maxy; lon/lat), through the spatial index."""
     if dialect_name == "postgresql":
@@ -128,8 +130,8 @@ def pairs_within_metres(
     max_abs_lat: float,
     *,
     same: tuple[str, ...] = (),
-    where: Callable[[Alias], list[ColumnElement[bool]]] = lambda _alias: [],
-) -> Select:
+    where: Callable[[NamedFromClause], list[ColumnElement[bool]]] = lambda _alias: [],
+) -> Select[tuple[Any, Any]]:
     """All pairs (a.id, b.id), a.id < b.id, of rows of ``table`` whose ``geom`` lie within ``metres``.
 
     One query instead of one per row: each row's neighbours come from the spatial index through a

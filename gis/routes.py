@@ -1,4 +1,8 @@
-"""Walk routes: import from GPX / KML / GeoJSON, geodesic length, progress along, nearest stop."""
+"""Walk routes: import from GPX / KML / GeoJSON, geodesic length, simplification.
+
+Progress along the route is computed on the phone (``static/js/field/progress.js``), the nearest stop of a
+finding in ``services/exports.py``: one place each.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,10 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import gpxpy
 import gpxpy.gpx
-import numpy as np
 import pyproj
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.base import BaseGeometry
 
 from gis.crs import apply_transformer, local_metric_transformer
 from gis.errors import GeometryError, RouteImportError, TooManyPoints
@@ -182,7 +186,7 @@ def _geojson_parts(data: bytes) -> list[Coords]:
         lines = lines_from_geojson(load_json(text))
     except GeometryError as exc:
         raise RouteImportError(f"The GeoJSON file could not be used. {exc}") from None
-    return [list(line.coords) for line in lines]
+    return [[(x, y) for x, y, *_ in line.coords] for line in lines]
 
 
 def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | MultiLineString:
@@ -260,7 +264,7 @@ def simplify_route(route: LineString | MultiLineString,
     metric = apply_transformer(route, tr)
     tolerance = SIMPLIFY_START_M
     while True:
-        simplified = metric.simplify(tolerance, preserve_topology=True)
+        simplified = _as_route(metric.simplify(tolerance, preserve_topology=True))
         after = point_count(simplified)
         if after <= max_points:
             break
@@ -269,8 +273,15 @@ def simplify_route(route: LineString | MultiLineString,
                 f"The route is too detailed: even simplified by {tolerance:g} m it keeps {after} points."
             )
         tolerance *= 2
-    back = apply_transformer(simplified, _inverse(tr))
+    back = _as_route(apply_transformer(simplified, _inverse(tr)))
     return SimplifiedRoute(back, before, after, tolerance)
+
+
+def _as_route(geom: BaseGeometry) -> LineString | MultiLineString:
+    """A route stays a line through projection and simplification (shapely types the result loosely)."""
+    if not isinstance(geom, (LineString, MultiLineString)):
+        raise GeometryError("A route must be a line.")
+    return geom
 
 
 def _inverse(tr: pyproj.Transformer) -> pyproj.Transformer:
@@ -283,57 +294,3 @@ def _inverse(tr: pyproj.Transformer) -> pyproj.Transformer:
 def route_length_m(route: LineString | MultiLineString) -> float:
     """Geodesic length of a lon/lat route in metres (WGS84 ellipsoid)."""
     return float(_GEOD.geometry_length(route))
-
-
-@dataclass(frozen=True)
-class RouteProgress:
-    """Where a point is relative to a route: distance along it, and distance off it (metres)."""
-
-    along_m: float
-    total_m: float
-    fraction: float
-    offset_m: float
-
-
-def progress_along(route: LineString | MultiLineString, point: Point) -> RouteProgress:
-    """Project ``point`` onto ``route`` (both lon/lat), measured in a local metric projection.
-
-    For a MultiLineString the point is matched to its nearest part and ``along_m`` counts the
-    full length of the parts before it, in order.
-    """
-    if route.is_empty or point.is_empty:
-        raise GeometryError("A route and a position are needed to measure progress.")
-    centre = route.centroid
-    tr = local_metric_transformer(round(centre.x, 4), round(centre.y, 4))
-    parts = [apply_transformer(part, tr) for part in _line_parts(route)]
-    local_point = apply_transformer(shapely.force_2d(point), tr)
-    offsets = np.array([part.distance(local_point) for part in parts])
-    nearest = int(np.argmin(offsets))
-    lengths = [part.length for part in parts]
-    along = sum(lengths[:nearest]) + parts[nearest].project(local_point)
-    total = sum(lengths)
-    return RouteProgress(
-        along_m=float(along),
-        total_m=float(total),
-        fraction=float(along / total) if total > 0 else 0.0,
-        offset_m=float(offsets[nearest]),
-    )
-
-
-def _line_parts(route: LineString | MultiLineString) -> list[LineString]:
-    if isinstance(route, LineString):
-        return [route]
-    if isinstance(route, MultiLineString):
-        return list(route.geoms)
-    raise GeometryError("A route must be a line.")
-
-
-def nearest_stop(stops: Sequence[Point], point: Point) -> tuple[int, float] | None:
-    """Index of the stop nearest to ``point`` and its geodesic distance in metres; None without stops."""
-    if not stops:
-        return None
-    lons = np.array([s.x for s in stops], dtype=float)
-    lats = np.array([s.y for s in stops], dtype=float)
-    _, _, dist = _GEOD.inv(lons, lats, np.full_like(lons, point.x), np.full_like(lats, point.y))
-    index = int(np.argmin(dist))
-    return index, float(dist[index])

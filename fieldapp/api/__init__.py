@@ -56,7 +56,7 @@ bp = FieldBlueprint(
 API_CONFIG = {
     "API_TITLE": "fieldapp field API",
     "API_VERSION": "v1",
-    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_VERSION": "3.1.0",  # 3.1: a nullable member is "X or null", not "any object"
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
 }

@@ -6,7 +6,7 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate
 
-from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES
+from fieldapp.models import ARRIVALS, LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES, WALK_STATUSES
 from fieldapp.text import clean_text, has_lone_surrogate
 
 
@@ -61,48 +61,136 @@ class FindingInSchema(ma.Schema):
     )
 
 
-class GeoJSONFeatureSchema(ma.Schema):
-    type = ma.fields.String(required=True)
-    id = ma.fields.Raw()
-    geometry = ma.fields.Dict(allow_none=True)
-    properties = ma.fields.Dict(required=True)
+# ------------------------------------------------------------------------------------------------ responses
+# Every member typed: flask-smorest dumps responses through these schemas (an undeclared key would be
+# dropped) and schemathesis checks real responses against them (tests/app/test_api_schemas.py keeps the
+# declared properties equal to what the services return).
 
 
-class FindingOutSchema(GeoJSONFeatureSchema):
+def _nullable_choice(values: tuple[str, ...]) -> ma.fields.String:
+    return ma.fields.String(required=True, allow_none=True, validate=validate.OneOf(values))
+
+
+class PointSchema(ma.Schema):
+    """A GeoJSON Point (RFC 7946): [longitude, latitude] in WGS84."""
+
+    type = ma.fields.String(required=True, validate=validate.Equal("Point"))
+    coordinates = ma.fields.List(ma.fields.Float(), required=True, validate=validate.Length(2, 2))
+
+
+class RouteGeometrySchema(ma.Schema):
+    """The route: a GeoJSON LineString, or a MultiLineString for a route in parts (WGS84)."""
+
+    type = ma.fields.String(required=True, validate=validate.OneOf(("LineString", "MultiLineString")))
+    coordinates = ma.fields.Raw(required=True, metadata={
+        "description": "LineString: [[lon, lat], …]; MultiLineString: [[[lon, lat], …], …]",
+        "oneOf": [
+            {"type": "array", "minItems": 2, "items": {"type": "array", "minItems": 2, "maxItems": 2,
+                                                       "items": {"type": "number"}}},
+            {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 2, "items": {
+                "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}}}},
+        ],
+    })
+
+
+class PhotoRefSchema(ma.Schema):
+    """A photo of a finding: where its two sizes are served (access is checked there)."""
+
+    uuid = ma.fields.String(required=True)
+    display_url = ma.fields.String(required=True)
+    thumb_url = ma.fields.String(required=True)
+
+
+class FindingPropertiesSchema(ma.Schema):
+    uuid = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    category_name = ma.fields.String(required=True)
+    polarity = _nullable_choice(POLARITIES)
+    felt_safety = ma.fields.Integer(required=True, allow_none=True)
+    lighting_check = _nullable_choice(LIGHTING_CHECKS)
+    note = ma.fields.String(required=True)
+    stop = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "stop number"})
+    accuracy_m = ma.fields.Float(required=True, allow_none=True)
+    position_source = ma.fields.String(required=True, validate=validate.OneOf(POSITION_SOURCES))
+    created_at = ma.fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    photo_count = ma.fields.Integer(required=True)
+    photos = ma.fields.List(ma.fields.Nested(PhotoRefSchema), required=True)
+    version = ma.fields.Integer(required=True)
+    arrival = ma.fields.String(required=True, validate=validate.OneOf(ARRIVALS))
+    is_demo = ma.fields.Boolean(required=True)
+    mine = ma.fields.Boolean(required=True, metadata={"description": "made by the participant asking"})
+
+
+class FindingOutSchema(ma.Schema):
     """A finding as a GeoJSON Feature (WGS84)."""
 
+    type = ma.fields.String(required=True, validate=validate.Equal("Feature"))
+    id = ma.fields.String(required=True, metadata={"description": "the finding's UUID"})
+    geometry = ma.fields.Nested(PointSchema, required=True)
+    properties = ma.fields.Nested(FindingPropertiesSchema, required=True)
 
-class FeatureCollectionSchema(ma.Schema):
-    type = ma.fields.String(required=True)
-    features = ma.fields.List(ma.fields.Nested(GeoJSONFeatureSchema), required=True)
+
+class FindingCollectionSchema(ma.Schema):
+    """The walk's visible findings as a GeoJSON FeatureCollection."""
+
+    type = ma.fields.String(required=True, validate=validate.Equal("FeatureCollection"))
+    features = ma.fields.List(ma.fields.Nested(FindingOutSchema), required=True)
+
+
+class StopPropertiesSchema(ma.Schema):
+    seq = ma.fields.Integer(required=True, metadata={"description": "the stop's number on the walk"})
+    name = ma.fields.String(required=True)
+    questions = ma.fields.String(required=True)
+
+
+class StopFeatureSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=validate.Equal("Feature"))
+    id = ma.fields.Integer(required=True)
+    geometry = ma.fields.Nested(PointSchema, required=True)
+    properties = ma.fields.Nested(StopPropertiesSchema, required=True)
+
+
+class StopCollectionSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=validate.Equal("FeatureCollection"))
+    features = ma.fields.List(ma.fields.Nested(StopFeatureSchema), required=True)
+
+
+class RoutePropertiesSchema(ma.Schema):
+    length_m = ma.fields.Float(required=True, metadata={"description": "geodesic length in metres"})
+
+
+class RouteFeatureSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=validate.Equal("Feature"))
+    geometry = ma.fields.Nested(RouteGeometrySchema, required=True)
+    properties = ma.fields.Nested(RoutePropertiesSchema, required=True)
 
 
 class CategorySchema(ma.Schema):
     code = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     icon = ma.fields.String(required=True)
-    polarity = ma.fields.String(required=True)
+    polarity = ma.fields.String(required=True, validate=validate.OneOf(POLARITIES))
 
 
 class WalkSchema(ma.Schema):
     slug = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
-    area_name = ma.fields.String()
-    purpose = ma.fields.String()
-    status = ma.fields.String(required=True)
+    area_name = ma.fields.String(required=True)
+    purpose = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(WALK_STATUSES))
     accepts_findings = ma.fields.Boolean(required=True)
-    starts_at = ma.fields.String(allow_none=True)
-    meeting_point = ma.fields.String()
-    is_demo = ma.fields.Boolean()
-    route = ma.fields.Nested(GeoJSONFeatureSchema, allow_none=True)
-    stops = ma.fields.Nested(FeatureCollectionSchema, required=True)
+    starts_at = ma.fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    meeting_point = ma.fields.String(required=True)
+    is_demo = ma.fields.Boolean(required=True)
+    route = ma.fields.Nested(RouteFeatureSchema, required=True, allow_none=True)
+    stops = ma.fields.Nested(StopCollectionSchema, required=True)
     categories = ma.fields.List(ma.fields.Nested(CategorySchema), required=True)
 
 
 class ExifSchema(ma.Schema):
-    lon = ma.fields.Float(allow_none=True)
-    lat = ma.fields.Float(allow_none=True)
-    taken_at = ma.fields.String(allow_none=True)
+    lon = ma.fields.Float(required=True, allow_none=True)
+    lat = ma.fields.Float(required=True, allow_none=True)
+    taken_at = ma.fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
 
 
 class PhotoOutSchema(ma.Schema):

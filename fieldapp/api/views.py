@@ -6,7 +6,7 @@ from flask_babel import get_locale
 
 from fieldapp.api import ErrorSchema, bp
 from fieldapp.api.schemas import (
-    FeatureCollectionSchema,
+    FindingCollectionSchema,
     FindingInSchema,
     FindingOutSchema,
     PhotoOutSchema,
@@ -95,7 +95,7 @@ def get_walk(slug: str) -> dict:
 
 
 @bp.get("/walks/<slug>/findings")
-@bp.response(200, FeatureCollectionSchema)
+@bp.response(200, FindingCollectionSchema)
 @error(403, "Not a participant of this walk")
 @error(404, "No such walk")
 def list_findings(slug: str) -> dict:

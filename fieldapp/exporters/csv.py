@@ -20,10 +20,10 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from fieldapp import municipality
 from fieldapp.exporters.base import METRIC_CRS, Exporter, crs_name
-from fieldapp.exporters.tabular import STOCKHOLM, finding_columns
+from fieldapp.exporters.tabular import finding_columns
 from gis import crs
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def _ints(values: Iterable[Any]) -> list[str]:
 
 
 def _datetimes(values: Iterable[Any]) -> list[str]:
-    local = ZoneInfo(STOCKHOLM)
+    local = municipality.zone()
     # str() of an aware datetime is "YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM"; the first 16 characters are
     # the local minute (a third of the time strftime takes).
     return ["" if v is None else str(v.astimezone(local))[:16] for v in values]

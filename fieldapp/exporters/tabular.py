@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 
+from fieldapp import municipality
 from fieldapp.exporters.labels import LIGHTING, MEASURE_STATUS, POLARITY, POSITION_SOURCE, PRIORITY, label
 
 if TYPE_CHECKING:
@@ -79,11 +79,8 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
     return columns
 
 
-STOCKHOLM = "Europe/Stockholm"
-
-
 def local_naive(value: datetime | None) -> datetime | None:
-    """A stored (UTC) time as Swedish local wall-clock time without zone (what spreadsheets show)."""
+    """A stored (UTC) time as the municipality's wall-clock time without zone (what spreadsheets show)."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(STOCKHOLM)).replace(tzinfo=None, microsecond=0)
+    return value.astimezone(municipality.zone()).replace(tzinfo=None, microsecond=0)

@@ -1,8 +1,10 @@
 """Public pages: the landing page, the privacy notice and the accessibility statement."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template, request
 
+from fieldapp import municipality
+from fieldapp.errors import NotFound
 from fieldapp.public import bp
 
 
@@ -13,10 +15,11 @@ def landing() -> str:
 
 def _municipality() -> dict:
     config = current_app.config
+    settings = municipality.current()
     return {
-        "name": config["MUNICIPALITY_NAME"],
-        "contact": config["MUNICIPALITY_CONTACT"],
-        "dpo": config["MUNICIPALITY_DPO_CONTACT"],
+        "name": settings.name,
+        "contact": settings.contact,
+        "dpo": settings.dpo_contact,
         "contact_months": config["RETENTION_CONTACT_MONTHS"],
         "originals_months": config["RETENTION_ORIGINALS_MONTHS"],
     }
@@ -32,3 +35,33 @@ def privacy() -> str:
 def accessibility() -> str:
     """Accessibility statement (lagen om tillgänglighet till digital offentlig service)."""
     return render_template("accessibility.html", m=_municipality())
+
+
+@bp.get("/municipality/logo.png")
+def municipality_logo() -> Response:
+    """The municipality's logo (admin upload or FIELDAPP_MUNICIPALITY_LOGO), cached until it changes."""
+    found = municipality.logo()
+    if found is None:
+        raise NotFound("No logo is set.")
+    data, sha256 = found
+    response = Response(data, mimetype="image/png")
+    response.set_etag(sha256)
+    if request.args.get("v") == sha256:  # the versioned URL the pages use never changes its bytes
+        response.cache_control.public = True
+        response.cache_control.max_age = 365 * 24 * 3600
+        response.cache_control.immutable = True
+    return response.make_conditional(request)
+
+
+@bp.get("/municipality/colours.css")
+def municipality_css() -> Response:
+    """The top bar in the municipality's colour (a stylesheet: the CSP allows no inline styles)."""
+    settings = municipality.current()
+    if settings.colour is None or not municipality.COLOUR.match(settings.colour):
+        raise NotFound("No colour is set.")
+    css = f":root {{ --brand: {settings.colour}; --brand-fg: {settings.colour_text}; }}\n"
+    response = Response(css, mimetype="text/css")
+    if request.args.get("v") == settings.colour[1:]:
+        response.cache_control.public = True
+        response.cache_control.max_age = 24 * 3600
+    return response

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
 from fieldapp.models import Photo
-from fieldapp.storage import FileSystemStore, photo_store
+from fieldapp.storage import FileSystemStore, PhotoStore, photo_store
 
 
 @dataclass
@@ -62,7 +62,9 @@ def check_store(*, repair: bool = False) -> Report:
     return report
 
 
-def _repair(store, report: Report, referenced: dict[str, list[tuple[Photo, str]]]) -> None:
+def _repair(
+    store: PhotoStore, report: Report, referenced: dict[str, list[tuple[Photo, str]]]
+) -> None:
     from pathlib import Path
 
     for key in report.orphaned:

@@ -13,13 +13,13 @@ import secrets
 import uuid as uuid_lib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import LineString, Point
 from sqlalchemy import select, update
 
+from fieldapp import municipality
 from fieldapp.errors import N_, Forbidden
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, User, Walk
@@ -32,7 +32,6 @@ from fieldapp.services.walks import StopInput, create_walk, join_url
 DEMO_SLUG = "demo-nodinge"
 DEMO_EMAIL = "demo@fieldapp.example"
 DEVELOPMENT = "development"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEMO_NAMESPACE = uuid_lib.UUID("6f1c2a52-8d0e-4a4e-9d7a-0c9e3f1d2b10")
 
 # A ~2 km loop around Ale torg (lon, lat). Invented for the demo; not a surveyed path.
@@ -124,10 +123,10 @@ def demo_photo_bytes(seed: int, caption: str) -> bytes:
 
 
 def _demo_walk(user: User) -> Walk:
-    walk = db.session.scalar(select(Walk).where(Walk.slug == DEMO_SLUG))
+    walk = db.session.scalars(select(Walk).where(Walk.slug == DEMO_SLUG)).first()
     if walk is not None:
         return walk
-    starts = (datetime.now(STOCKHOLM) + timedelta(days=7)).replace(
+    starts = (datetime.now(municipality.zone()) + timedelta(days=7)).replace(
         hour=18, minute=30, second=0, microsecond=0
     )
     return create_walk(
@@ -170,7 +169,7 @@ def _demo_findings(walk: Walk) -> None:
     if not walk.accepts_findings:
         return  # closed since the first run, which added them
     # Stamped an hour ago (a try-out before the walk): the findings API accepts no times in the future.
-    base_time = datetime.now(STOCKHOLM) - timedelta(hours=1)
+    base_time = datetime.now(municipality.zone()) - timedelta(hours=1)
     participants = _demo_participants(walk)
     uuids = [str(uuid_lib.uuid5(DEMO_NAMESPACE, f"finding-{n}")) for n in range(len(DEMO_FINDINGS))]
     for n, (code, lon, lat, stop, felt, lighting, note, photos) in enumerate(DEMO_FINDINGS):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -22,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from fieldapp import municipality
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name, photo_file_name
@@ -159,10 +161,16 @@ def exporter_for(fmt: str) -> Exporter:
     return exporter
 
 
+def default_crs(exporter: Exporter) -> int:
+    """The format's default CRS; a metric default is the municipality's SWEREF 99 zone (TM or local)."""
+    local_zone = municipality.current().sweref_epsg
+    return local_zone if exporter.default_crs == crs.SWEREF99_TM else exporter.default_crs
+
+
 def export_crs(exporter: Exporter, requested: str | int | None) -> int:
     """The CRS to export in: the format's default, or ``requested`` if valid and allowed by the format."""
     if requested is None or requested == "":
-        return exporter.default_crs
+        return default_crs(exporter)
     code = crs.check_export_crs(requested)
     if code not in exporter.crs_choices:
         allowed = ", ".join(f"EPSG:{c}" for c in exporter.crs_choices)
@@ -176,7 +184,7 @@ def stop_rows(walk: Walk) -> list[StopRow]:
     """The walk's stops in order."""
     rows = []
     for stop in walk.stops:
-        point = convert.to_geom(stop.geom_el)
+        point = convert.to_point(stop.geom_el)
         rows.append(StopRow(seq=stop.seq, name=stop.name, lon=point.x, lat=point.y))
     return rows
 
@@ -236,7 +244,7 @@ class _Lookups:
     photo_counts: dict[int, int]  # canonical finding id → visible photos
 
 
-def _pairs(stmt) -> dict:  # noqa: ANN001 - a two-column select
+def _pairs(stmt) -> dict[str, Any]:  # noqa: ANN001 - a two-column select
     return {key: value for key, value in db.session.execute(stmt)}
 
 
@@ -452,8 +460,9 @@ def build_export(
     audience = check_audience(audience)
     exporter = exporter_for(fmt)
     crs_epsg = export_crs(exporter, requested_crs)
-    row_crs = crs_epsg if crs_epsg != crs.WGS84 or not exporter.metric_rows else crs.SWEREF99_TM
-    route = convert.to_geom(walk.route.geom_el) if walk.route else None
+    rows_in_export_crs = crs_epsg != crs.WGS84 or not exporter.metric_rows
+    row_crs = crs_epsg if rows_in_export_crs else municipality.current().sweref_epsg
+    route = convert.to_line(walk.route.geom_el) if walk.route else None
     refusal = pdf_refusal(walk) if protocol_pdf is not None else None
     store = photo_store()
 
@@ -466,7 +475,7 @@ def build_export(
         slug=walk.slug,
         title=walk.title,
         area_name=walk.area_name,
-        municipality=walk.municipality,
+        municipality=walk.municipality or municipality.current().name,
         starts_at=walk.starts_at,
         crs_epsg=crs_epsg,
         findings_crs=row_crs,
@@ -503,7 +512,7 @@ def exports_page(walk: Walk) -> ExportsPage:
     """What the staff exports page lists: the formats with their CRS choices and the published versions."""
     formats = [
         FormatChoice(
-            e.name, e.label, [(c, f"{crs_name(c)} (EPSG:{c})") for c in e.crs_choices], e.default_crs
+            e.name, e.label, [(c, f"{crs_name(c)} (EPSG:{c})") for c in e.crs_choices], default_crs(e)
         )
         for e in EXPORTERS.values()
     ]

@@ -5,6 +5,7 @@ import math
 import uuid as uuid_lib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from shapely.geometry import Point
 from sqlalchemy import func, select
@@ -64,7 +65,7 @@ def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
     if data.lon is None or data.lat is None:
         if stop is None:
             raise ValidationError("Give a position (lon and lat) or a stop number.", code="no_position")
-        return convert.to_geom(stop.geom_el), stop
+        return convert.to_point(stop.geom_el), stop
     if not (math.isfinite(data.lon) and math.isfinite(data.lat)
             and -180 <= data.lon <= 180 and -90 <= data.lat <= 90):
         raise ValidationError(
@@ -99,7 +100,7 @@ def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
                 code="invalid_created_at")
 
 
-def _category_for(walk: Walk, code: str):
+def _category_for(walk: Walk, code: str):  # noqa: ANN202 - typed when findings.py leaves the list below
     category = next((c for c in walk.categories if c.code == code), None)
     if category is None and not walk.categories:
         category = category_by_code(code)
@@ -108,7 +109,9 @@ def _category_for(walk: Walk, code: str):
     return category
 
 
-def _values(walk: Walk, data: FindingInput, current_created_at: datetime | None, now: datetime) -> dict:
+def _values(
+    walk: Walk, data: FindingInput, current_created_at: datetime | None, now: datetime
+) -> dict[str, Any]:
     """The column values ``data`` gives a finding of ``walk`` (validated, not yet applied)."""
     category = _category_for(walk, data.category)
     point, stop = _position(walk, data)
@@ -126,7 +129,7 @@ def _values(walk: Walk, data: FindingInput, current_created_at: datetime | None,
     }
 
 
-def _same_content(finding: Finding, values: dict) -> bool:
+def _same_content(finding: Finding, values: dict[str, Any]) -> bool:
     """Whether ``finding`` already holds exactly ``values`` (a repeated request)."""
     for name, value in values.items():
         current = getattr(finding, name)
@@ -182,7 +185,7 @@ def _withdrawn_before_arrival(walk: Walk, participant_id: int | None, finding_uu
 
 
 def _create(
-    walk: Walk, finding_uuid: str, values: dict, participant_id: int | None, now: datetime
+    walk: Walk, finding_uuid: str, values: dict[str, Any], participant_id: int | None, now: datetime
 ) -> SaveResult:
     arrival = late_sync.arrival_of_new_finding(walk, values["created_at"], now)
     withdrawn = _withdrawn_before_arrival(walk, participant_id, finding_uuid)
@@ -212,7 +215,9 @@ def _create(
     return SaveResult(finding, created=True, held=arrival == late_sync.AFTER_CLOSE)
 
 
-def _update(walk: Walk, finding: Finding, values: dict, data: FindingInput, now: datetime) -> SaveResult:
+def _update(
+    walk: Walk, finding: Finding, values: dict[str, Any], data: FindingInput, now: datetime
+) -> SaveResult:
     held = finding.arrival == late_sync.AFTER_CLOSE
     if _same_content(finding, values):
         return SaveResult(finding, held=held)  # a repeat: nothing to change
@@ -301,7 +306,7 @@ def finding_with_walk(finding_uuid: str) -> tuple[Walk, Finding]:
     finding = _by_uuid(parse_uuid(finding_uuid))
     if finding is None or (finding.hidden and finding.arrival != late_sync.AFTER_CLOSE):
         raise NotFound("No such finding. Send the finding before its photos.", code="unknown_finding")
-    return db.session.get(Walk, finding.walk_id), finding
+    return db.session.get_one(Walk, finding.walk_id), finding
 
 
 def check_owner(finding: Finding, participant_id: int) -> None:
@@ -320,16 +325,16 @@ def visible_findings(walk: Walk) -> list[Finding]:
     )
 
 
-def photo_urls(photo: Photo) -> dict:
+def photo_urls(photo: Photo) -> dict[str, Any]:
     """Where a photo's stored sizes are served (relative URLs; access is checked when served)."""
     return {"uuid": photo.uuid, "display_url": f"/photos/{photo.uuid}/display.jpg",
             "thumb_url": f"/photos/{photo.uuid}/thumb.jpg"}
 
 
-def finding_feature(finding: Finding, locale: str = "sv") -> dict:
+def finding_feature(finding: Finding, locale: str = "sv") -> dict[str, Any]:
     """One finding as a GeoJSON Feature (WGS84)."""
     return geojson.feature(
-        convert.to_geom(finding.geom_el),
+        convert.to_point(finding.geom_el),
         {
             "uuid": finding.uuid,
             "category": finding.category.code,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -63,7 +64,7 @@ def _earlier(walk: Walk) -> list[Finding]:
     ))
 
 
-def earlier_findings_for_phone(walk: Walk, locale: str) -> list[dict]:
+def earlier_findings_for_phone(walk: Walk, locale: str) -> list[dict[str, Any]]:
     """What the phone shows of the earlier walk: place, category, measure status and public answer only
     (the external audience: no notes, no participant data)."""
     from fieldapp.staff.labels import measure_status_names
@@ -71,7 +72,7 @@ def earlier_findings_for_phone(walk: Walk, locale: str) -> list[dict]:
     names = measure_status_names()
     out = []
     for finding in _earlier(walk):
-        point = convert.to_geom(finding.geom_el)
+        point = convert.to_point(finding.geom_el)
         measure = finding.measure
         out.append({
             "uuid": finding.uuid, "lon": point.x, "lat": point.y,

@@ -54,7 +54,7 @@ def _nice_length(metres: float) -> int:
 def route_svg(walk: Walk) -> RouteSvg | None:
     """The walk's route and stops projected to a local metric plane and fitted into the map box."""
     lines = _parts(route_geom(walk))
-    stops = [(s.seq, s.name, convert.to_geom(s.geom_el)) for s in walk.stops]
+    stops = [(s.seq, s.name, convert.to_point(s.geom_el)) for s in walk.stops]
     everything = [*lines, *(p for _, _, p in stops)]
     if not everything:
         return None
@@ -77,7 +77,7 @@ def route_svg(walk: Walk) -> RouteSvg | None:
     for line in local_lines:
         points = [xy(x, y) for x, y in line.coords]
         paths.append("M" + " L".join(f"{x} {y}" for x, y in points))
-    svg_stops = [SvgStop(seq, name, *xy(p.x, p.y)) for seq, name, p in local_stops]
+    svg_stops = [SvgStop(seq, name, *xy(p.bounds[0], p.bounds[1])) for seq, name, p in local_stops]  # a point
     bar_m = _nice_length(span_x / 5)
     return RouteSvg(MAP_WIDTH, MAP_HEIGHT, paths, svg_stops, bar_m, round(bar_m * scale, 1))
 
@@ -90,4 +90,4 @@ def qr_svg(url: str) -> str:
 
 
 def meeting_point(walk: Walk) -> Point | None:
-    return convert.to_geom(walk.meeting_point_el) if walk.meeting_point_el is not None else None
+    return convert.to_point(walk.meeting_point_el) if walk.meeting_point_el is not None else None

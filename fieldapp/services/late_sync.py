@@ -19,7 +19,7 @@ ON_TIME, LATE, AFTER_CLOSE = "on_time", "late", "after_close"
 # Phones' clocks drift: a finding stamped a little after the walk was marked done still belongs to it.
 CLOCK_SKEW = timedelta(minutes=15)
 # Statuses in which the organizer has marked the walk done but not yet published anything.
-WALKED_STATUSES = ("walked", "protocol_draft")
+WALKED_STATUSES = ("walked",)  # marked done, nothing published yet
 
 
 def grace_period() -> timedelta:
@@ -46,7 +46,8 @@ def arrival_of_new_finding(walk: Walk, created_at: datetime, now: datetime) -> s
     _check_started(walk)
     if walk.status == "open":
         return ON_TIME
-    if in_grace_window(walk, now) and created_at <= walk.walked_at + CLOCK_SKEW:
+    walked_at = walk.walked_at
+    if in_grace_window(walk, now) and walked_at is not None and created_at <= walked_at + CLOCK_SKEW:
         return LATE
     return AFTER_CLOSE
 

@@ -70,7 +70,7 @@ def suggest_duplicates(walk: Walk, radius_m: float = DEFAULT_RADIUS_M) -> list[l
         return item
 
     if findings:
-        max_abs_lat = max(abs(convert.to_geom(f.geom_el).y) for f in findings)
+        max_abs_lat = max(abs(convert.to_point(f.geom_el).y) for f in findings)
         pairs = pairs_within_metres(
             dialect, table, radius_m, max_abs_lat, same=("category_id",),
             where=lambda side: [side.c.walk_id == walk.id, side.c.canonical_id.is_(None),

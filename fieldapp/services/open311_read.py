@@ -11,13 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from fieldapp import municipality
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Walk
@@ -32,7 +33,6 @@ MAX_REQUESTS = 1000  # GeoReport v2: "first 1000 requests returned"
 MAX_DESCRIPTION = 4000  # the request schema's maxLength
 SPECIFICATION_URL = "http://wiki.open311.org/GeoReport_v2"
 API_CHANGESET = "2026-11-27T00:00:00+01:00"  # when this endpoint's shape last changed
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,14 @@ def w3c_datetime(value: datetime | None) -> str | None:
     """An aware datetime as W3C/ISO 8601 text in Swedish local time, e.g. 2026-10-21T18:30:00+02:00."""
     if value is None:
         return None
-    return value.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+    return value.astimezone(municipality.zone()).isoformat(timespec="seconds")
 
 
 def deadline_datetime(deadline: date | None) -> str | None:
     """A deadline day as the end of that day in Sweden (the same calendar day in UTC too)."""
     if deadline is None:
         return None
-    return w3c_datetime(datetime.combine(deadline, time(23, 59, 59), tzinfo=STOCKHOLM))
+    return w3c_datetime(datetime.combine(deadline, time(23, 59, 59), tzinfo=municipality.zone()))
 
 
 def media_url(finding: Finding) -> str | None:
@@ -86,7 +86,7 @@ def _keywords(category: Category) -> str:
     return ", ".join(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
 
 
-def service_dict(category: Category, locale: str) -> dict:
+def service_dict(category: Category, locale: str) -> dict[str, Any]:
     """One category as a GeoReport service."""
     name = category.name(locale)
     return {
@@ -100,13 +100,13 @@ def service_dict(category: Category, locale: str) -> dict:
     }
 
 
-def list_services(locale: str = "sv") -> list[dict]:
+def list_services(locale: str = "sv") -> list[dict[str, Any]]:
     """Every active category as a service, in display order (Swedish names unless ``locale`` is en)."""
     categories = db.session.scalars(select(Category).where(Category.active).order_by(Category.sort_order))
     return [service_dict(c, locale) for c in categories]
 
 
-def service_definition(service_code: str) -> dict | None:
+def service_definition(service_code: str) -> dict[str, Any] | None:
     """The service definition (no extra attributes), or None for an unknown service code."""
     exists = db.session.scalar(
         select(Category.id).where(Category.service_code == service_code, Category.active).limit(1)
@@ -116,7 +116,7 @@ def service_definition(service_code: str) -> dict | None:
     return {"service_code": service_code, "attributes": []}
 
 
-def discovery() -> dict:
+def discovery() -> dict[str, Any]:
     """The GeoReport v2 discovery document for this endpoint (at ``PUBLIC_URL``/open311/v2)."""
     return {
         "changeset": API_CHANGESET,
@@ -134,11 +134,11 @@ def discovery() -> dict:
     }
 
 
-def service_request_dict(measure: Measure, locale: str = "sv") -> dict:
+def service_request_dict(measure: Measure, locale: str = "sv") -> dict[str, Any]:
     """One measure (with its finding) as a GeoReport service request."""
     finding = measure.finding
     walk = db.session.get(Walk, finding.walk_id)
-    point = convert.to_geom(finding.geom_el)
+    point = convert.to_point(finding.geom_el)
     party = measure.responsible_party
     return {
         "service_request_id": str(measure.id),
@@ -161,7 +161,7 @@ def service_request_dict(measure: Measure, locale: str = "sv") -> dict:
     }
 
 
-def _public_requests() -> Select:
+def _public_requests() -> Select[Any]:
     return (
         select(Measure)
         .join(Finding, Measure.finding_id == Finding.id)
@@ -182,7 +182,7 @@ def _parse_when(name: str, text: str) -> datetime:
     """An ISO 8601 time as UTC; an unreadable one, or one outside what a date can hold, is a 400."""
     try:
         value = datetime.fromisoformat(text.strip())
-        return (value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value).astimezone(UTC)
+        return (value.replace(tzinfo=municipality.zone()) if value.tzinfo is None else value).astimezone(UTC)
     except (ValueError, OverflowError):
         raise ValidationError(
             gettext("%(name)s must be a date and time like 2026-10-01T00:00:00+02:00.", name=name),
@@ -218,7 +218,7 @@ def parse_filters(args: Mapping[str, str]) -> RequestFilters:
     )
 
 
-def list_requests(filters: RequestFilters, locale: str = "sv") -> list[dict]:
+def list_requests(filters: RequestFilters, locale: str = "sv") -> list[dict[str, Any]]:
     """Public service requests matching the filters, newest first (at most 1000).
 
     As the specification says, ``service_request_id`` overrides every other filter.
@@ -242,7 +242,7 @@ def list_requests(filters: RequestFilters, locale: str = "sv") -> list[dict]:
     return [service_request_dict(m, locale) for m in db.session.scalars(query)]
 
 
-def get_request(service_request_id: str, locale: str = "sv") -> dict | None:
+def get_request(service_request_id: str, locale: str = "sv") -> dict[str, Any] | None:
     """One public service request by id, or None (unknown, hidden, merged or not published)."""
     measure_id = _as_id(service_request_id)
     if measure_id is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_date, gettext
@@ -112,7 +113,7 @@ def request_fields(measure: Measure, party: ResponsibleParty, api_key: str | Non
     """The form fields of ``POST requests`` for this measure (``api_key``: the decrypted key, if any)."""
     finding = measure.finding
     walk = db.session.get(Walk, finding.walk_id)
-    point = convert.to_geom(finding.geom_el)
+    point = convert.to_point(finding.geom_el)
     fields = {
         "service_code": finding.category.service_code,
         "lat": f"{point.y:.7f}",
@@ -150,7 +151,7 @@ def _claim(measure: Measure, now: datetime) -> None:
     db.session.refresh(measure)
 
 
-def _event(measure: Measure, kind: str, user_id: int | None, data: dict) -> None:
+def _event(measure: Measure, kind: str, user_id: int | None, data: dict[str, Any]) -> None:
     db.session.add(Event(walk_id=measure.finding.walk_id, finding_id=measure.finding_id,
                          measure_id=measure.id, user_id=user_id, kind=kind, data=data))
 
@@ -173,7 +174,9 @@ def _record_failure(measure: Measure, failure: client.Open311Failure, now: datet
     })
 
 
-def _record_sent(measure: Measure, service_request_id: str, user_id: int | None, data: dict) -> None:
+def _record_sent(
+    measure: Measure, service_request_id: str, user_id: int | None, data: dict[str, Any]
+) -> None:
     measure.external_ticket_id = service_request_id
     measure.open311_state = SENT
     measure.open311_last_error = None
@@ -269,7 +272,7 @@ def push_measure(measure_id: int, *, walk: Walk | None = None, now: datetime | N
     return _result(measure)
 
 
-def _walk_measures(walk: Walk) -> Select:
+def _walk_measures(walk: Walk) -> Select[Any]:
     return (
         select(Measure)
         .join(Finding, Measure.finding_id == Finding.id)

@@ -79,9 +79,9 @@ def rejoin(walk: Walk, join_token: str, key: str) -> Participant:
         raise Forbidden(BAD_KEY, code="bad_participant_key")
     if int(generation_text) != walk.join_generation:
         raise Forbidden(LINK_REVOKED, code="link_revoked")
-    participant = db.session.scalar(
+    participant = db.session.scalars(
         select(Participant).where(Participant.public_id == public_id, Participant.walk_id == walk.id)
-    )
+    ).first()
     if participant is None or participant.join_generation != walk.join_generation:
         raise Forbidden(BAD_KEY, code="bad_participant_key")
     return participant

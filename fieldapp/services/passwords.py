@@ -30,10 +30,10 @@ def password_problem(password: str, user_inputs: Iterable[str] = ()) -> str | No
     ``user_inputs`` (the account's e-mail and name) count as easy to guess too.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        return gettext(TOO_SHORT, n=MIN_PASSWORD_LENGTH)
+        return str(gettext(TOO_SHORT, n=MIN_PASSWORD_LENGTH))
     inputs = [part for value in user_inputs if value for part in _parts(value)]
     if zxcvbn(password[:CHECKED_CHARACTERS], user_inputs=inputs)["score"] < MIN_SCORE:
-        return gettext(TOO_COMMON)
+        return str(gettext(TOO_COMMON))
     return None
 
 

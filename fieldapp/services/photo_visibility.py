@@ -94,7 +94,7 @@ def rendition_for(
         if photo.published_sha256 and (staff or is_external(photo, finding_hidden=finding_hidden)):
             return Rendition(photo.published_sha256, public=False)
         return None
-    if is_external(photo, finding_hidden=finding_hidden):
+    if is_external(photo, finding_hidden=finding_hidden) and photo.published_sha256:
         return Rendition(photo.published_sha256, public=True)
     return None
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from fieldapp import municipality
 from fieldapp.errors import N_, Conflict, Forbidden, NotFound, PhotoError, ValidationError
 from fieldapp.extensions import db
 from fieldapp.imaging import process_photo
@@ -18,14 +19,13 @@ from fieldapp.services.findings import parse_uuid, photo_urls
 from fieldapp.storage import photo_store
 
 MAX_PHOTOS_PER_FINDING = 10
-CAMERA_TIMEZONE = ZoneInfo("Europe/Stockholm")
 
 
 def _aware(taken_at: datetime | None) -> datetime | None:
-    """EXIF times without an offset are the camera's local time: assume Sweden."""
+    """EXIF times without an offset are the camera's local time: assume the municipality's time zone."""
     if taken_at is None or taken_at.tzinfo is not None:
         return taken_at
-    return taken_at.replace(tzinfo=CAMERA_TIMEZONE)
+    return taken_at.replace(tzinfo=municipality.zone())
 
 
 def _stored(finding: Finding, photo_uuid: str) -> Photo | None:
@@ -89,7 +89,7 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
     return photo, True
 
 
-def photo_out(photo: Photo) -> dict:
+def photo_out(photo: Photo) -> dict[str, Any]:
     """What the upload API answers: stored sizes' URLs and the EXIF position/time read before stripping."""
     urls = photo_urls(photo)
     return {
@@ -157,7 +157,7 @@ def withdraw_photo(finding_uuid: str, photo_uuid: str, participant_for: Callable
     finding = db.session.scalar(select(Finding).where(Finding.uuid == finding_uuid))
     if finding is None:
         raise NotFound(N_("No such finding."), code="unknown_finding")
-    participant_id = participant_for(db.session.get(Walk, finding.walk_id))
+    participant_id = participant_for(db.session.get_one(Walk, finding.walk_id))
     if finding.participant_id != participant_id:
         raise Forbidden(N_("Only the person who added a finding can remove its photos."), code="not_yours")
     photo = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))

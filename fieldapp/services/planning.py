@@ -24,7 +24,6 @@ STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("open",),
     "open": ("walked", "draft"),
     "walked": ("open", "closed"),
-    "protocol_draft": ("closed",),
     "published": ("closed",),
     "closed": (),
 }

@@ -84,7 +84,8 @@ def list_promises() -> list[CitizenPromise]:
 
 def promise_by_slug(slug: str, *, public: bool = False) -> CitizenPromise:
     """The promise; for the public only a published one (else 404, as if it did not exist)."""
-    promise = db.session.scalar(select(CitizenPromise).where(CitizenPromise.slug == slug))
+    query = select(CitizenPromise).where(CitizenPromise.slug == slug)
+    promise: CitizenPromise | None = db.session.scalar(query)
     if promise is None or (public and promise.published_at is None):
         raise NotFound(N_("There is no such promise."))
     return promise

@@ -15,11 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from astral import Observer
-from astral.sun import elevation, sun
 from flask import current_app, render_template
 from markupsafe import Markup
 from shapely.geometry import LineString, MultiLineString
@@ -27,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import safe_join
 
+from fieldapp import municipality
 from fieldapp.errors import Conflict, NotFound
 from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
@@ -41,9 +40,8 @@ from fieldapp.services.exports import (
     stop_rows,
 )
 from fieldapp.storage import photo_store
-from gis import convert, crs, geojson
+from gis import convert, crs, geojson, sun
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AUDIENCES = ("internal", "public")
 
 
@@ -136,7 +134,7 @@ class ProtocolData:
     appendix: list[ProtocolPhoto]
     followup: FollowUp
     map_svg: MapSvg | None
-    map_json: dict
+    map_json: dict[str, Any]
     route_length_km: float | None
     version_number: int | None = None
     published_at: datetime | None = None
@@ -160,35 +158,28 @@ class ProtocolData:
 def walk_position(walk: Walk) -> tuple[float, float] | None:
     """(lon, lat) that stands for the walk: route centre, else meeting point, else first stop."""
     if walk.route is not None:
-        centre = convert.to_geom(walk.route.geom_el).centroid
+        centre = convert.to_line(walk.route.geom_el).centroid
         return centre.x, centre.y
     if walk.meeting_point_el is not None:
-        point = convert.to_geom(walk.meeting_point_el)
+        point = convert.to_point(walk.meeting_point_el)
         return point.x, point.y
     if walk.stops:
-        point = convert.to_geom(walk.stops[0].geom_el)
+        point = convert.to_point(walk.stops[0].geom_el)
         return point.x, point.y
     return None
 
 
 def daylight(starts_at: datetime | None, position: tuple[float, float] | None) -> Light:
-    """Sunset and dusk on the walk's date at its place (astral), and whether it was dark at the start.
+    """Sunset and dusk on the walk's date at its place, and the light at the start (``gis.sun`` decides).
 
-    Dark means the sun more than 6° below the horizon (after civil twilight), twilight 0–6° below.
     Where the sun does not set that day (far north in summer) sunset and dusk are None.
     """
     if starts_at is None or position is None:
         return Light(None, None, None, None)
-    observer = Observer(latitude=position[1], longitude=position[0])
-    local = starts_at.astimezone(STOCKHOLM)
-    try:
-        times = sun(observer, date=local.date(), tzinfo=STOCKHOLM)
-        sunset, dusk = times["sunset"], times["dusk"]
-    except ValueError:
-        sunset = dusk = None
-    height = elevation(observer, starts_at)
-    condition = "daylight" if height > 0 else "twilight" if height > -6 else "dark"
-    return Light(sunset, dusk, round(height, 1), condition)
+    zone = municipality.zone()
+    sunset, dusk = sun.sunset_and_dusk(position[0], position[1], starts_at.astimezone(zone).date(), zone)
+    height = sun.sun_elevation(position[0], position[1], starts_at)
+    return Light(sunset, dusk, round(height, 1), sun.condition(height))
 
 
 def participant_counts(walk: Walk) -> list[tuple[str, int]]:
@@ -312,7 +303,7 @@ def _declutter(points: list[tuple[float, float]], radius: float) -> list[tuple[f
 
 
 def build_map(
-    route: LineString | MultiLineString | None, stops: list, rows: list[FindingRow]
+    route: LineString | MultiLineString | None, stops: list[Any], rows: list[FindingRow]
 ) -> MapSvg | None:
     """Project route, stops and findings to a local metric CRS and scale them into an SVG viewBox."""
     lonlat = [(s.lon, s.lat) for s in stops] + [(r.lon, r.lat) for r in rows]
@@ -356,7 +347,7 @@ def build_map(
     return MapSvg(MAP_WIDTH, height, paths, stop_marks, markers, numbered, length, round(length * scale, 1))
 
 
-def map_json(route, stops, rows: list[FindingRow]) -> dict:  # noqa: ANN001 - shapely line / StopRow list
+def map_json(route, stops, rows: list[FindingRow]) -> dict[str, Any]:  # noqa: ANN001 - shapely line / StopRow list
     """Route, stops and numbered findings as GeoJSON for the on-screen Leaflet map."""
     return {
         "route": geojson.feature(route, {}) if route is not None else None,
@@ -394,12 +385,13 @@ def build_protocol(
     if audience not in AUDIENCES:
         raise NotFound("There is no such protocol version.")
     public = audience == "public"
-    rows = list(iter_findings(walk, crs.SWEREF99_TM, locale, audience="external" if public else "internal"))
+    local_zone = municipality.current().sweref_epsg
+    rows = list(iter_findings(walk, local_zone, locale, audience="external" if public else "internal"))
     by_id = {row.id: row for row in rows}
     photos = _photos_by_finding(walk, public, by_id)
     actions = [ActionRow(row, photos.get(row.id, [])) for row in rows]
     stops = stop_rows(walk)
-    route = convert.to_geom(walk.route.geom_el) if walk.route else None
+    route = convert.to_line(walk.route.geom_el) if walk.route else None
     participants = participant_counts(walk)
     return ProtocolData(
         walk=walk,
@@ -431,7 +423,7 @@ def render_page(
     audience: str,
     for_pdf: bool = False,
     version: ProtocolVersion | None = None,
-    pdf_args: dict | None = None,
+    pdf_args: dict[str, Any] | None = None,
 ) -> str:
     """A full HTML page (site chrome, hidden in print) around a protocol document rendered by us."""
     return render_template(
@@ -587,4 +579,4 @@ def pdf_bytes(
 
 
 def local_date(value: datetime | None) -> date | None:
-    return value.astimezone(STOCKHOLM).date() if value else None
+    return value.astimezone(municipality.zone()).date() if value else None

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -116,7 +117,7 @@ def draft_pdf(
     locale: str,
     user_id: int | None,
     *,
-    admit: Callable[[], AbstractContextManager] = nullcontext,
+    admit: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> ProtocolPdf:
     """The staff draft PDF of what the protocol shows now: stored (ready or on its way) if this content
     was asked for before, else queued now, inside ``admit()`` (the per-user limit on new renders)."""
@@ -130,7 +131,7 @@ def draft_pdf(
 
 def archive_pdf(
     walk: Walk, locale: str, user_id: int | None, *, audience: str = "internal",
-    admit: Callable[[], AbstractContextManager] = nullcontext,
+    admit: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> tuple[Callable[[], bytes] | None, str | None]:
     """The zip's protocol PDF: (its stored bytes, None), or (None, why it is missing); never rendered here.
 
@@ -371,7 +372,7 @@ class _Progress:
 
 def _finish(pdf_id: int, token: str, *, state: str, data: bytes | None = None, error: str = "") -> bool:
     """Store the outcome if this worker still holds the claim; drafts keep only their newest PDF."""
-    values: dict = {"state": state, "claim": None, "finished_at": utcnow(), "touched_at": utcnow()}
+    values: dict[str, Any] = {"state": state, "claim": None, "finished_at": utcnow(), "touched_at": utcnow()}
     if data is not None:
         sha = hashlib.sha256(data).hexdigest()
         values |= {"data": data, "sha256": sha, "size": len(data), "progress": 100, "document_html": ""}

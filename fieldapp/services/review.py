@@ -118,7 +118,7 @@ def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) ->
         raise ValidationError(gettext("The position is outside the map."))
     if edit.base_version is not None and edit.base_version != finding.version:
         raise EditConflict(finding)
-    old_point = convert.to_geom(finding.geom_el)
+    old_point = convert.to_point(finding.geom_el)
     changes: dict[str, object] = {}
     if edit.note.strip() != finding.note:
         changes["note"] = edit.note.strip()

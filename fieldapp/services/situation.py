@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, and_, case, distinct, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -30,6 +31,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
 from gis import nearby
 
+Row = TypeVarTuple("Row")
 CLUSTER_PX = 60
 INDEX_FROM_ZOOM = 14
 HOTSPOT_CELL_M = 50
@@ -123,7 +125,7 @@ def _where(f: SituationFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _joined(query: Select, f: SituationFilter) -> Select:
+def _joined(query: Select[*Row], f: SituationFilter) -> Select[*Row]:
     return query.select_from(Finding).where(*_where(f))
 
 
@@ -143,7 +145,8 @@ def map_clusters(f: SituationFilter, bbox: tuple[float, float, float, float], zo
         f,
     ).where(x >= west, x <= east, y >= south, y <= north).group_by(cell_x, cell_y)
     if zoom >= INDEX_FROM_ZOOM:  # a small part of the municipality: let the spatial index find the candidates
-        query = query.where(nearby.within_box(db.engine.dialect.name, Finding.geom_el, Finding.id, bbox))
+        table = Finding.__table__.c
+        query = query.where(nearby.within_box(db.engine.dialect.name, table.geom, table.id, bbox))
     return [
         Cluster(float(lon), float(lat), int(n), int(unsafe or 0), int(first) if n == 1 else None)
         for lon, lat, n, unsafe, first in db.session.execute(query)
@@ -238,7 +241,7 @@ def overdue_measures(f: SituationFilter, today: date,
     return [(finding, measure, walk) for finding, measure, walk in db.session.execute(query)]
 
 
-def filter_choices() -> dict[str, list]:
+def filter_choices() -> dict[str, list[Any]]:
     """What the filter form offers: years with findings, areas, categories and parties in use."""
     year = _year(walk_date())
     years = [int(y) for (y,) in db.session.execute(select(year).group_by(year).order_by(year.desc()))]

@@ -72,7 +72,8 @@ def _link(user: User, purpose: Purpose) -> str:
     """The link for the mail, on the configured public address (never the request's Host header, which a
     client chooses: a reset link pointing elsewhere would hand the token to someone else)."""
     endpoint = "staff.password_reset" if purpose == "reset" else "staff.accept_invitation"
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, token=make_link_token(user, purpose))
+    public_url: str = current_app.config["PUBLIC_URL"]
+    return public_url + url_for(endpoint, token=make_link_token(user, purpose))
 
 
 def _site_name() -> str:

@@ -41,9 +41,9 @@ def user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; always checks one password hash."""
     user = user_by_email(email)
-    usable = user is not None and user.active
-    matches = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password)
-    return user if usable and matches else None
+    stored_hash = user.password_hash if user is not None and user.active else _DUMMY_HASH
+    matches = check_password_hash(stored_hash, password)
+    return user if user is not None and user.active and matches else None
 
 
 def invalidate_sessions(user: User) -> None:

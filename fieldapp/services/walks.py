@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import format_number, gettext
 from shapely.geometry import LineString, MultiLineString, Point
@@ -118,14 +119,14 @@ def create_walk(
 
 
 def walk_by_slug(slug: str) -> Walk:
-    walk = db.session.scalar(select(Walk).where(Walk.slug == slug))
+    walk = db.session.scalars(select(Walk).where(Walk.slug == slug)).first()
     if walk is None:
         raise NotFound(N_("There is no walk at this address."))
     return walk
 
 
 def walk_by_join_token(token: str) -> Walk:
-    walk = db.session.scalar(select(Walk).where(Walk.join_token == token))
+    walk = db.session.scalars(select(Walk).where(Walk.join_token == token)).first()
     if walk is None:
         raise NotFound(N_("This join link is not valid. Ask the organizer for a new one."))
     return walk
@@ -137,19 +138,19 @@ def list_walks() -> list[Walk]:
 
 
 def route_geom(walk: Walk) -> LineString | MultiLineString | None:
-    return convert.to_geom(walk.route.geom_el) if walk.route else None
+    return convert.to_line(walk.route.geom_el) if walk.route else None
 
 
-def _category_dict(category: Category, locale: str) -> dict:
+def _category_dict(category: Category, locale: str) -> dict[str, Any]:
     return {"code": category.code, "name": category.name(locale), "icon": category.icon,
             "polarity": category.polarity}
 
 
-def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict:
+def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict[str, Any]:
     """The walk as plain JSON-ready data: route and stops as GeoJSON (WGS84), categories."""
     route = route_geom(walk)
     stops = [
-        geojson.feature(convert.to_geom(stop.geom_el), {"seq": stop.seq, "name": stop.name,
+        geojson.feature(convert.to_point(stop.geom_el), {"seq": stop.seq, "name": stop.name,
                                                          "questions": stop.questions}, id=stop.id)
         for stop in walk.stops
     ]
@@ -163,7 +164,8 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
         "starts_at": walk.starts_at.isoformat() if walk.starts_at else None,
         "meeting_point": walk.meeting_point_text,
         "is_demo": walk.is_demo,
-        "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)}) if route else None,
+        "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)})
+        if route is not None and walk.route is not None else None,
         "stops": geojson.feature_collection(stops),
         "categories": [_category_dict(c, locale) for c in walk.categories],
     }
@@ -181,9 +183,9 @@ def join_url(walk: Walk, public_url: str) -> str:
 
 
 def is_dark_now(walk: Walk) -> bool:
-    """Whether it is dark right now where the walk starts (the field page then defaults to its dark theme)."""
+    """Whether the sun has set where the walk starts (the field page then defaults to its dark theme)."""
     route = route_geom(walk)
     if route is None:
         return False
     start = route.interpolate(0)
-    return sun.is_dark(start.x, start.y, datetime.now(UTC))
+    return sun.sun_has_set(start.x, start.y, datetime.now(UTC))

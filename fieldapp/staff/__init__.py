@@ -23,3 +23,4 @@ from fieldapp.staff import accounts  # noqa: E402,F401  (forgotten password, inv
 from fieldapp.staff import situation  # noqa: E402,F401  (the situation picture across walks)
 from fieldapp.staff import follow_up  # noqa: E402,F401  (follow-up walks)
 from fieldapp.staff import promises  # noqa: E402,F401  (citizen promises)
+from fieldapp.staff import municipality_views  # noqa: E402,F401  (admin: municipality settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -25,10 +24,9 @@ from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from fieldapp import municipality
 from fieldapp.forms import Form
 from fieldapp.services.passwords import password_problem
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 class LoginForm(Form):
@@ -63,10 +61,10 @@ class WalkForm(Form):
         return ok
 
     def starts_at(self) -> datetime | None:
-        """Date + time as an aware datetime in Europe/Stockholm."""
+        """Date + time as an aware datetime in the municipality's time zone."""
         if self.date.data is None or self.time.data is None:
             return None
-        return datetime.combine(self.date.data, self.time.data, tzinfo=STOCKHOLM)
+        return datetime.combine(self.date.data, self.time.data, tzinfo=municipality.zone())
 
 
 class RouteForm(Form):
@@ -213,6 +211,22 @@ class PartyForm(Form):
     # Write-only: never filled from the stored key; empty keeps it.
     open311_api_key = PasswordField(_l("Open311 API key"), validators=[Optional(), Length(max=500)])
     remove_open311_api_key = BooleanField(_l("Remove the stored API key"))
+
+
+class MunicipalityForm(Form):
+    """The admin's municipality settings; an empty field means "as configured" (fieldapp/municipality.py)."""
+
+    name = StringField(_l("Name of the municipality"), validators=[Optional(), Length(max=200)])
+    contact = StringField(_l("Contact for the public"), validators=[Optional(), Length(max=500)])
+    dpo_contact = StringField(_l("Data protection officer"), validators=[Optional(), Length(max=500)])
+    colour = StringField(_l("Colour of the top bar"), validators=[Optional(), Length(max=7)])
+    logo = FileField(_l("Logo (PNG, JPEG or WebP)"))
+    remove_logo = BooleanField(_l("Remove the logo"))
+    map_lat = FloatField(_l("Latitude"), validators=[Optional()])
+    map_lon = FloatField(_l("Longitude"), validators=[Optional()])
+    map_zoom = IntegerField(_l("Zoom level"), validators=[Optional()])
+    time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
+    sweref_epsg = SelectField(_l("Local SWEREF 99 zone"), coerce=int)
 
 
 class RadiusForm(Form):

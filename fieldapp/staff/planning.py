@@ -7,6 +7,7 @@ from flask_babel import format_number, gettext
 from shapely.geometry import Point
 from werkzeug.wrappers import Response
 
+from fieldapp import municipality
 from fieldapp.services import invitation
 from fieldapp.services import planning as planning_service
 from fieldapp.services import walks as walk_service
@@ -14,7 +15,6 @@ from fieldapp.services.categories import all_categories
 from fieldapp.staff import bp
 from fieldapp.staff.access import safe_referrer, user_id
 from fieldapp.staff.forms import (
-    STOCKHOLM,
     ActionForm,
     RouteForm,
     RouteImportForm,
@@ -36,7 +36,7 @@ def _walk_form(walk=None) -> WalkForm:  # noqa: ANN001 - a Walk or None
         else:
             form.categories.data = [c.code for c in walk.categories]
             if walk.starts_at is not None:
-                local = walk.starts_at.astimezone(STOCKHOLM)
+                local = walk.starts_at.astimezone(municipality.zone())
                 form.date.data, form.time.data = local.date(), local.time().replace(second=0, microsecond=0)
     return form
 

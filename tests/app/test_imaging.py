@@ -642,3 +642,50 @@ def test_truncated_jpeg_refused_even_after_weasyprint_is_imported() -> None:
     with pytest.raises(PhotoError) as refused:
         process_photo(data[: int(len(data) * 0.6)])
     assert refused.value.code == "corrupt_image"
+
+
+# ------------------------------------------------------------------------- our bugs are not "corrupt image"
+
+
+def _raise(error: type[Exception]):
+    def broken(*_args, **_kwargs):
+        raise error("a bug in our code, not in the photo")
+
+    return broken
+
+
+def wide_png() -> bytes:
+    """6400 px wide: _resample reduces it by an integer factor before LANCZOS (no JPEG draft)."""
+    return encode(Image.new("RGB", (6400, 200), "navy"), "PNG")
+
+
+def gps_jpeg() -> bytes:
+    """Carries GPS and a capture time and is larger than the display size."""
+    return (PHOTOS / "gps.jpg").read_bytes()
+
+
+# Each target runs after the photo is decoded (or interprets what Pillow parsed): a fault there is ours.
+OWN_CODE_FAULTS = [
+    (Image.Image, "resize", TypeError, gps_jpeg),  # the LANCZOS bands of _resample
+    (Image.Image, "reduce", IndexError, wide_png),  # the integer pre-reduction of _resample
+    (imaging, "_normalise_mode", KeyError, gps_jpeg),
+    (imaging, "_gps_coordinate", IndexError, gps_jpeg),
+    (imaging, "_exif_datetime", RuntimeError, gps_jpeg),
+]
+
+
+@pytest.mark.parametrize(("owner", "name", "error", "photo"), OWN_CODE_FAULTS,
+                         ids=[f"{name}-{error.__name__}" for _owner, name, error, _photo in OWN_CODE_FAULTS])
+def test_exceptions_of_our_own_code_surface_as_themselves(monkeypatch, owner, name, error, photo):
+    data = photo()
+    monkeypatch.setattr(owner, name, _raise(error))
+    with pytest.raises(error, match="a bug in our code"):
+        process_photo(data)
+
+
+def test_decoder_errors_still_mean_a_damaged_photo(monkeypatch):
+    """The same exception types raised by the decoder itself are the photo's fault: 422 corrupt_image."""
+    monkeypatch.setattr(ImageFile.ImageFile, "load", _raise(IndexError))
+    with pytest.raises(PhotoError) as caught:
+        process_photo((PHOTOS / "gps.jpg").read_bytes())
+    assert (caught.value.code, caught.value.status) == ("corrupt_image", 422)

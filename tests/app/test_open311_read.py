@@ -194,7 +194,7 @@ def walks(app) -> dict:
     closed.status = "closed"
 
     secret = {}
-    for status in ("open", "protocol_draft"):
+    for status in ("open", "walked"):
         draft = make_walk(f"Ej publicerad {status}", "open", area="Hemligt område")
         finding = add_finding(draft, "lighting", 12.05, 57.90, note="Ska inte synas.")
         secret[status] = add_measure(finding, responsible=gatu, proposal="Hemligt förslag.")

@@ -40,7 +40,7 @@ def setup(app, server) -> dict:
     photo = add_photo(lamp, publishable=True)
     measure = add_measure(lamp, responsible=gatu, proposal="Byt armaturer till LED.", status="assessed",
                           deadline=date(2026, 12, 15))
-    walk.status = "protocol_draft"
+    walk.status = "walked"
     db.session.commit()
     return {"walk": walk, "party": gatu, "finding": lamp, "photo": photo, "measure": measure}
 

@@ -221,3 +221,19 @@ def test_same_bytes_twice_are_stored_once(client, finding_url) -> None:
     rows = db.session.query(Photo).filter(Photo.uuid.in_([first["uuid"], second["uuid"]])).all()
     assert len({row.sha256 for row in rows}) == 1
     assert list(photo_store().keys()).count(rows[0].sha256) == 1
+
+
+def test_a_bug_in_our_resampling_is_a_500_not_a_corrupt_photo(app, client, finding_url, monkeypatch) -> None:
+    """Only the decoder's errors mean "damaged photo" (422); ours reach the logs and tests as a 500."""
+    def broken_resize(*_args, **_kwargs):
+        raise TypeError("a bug in our resampling")
+
+    monkeypatch.setattr(Image.Image, "resize", broken_resize)
+    before = db.session.query(Photo).count()
+    with pytest.raises(TypeError, match="a bug in our resampling"):  # tests see the exception itself
+        upload(client, finding_url, (PHOTOS / "gps.jpg").read_bytes())
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error handler answers
+    response = upload(client, finding_url, (PHOTOS / "gps.jpg").read_bytes())
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_server_error"
+    assert db.session.query(Photo).count() == before

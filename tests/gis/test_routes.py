@@ -1,4 +1,4 @@
-"""gis.routes: route import (GPX files, GeoJSON, KML, hostile input), length, progress, stops.
+"""gis.routes: route import (GPX files, GeoJSON, KML, hostile input), length, simplification.
 
 GPX files: tests/fixtures/gpx (always) and the real-world gpxpy files of the extended corpus (``realworld``).
 """
@@ -11,15 +11,12 @@ import time
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry import LineString, MultiLineString
 
 from gis.errors import GeometryError, RouteImportError
 from gis.routes import (
     MAX_ROUTE_BYTES,
-    RouteProgress,
-    nearest_stop,
     parse_route,
-    progress_along,
     route_length_m,
 )
 from tests.conftest import FIXTURES, REALWORLD
@@ -438,118 +435,6 @@ def test_length_of_multilinestring_is_sum_of_parts() -> None:
     assert route_length_m(MultiLineString([a, b])) == pytest.approx(
         route_length_m(a) + route_length_m(b), abs=1e-6
     )
-
-
-# ---------------------------------------------------------------- progress along a route
-
-
-def _fwd(lon: float, lat: float, azimuth: float, dist: float) -> tuple[float, float]:
-    new_lon, new_lat, _ = GEOD.fwd(lon, lat, azimuth, dist)
-    return new_lon, new_lat
-
-
-PLACES = {
-    "Nödinge": (12.069, 57.894),
-    "Kiruna": (20.2253, 67.8558),
-    "Quito": (-78.4678, -0.1807),
-    "Sydney": (151.2093, -33.8688),
-    "Longyearbyen": (15.6356, 78.2232),
-}
-
-
-@pytest.mark.parametrize("place", sorted(PLACES))
-def test_progress_on_straight_north_south_line(place: str) -> None:
-    lon, lat = PLACES[place]
-    end = _fwd(lon, lat, 0.0, 2_000.0)
-    line = LineString([(lon, lat), end])
-    total = route_length_m(line)
-    middle = _fwd(lon, lat, 0.0, total / 2)
-    beside = Point(_fwd(*middle, 90.0, 10.0))
-
-    progress = progress_along(line, beside)
-    assert isinstance(progress, RouteProgress)
-    assert progress.total_m == pytest.approx(total, abs=0.05)
-    assert progress.along_m == pytest.approx(total / 2, abs=0.5)
-    assert progress.fraction == pytest.approx(0.5, abs=0.5 / total)
-    assert progress.offset_m == pytest.approx(10.0, abs=0.1)
-
-
-def test_progress_on_l_shaped_line() -> None:
-    start = PLACES["Nödinge"]
-    corner = _fwd(*start, 0.0, 500.0)
-    end = _fwd(*corner, 90.0, 300.0)
-    line = LineString([start, corner, end])
-    on_second_leg = _fwd(*corner, 90.0, 100.0)
-    point = Point(_fwd(*on_second_leg, 180.0, 5.0))  # 5 m south of the east-going leg
-
-    progress = progress_along(line, point)
-    assert progress.total_m == pytest.approx(800.0, abs=0.5)
-    assert progress.along_m == pytest.approx(600.0, abs=0.5)
-    assert progress.offset_m == pytest.approx(5.0, abs=0.1)
-
-    near_first_leg = Point(_fwd(*_fwd(*start, 0.0, 200.0), 270.0, 20.0))
-    progress = progress_along(line, near_first_leg)
-    assert progress.along_m == pytest.approx(200.0, abs=0.5)
-    assert progress.offset_m == pytest.approx(20.0, abs=0.1)
-
-
-def test_progress_clamps_before_start_and_after_end() -> None:
-    start = PLACES["Nödinge"]
-    end = _fwd(*start, 0.0, 1_000.0)
-    line = LineString([start, end])
-
-    before = progress_along(line, Point(_fwd(*start, 180.0, 50.0)))
-    assert before.along_m == pytest.approx(0.0, abs=1e-6)
-    assert before.fraction == pytest.approx(0.0, abs=1e-9)
-    assert before.offset_m == pytest.approx(50.0, abs=0.1)
-
-    after = progress_along(line, Point(_fwd(*end, 0.0, 70.0)))
-    assert after.along_m == pytest.approx(after.total_m, abs=1e-6)
-    assert after.fraction == pytest.approx(1.0, abs=1e-9)
-    assert after.offset_m == pytest.approx(70.0, abs=0.1)
-
-
-def test_progress_on_multilinestring_counts_earlier_parts() -> None:
-    start = PLACES["Nödinge"]
-    first = LineString([start, _fwd(*start, 0.0, 400.0)])
-    second_start = _fwd(*start, 90.0, 1_000.0)
-    second = LineString([second_start, _fwd(*second_start, 0.0, 600.0)])
-    route = MultiLineString([first, second])
-    point = Point(_fwd(*_fwd(*second_start, 0.0, 250.0), 90.0, 3.0))
-
-    progress = progress_along(route, point)
-    assert progress.total_m == pytest.approx(1_000.0, abs=0.5)
-    assert progress.along_m == pytest.approx(650.0, abs=0.5)
-    assert progress.fraction == pytest.approx(0.65, abs=1e-3)
-    assert progress.offset_m == pytest.approx(3.0, abs=0.1)
-
-
-def test_progress_refuses_empty_input() -> None:
-    with pytest.raises(GeometryError):
-        progress_along(LineString(), Point(12, 57))
-
-
-def test_route_progress_is_frozen() -> None:
-    progress = RouteProgress(along_m=1.0, total_m=2.0, fraction=0.5, offset_m=0.0)
-    with pytest.raises(AttributeError):
-        progress.along_m = 3.0  # type: ignore[misc]
-
-
-# ---------------------------------------------------------------- nearest stop
-
-
-def test_nearest_stop() -> None:
-    start = PLACES["Nödinge"]
-    stops = [Point(start), Point(_fwd(*start, 0.0, 300.0)), Point(_fwd(*start, 0.0, 600.0))]
-    here = _fwd(*start, 0.0, 560.0)
-    index, distance = nearest_stop(stops, Point(here))
-    assert index == 2
-    assert distance == pytest.approx(40.0, abs=0.01)
-    assert nearest_stop(stops, Point(start)) == (0, pytest.approx(0.0, abs=1e-6))
-
-
-def test_nearest_stop_without_stops() -> None:
-    assert nearest_stop([], Point(12.0, 57.0)) is None
 
 
 # ------------------------------------------------------------------- security review item 6: huge routes

@@ -1,6 +1,7 @@
 // The protocol's on-screen map (Leaflet): route, numbered stops and numbered findings.
 // Print and PDF use the server-rendered SVG next to it; it is hidden on screen once this map is ready.
 /* global L */
+import { defaultView } from "./map-view.js";
 
 const MAX_NUMBERED_MARKERS = 400;
 
@@ -47,7 +48,7 @@ function renderProtocolMap(container, data) {
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [24, 24] });
   } else {
-    map.setView([62.0, 15.0], 5);
+    map.setView(...defaultView());
   }
   container.closest(".protocol-map")?.classList.add("has-live-map");
   container.dataset.ready = "true";

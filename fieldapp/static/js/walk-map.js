@@ -1,5 +1,6 @@
 // Read-only walk map: the route, numbered stops and findings, from the page's JSON block.
 /* global L */
+import { defaultView } from "./map-view.js";
 
 const CATEGORY_COLOURS = { unsafe: "#c2410c", safe: "#15803d" };
 
@@ -68,7 +69,7 @@ export function renderWalkMap(container, data) {
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [24, 24] });
   } else {
-    map.setView([62.0, 15.0], 5);
+    map.setView(...defaultView());
   }
   container.dataset.ready = "true";
   return map;

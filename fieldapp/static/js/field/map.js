@@ -1,6 +1,7 @@
 // The field map: route, numbered stops, my position with its accuracy circle, everyone's findings,
 // and a draggable marker for placing a finding by hand.
 /* global L */
+import { defaultView } from "../map-view.js";
 import { t } from "./i18n.js";
 
 // Markers are drawn small but take taps in a 44 px box (a gloved finger), see field.css.
@@ -61,7 +62,7 @@ export class FieldMap {
     this.findings = L.layerGroup().addTo(this.map);
     const bounds = L.featureGroup(layers).getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] });
-    else this.map.setView([62, 15], 5);
+    else this.map.setView(...defaultView());
     this.me = null;
     this.meCircle = null;
     this.meHeading = null;

@@ -24,6 +24,7 @@ const SHELL_FILES = [
   "/static/js/field/sheet.js",
   "/static/js/field/store.js",
   "/static/js/field/sync-view.js",
+  "/static/js/map-view.js",
   "/static/icons/icon-192.png",
 ];
 

@@ -1,5 +1,6 @@
 // Shared helpers for staff maps: tile layer, stop icons, finding markers, safe text.
 /* global L */
+import { defaultView } from "../map-view.js";
 
 export const POLARITY_COLOURS = { unsafe: "#c2410c", safe: "#15803d" };
 
@@ -31,7 +32,7 @@ export function findingMarker(feature, latlng) {
   });
 }
 
-export function fitTo(map, layers, fallback = [[57.8945, 12.0688], 14]) {
+export function fitTo(map, layers, fallback = defaultView()) {
   const group = L.featureGroup(layers.filter(Boolean));
   const bounds = group.getBounds();
   if (bounds.isValid()) {

@@ -1,17 +1,13 @@
-"""The ``fieldapp`` command: a Flask CLI group with the project's own commands."""
+"""``fieldapp seed``, ``create-user`` and ``create-walk``: put categories, accounts and walks in place."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask import current_app
 
 from fieldapp.errors import DomainError
-from fieldapp.export_cli import export_command, protocol_command
 from gis.errors import GeometryError
-from gis.spatialite import SpatialiteUnavailable
 
 
 def _fail(message: str) -> None:
@@ -91,43 +87,3 @@ def create_walk_command(title: str, route_file: Path, area: str, open_walk: bool
     if stored_points < routes.point_count(route):
         click.echo(f"Route simplified from {routes.point_count(route)} to {stored_points} points.")
     click.echo(f"Join link: {join_url(walk, current_app.config['PUBLIC_URL'])}")
-
-
-@click.command("purge")
-@click.option("--dry-run", is_flag=True, help="Only count what is past retention; change nothing.")
-def purge_command(dry_run: bool) -> None:
-    """Delete personal data past retention (contact details, photo originals); prints counts only."""
-    from fieldapp.services.retention import purge
-
-    for line in purge(dry_run=dry_run).lines():
-        click.echo(line)
-
-
-def register_commands(app: Flask) -> None:
-    for command in (seed_command, create_user_command, create_walk_command, export_command, protocol_command,
-                    purge_command):
-        app.cli.add_command(command)
-    from fieldapp.check_cli import check_command
-    from fieldapp.jobs.cli import worker_command
-    from fieldapp.open311_cli import open311_push_command
-
-    app.cli.add_command(open311_push_command)
-    app.cli.add_command(check_command)
-    app.cli.add_command(worker_command)
-
-
-def _create_app() -> Flask:
-    from fieldapp import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    """Entry point of the ``fieldapp`` console script."""
-    cli = FlaskGroup(name="fieldapp", create_app=_create_app, add_version_option=False,
-                     help="fieldapp — safety walks. Database: FIELDAPP_DATABASE_URL (default SpatiaLite).")
-    try:
-        cli.main(prog_name="fieldapp")
-    except SpatialiteUnavailable as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(2)
