@@ -206,6 +206,12 @@ class PartyForm(Form):
     remove_open311_api_key = BooleanField(_l("Remove the stored API key"))
 
 
+class PublishForm(Form):
+    """Confirming a publication: the version number the confirmation page offered."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 100_000)])
+
+
 class RadiusForm(Form):
     """GET form (no CSRF needed for reading): the duplicate distance."""
 
