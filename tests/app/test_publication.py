@@ -51,7 +51,7 @@ def test_confirmation_page_says_what_becomes_public_and_publishing_needs_it(app,
 def test_publishing_keeps_the_walk_open_for_findings_and_new_participants(app, staff_client) -> None:
     walk = prepare_walk().walk
     assert walk.status == "open"
-    publishing.publish(staff_client, SLUG)
+    publishing.publish(staff_client, SLUG, "sv")
     db.session.expire_all()
     walk = db.session.get(Walk, walk.id)
     assert walk.status == "open" and walk.accepts_findings and publication.is_published(walk)
@@ -65,7 +65,7 @@ def test_publishing_keeps_the_walk_open_for_findings_and_new_participants(app, s
 
 def test_closing_is_its_own_step_and_leaves_the_publication_alone(app, staff_client) -> None:
     walk = prepare_walk().walk
-    publishing.publish(staff_client, SLUG)
+    publishing.publish(staff_client, SLUG, "sv")
     page = staff_client.get(f"/staff/walks/{SLUG}").text
     assert "Markera vandringen som genomförd?" in page  # each status change asks its own question
     planning.set_status(walk, "walked", user_id=None)
@@ -83,7 +83,7 @@ def test_a_walk_marked_done_takes_late_findings_until_its_protocol_is_published(
     db.session.commit()
     late = put_finding(phone, SLUG, str(uuid.uuid4()))
     assert late.status_code == 201 and late.get_json()["properties"]["arrival"] == "late"
-    publishing.publish(staff_client, SLUG)
+    publishing.publish(staff_client, SLUG, "sv")
     after = put_finding(phone, SLUG, str(uuid.uuid4()))
     assert after.status_code == 202 and after.get_json()["properties"]["arrival"] == "after_close"
 
