@@ -27,8 +27,13 @@ def _is_admin() -> bool:
     return bool(current_user.is_authenticated and current_user.is_admin)
 
 
-def _party_form(party: ResponsibleParty | None = None) -> PartyForm:
-    form = PartyForm(obj=party) if party is not None else PartyForm()
+def _party_form(party: ResponsibleParty | None = None, *, posted: bool = True) -> PartyForm:
+    """The party form; ``posted=False`` shows the stored values even while answering another form's POST
+    (an unchecked box is missing from a post, which would read as "not in use")."""
+    if party is None:
+        form = PartyForm()
+    else:
+        form = PartyForm(obj=party) if posted else PartyForm(formdata=None, obj=party)
     form.kind.choices = list(party_kind_names().items())
     return form
 
@@ -129,11 +134,11 @@ def party_service_codes(party_id: int) -> Response | tuple[str, int]:
         try:
             party_service.set_service_codes(item, codes)
         except party_service.ServiceCodeError as err:
-            return _party_page(item, _party_form(item), status=422, codes=codes,
+            return _party_page(item, _party_form(item, posted=False), status=422, codes=codes,
                                code_errors={err.category_id: err.message})
         flash(gettext("The service codes of %(name)s were saved.", name=item.name), "success")
         return redirect(url_for("staff.party", party_id=item.id, _anchor="service-codes"))
-    return _party_page(item, _party_form(item), status=422, codes=codes)
+    return _party_page(item, _party_form(item, posted=False), status=422, codes=codes)
 
 
 @bp.post("/parties/<int:party_id>/open311/test")
@@ -142,5 +147,5 @@ def party_open311_test(party_id: int) -> tuple[str, int]:
     item = party_service.party_by_id(party_id)
     action = ActionForm()
     if not action.validate_on_submit():
-        return _party_page(item, _party_form(item), status=422)
-    return _party_page(item, _party_form(item), check=open311_connection.check_connection(item))
+        return _party_page(item, _party_form(item, posted=False), status=422)
+    return _party_page(item, _party_form(item, posted=False), check=open311_connection.check_connection(item))

@@ -124,6 +124,7 @@ def test_test_connection_lists_the_services_and_flags_unknown_codes(staff_client
     shown = text(page)
     assert "Anslutningen fungerar." in shown and "Servern listar 16 tjänster." in shown
     assert "<code>lighting</code>" in page.text
+    assert re.search(r'<input checked[^>]*name="active"', page.text)  # the form shows the stored values
     assert "1 kategori skulle skickas med en kod som servern inte listar: Klotter: graffiti" in shown
     assert server.received == []  # nothing sent
 

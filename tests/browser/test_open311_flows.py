@@ -112,6 +112,7 @@ def test_party_connection_send_bulk_send_and_publish_without_closing(
         expect(result).to_contain_text("Anslutningen fungerar.")
         expect(result).to_contain_text("Servern listar 3 tjänster.")
         expect(result).to_contain_text("Belysning: lighting")  # flagged: the server calls it otherwise
+        expect(laptop.get_by_label("Används")).to_be_checked()
         lighting = laptop.get_by_label("Belysning", exact=True)
         lighting.fill("gatubelysning")
         laptop.get_by_role("button", name="Spara tjänstekoder").click()
@@ -142,6 +143,7 @@ def test_party_connection_send_bulk_send_and_publish_without_closing(
             until(laptop, open311_url, "tr:has-text('Släckt lampa') .open311-state", "Id: 1001")
             assert [f["service_code"] for f in server.received] == ["gatubelysning"]
             assert server.received[0]["api_key"] == KEY
+            shot(laptop, "open311-one-sent")
 
             laptop.get_by_role("link", name=f"Skicka 2 åtgärder till {party_name}…").click()
             expect(laptop.locator("h1")).to_have_text(f"Skicka 2 åtgärder till {party_name}?")
