@@ -121,6 +121,12 @@ def test_party_connection_send_bulk_send_and_publish_without_closing(
         expect(laptop.locator(".connection-result")).not_to_contain_text("Belysning: lighting")
         assert axe_violations(laptop) == [], axe_violations(laptop)
         shot(laptop, "party-settings")
+        server.services_answer = "401"  # e.g. a server behind a login
+        laptop.get_by_role("button", name="Testa anslutningen").click()
+        expect(laptop.locator(".connection-result")).to_contain_text(
+            "Ingen anslutning. Servern nekade åtkomst (HTTP 401).")
+        shot(laptop, "party-connection-refused")
+        server.services_answer = None
 
         # Three measures for that party.
         for finding_uuid in phone_findings(browser, browser_context_args, live_server, slug, join_url):
