@@ -29,7 +29,9 @@ from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
 
-WALK_STATUSES = ("draft", "open", "walked", "published", "closed")
+# The walk's own life: planned, taking findings, walked (late findings for a grace window), closed. Whether
+# its protocol is published is a separate fact (ProtocolVersion rows), so publishing never closes a walk.
+WALK_STATUSES = ("draft", "open", "walked", "closed")
 POLARITIES = ("unsafe", "safe")
 POSITION_SOURCES = ("gps", "map", "stop")
 LIGHTING_CHECKS = ("out", "weak", "flickering", "glaring", "ok")
@@ -151,6 +153,27 @@ class ResponsibleParty(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The Monday of the last week whose digest was mailed (fieldapp.services.digests): a week is sent once.
     digest_week: Mapped[date | None] = mapped_column(Date)
+
+    service_codes: Mapped[list[PartyServiceCode]] = relationship(
+        back_populates="party", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PartyServiceCode(db.Model):
+    """The Open311 service code a party's system uses for a category (wins over the category's default)."""
+
+    __tablename__ = "party_service_codes"
+    __table_args__ = (
+        UniqueConstraint("party_id", "category_id", name="uq_party_service_codes_party_category"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("responsible_parties.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    service_code: Mapped[str] = mapped_column(String(50))
+
+    party: Mapped[ResponsibleParty] = relationship(back_populates="service_codes")
 
 
 class Category(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_percent, lazy_gettext
+from flask_babel import format_date, format_datetime, format_percent, gettext, lazy_gettext
 
 
 def status_names() -> dict[str, str]:
@@ -13,9 +13,19 @@ def status_names() -> dict[str, str]:
         "draft": str(lazy_gettext("Draft")),
         "open": str(lazy_gettext("Open")),
         "walked": str(lazy_gettext("Walked")),
-        "published": str(lazy_gettext("Published")),
         "closed": str(lazy_gettext("Closed")),
     }
+
+
+def walk_status_confirmation(status: str) -> str:
+    """The question asked before a walk moves to ``status`` (closing says what it ends)."""
+    if status == "closed":
+        return gettext("Close the walk? It no longer takes findings and its join link stops working. "
+                       "Publishing the protocol is a separate step and is not changed.")
+    if status == "walked":
+        return gettext("Mark the walk as walked? Phones that were offline can still send their findings "
+                       "for a few days; new participants can no longer join.")
+    return gettext("Change the walk's status to %(status)s?", status=status_names().get(status, status))
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -41,3 +51,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.globals["walk_status_confirmation"] = walk_status_confirmation

@@ -1,10 +1,12 @@
-"""A small Open311 GeoReport v2 server for tests: ``POST requests.json``, ``GET tokens/<token>.json``.
+"""A small Open311 GeoReport v2 server for tests: ``GET services.json``, ``POST requests.json``,
+``GET tokens/<token>.json``.
 
 It validates the incoming fields like a real server (api_key, jurisdiction_id, service_code,
 lat/long or an address, description length, media_url) and answers in the GeoReport v2 shapes:
 ``[{"service_request_id": ...}]``, ``[{"token": ...}]`` or errors ``[{"code": ..., "description": ...}]``.
 Tests script failures with :meth:`Open311Server.fail_next` (an HTTP 500/503, or a hang longer than
-the client's timeout) and switch to token answers with ``answer_with_token``.
+the client's timeout) and switch to token answers with ``answer_with_token``; ``services_answer``
+makes ``services.json`` answer ``"401"``, ``"hang"`` or ``"html"`` (a web page, not Open311).
 
 Runs in a thread on 127.0.0.1 and a free port (``werkzeug.serving.make_server``)::
 
@@ -39,6 +41,7 @@ class Open311Server:
     jurisdiction_id: str | None = None
     answer_with_token: bool = False
     token_resolves_after: int = 0  # token polls answered "not yet" (404) before the id is known
+    services_answer: str | None = None
     url: str = ""
     received: list[dict[str, str]] = field(default_factory=list)
     token_polls: list[dict[str, str]] = field(default_factory=list)
@@ -101,6 +104,21 @@ class Open311Server:
                 return self._errors(400, "media_url is not a URL")
         return None
 
+    def get_services(self, request: Request, fmt: str) -> Response:
+        if self.services_answer == "401":
+            return Response("Unauthorized", status=401, headers={"WWW-Authenticate": 'Basic realm="open311"'})
+        if self.services_answer == "hang":
+            self._release.wait(30)
+        if self.services_answer == "html":
+            return Response("<!doctype html><title>Kommunen</title><p>Välkommen!</p>",
+                            content_type="text/html; charset=utf-8")
+        if self.jurisdiction_id is not None and request.args.get("jurisdiction_id") != self.jurisdiction_id:
+            return self._errors(404, "jurisdiction_id not found")
+        services = [{"service_code": code, "service_name": code.replace("_", " ").capitalize(),
+                     "description": "", "metadata": False, "type": "realtime", "keywords": "",
+                     "group": "Trygghet"} for code in sorted(self.service_codes)]
+        return Response(json.dumps(services), content_type="application/json; charset=utf-8")
+
     def post_request(self, request: Request, fmt: str) -> Response:
         if fmt != "json":
             return self._errors(400, "only json is supported here")
@@ -140,6 +158,7 @@ class Open311Server:
 
 
 URLS = Map([
+    Rule(f"{PREFIX}/services.<fmt>", methods=["GET"], endpoint="get_services"),
     Rule(f"{PREFIX}/requests.<fmt>", methods=["POST"], endpoint="post_request"),
     Rule(f"{PREFIX}/tokens/<token>.<fmt>", methods=["GET"], endpoint="get_token"),
 ])

@@ -60,3 +60,19 @@ def send_weekly_digests() -> None:
     from fieldapp.services import digests
 
     digests.send_weekly_digests()
+
+
+@job()
+def send_open311_measure(measure_id: int) -> None:
+    """Send one queued measure to its responsible party's Open311 endpoint (a no-op once sent)."""
+    from fieldapp.services import open311_send
+
+    open311_send.send_queued(measure_id)
+
+
+@periodic_job(crontab(minute="*"))
+def push_due_open311() -> None:
+    """Every minute: Open311 retries whose backoff has passed, token look-ups, and lost send jobs."""
+    from fieldapp.services import open311_send
+
+    open311_send.push_due()

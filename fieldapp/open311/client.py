@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,13 +24,28 @@ USER_AGENT = "fieldapp-open311/1.0"
 
 
 class Open311Failure(Exception):
-    """A request to an Open311 server failed; ``message`` is the server's description where it gave one."""
+    """A request to an Open311 server failed; ``message`` is the server's description where it gave one.
 
-    def __init__(self, message: str, *, transient: bool, status: int | None = None):
+    ``kind`` names the failure for people setting up a connection: ``timeout``, ``tls`` (certificate or
+    handshake), ``connect`` (refused, unknown host), ``http`` (an error status, in ``status``) or
+    ``not_open311`` (an answer that is not GeoReport v2).
+    """
+
+    def __init__(self, message: str, *, transient: bool, status: int | None = None, kind: str = "http"):
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.status = status
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Service:
+    """One entry of a server's ``services.json``."""
+
+    code: str
+    name: str
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,14 @@ def _error_description(body: bytes) -> str | None:
 
 
 def _timed_out(timeout: float) -> Open311Failure:
-    return Open311Failure(gettext("No answer within %(seconds)s s.", seconds=f"{timeout:g}"), transient=True)
+    return Open311Failure(gettext("No answer within %(seconds)s s.", seconds=f"{timeout:g}"), transient=True,
+                          kind="timeout")
+
+
+def _tls_failure(err: ssl.SSLError) -> Open311Failure:
+    reason = getattr(err, "verify_message", None) or getattr(err, "reason", None) or str(err)
+    return Open311Failure(gettext("Secure connection (TLS) failed: %(reason)s", reason=reason),
+                          transient=True, kind="tls")
 
 
 def _call(req: urllib.request.Request, timeout: float) -> Any:
@@ -89,24 +112,30 @@ def _call(req: urllib.request.Request, timeout: float) -> Any:
         raise Open311Failure(message, transient=status in TRANSIENT_STATUSES, status=status) from None
     except TimeoutError:
         raise _timed_out(timeout) from None
+    except ssl.SSLError as err:
+        raise _tls_failure(err) from None
     except urllib.error.URLError as err:
         if isinstance(err.reason, TimeoutError):
             raise _timed_out(timeout) from None
+        if isinstance(err.reason, ssl.SSLError):
+            raise _tls_failure(err.reason) from None
         message = gettext("Cannot connect: %(reason)s", reason=err.reason)
-        raise Open311Failure(message, transient=True) from None
+        raise Open311Failure(message, transient=True, kind="connect") from None
     except (http.client.HTTPException, OSError) as err:
         message = gettext("Connection failed: %(reason)s", reason=f"{err.__class__.__name__} {err}".strip())
-        raise Open311Failure(message, transient=True) from None
+        raise Open311Failure(message, transient=True, kind="connect") from None
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise Open311Failure(gettext("The server's answer is not JSON."), transient=False) from None
+        raise Open311Failure(gettext("The server's answer is not JSON."), transient=False,
+                             kind="not_open311") from None
 
 
 def _first(data: Any) -> dict:
     item = data[0] if isinstance(data, list) and data else data
     if not isinstance(item, dict):
-        raise Open311Failure(gettext("The server's answer is not a GeoReport v2 response."), transient=False)
+        raise Open311Failure(gettext("The server's answer is not a GeoReport v2 response."), transient=False,
+                             kind="not_open311")
     return item
 
 
@@ -146,3 +175,18 @@ def resolve_token(endpoint: str, token: str, query: dict[str, str], *,
             return None  # the server has not processed the request yet
         raise
     return _text(item.get("service_request_id"))
+
+
+def list_services(endpoint: str, query: dict[str, str], *, timeout: float = DEFAULT_TIMEOUT) -> list[Service]:
+    """GET ``{endpoint}/services.json``: the server's service list (Open311Failure if it is not one)."""
+    url = f"{check_endpoint(endpoint)}/services.json"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    req = urllib.request.Request(  # noqa: S310 (scheme checked by check_endpoint)
+        url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
+    data = _call(req, timeout)
+    if not isinstance(data, list) or not all(isinstance(i, dict) and i.get("service_code") for i in data):
+        raise Open311Failure(gettext("The server's answer is not a GeoReport v2 service list."),
+                             transient=False, kind="not_open311")
+    return [Service(str(i["service_code"]), str(i.get("service_name") or ""), str(i.get("group") or ""))
+            for i in data]

@@ -82,7 +82,7 @@ def send_pdf(pdf: ProtocolPdf, walk: Walk, cache_control: str) -> Response:
         response = Response(status=304)
     else:
         response = Response(pdf_service.pdf_data(pdf), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'inline; filename="{walk.slug}-protocol.pdf"'
+        response.headers["Content-Disposition"] = f'inline; filename="{pdf_service.download_name(pdf, walk)}"'
     response.set_etag(pdf.sha256 or "")
     response.headers["Cache-Control"] = cache_control
     return response

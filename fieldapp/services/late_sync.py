@@ -2,7 +2,9 @@
 
 Phones capture offline and may reconnect hours or days after the walk. A finding whose phone time lies
 inside the walk's open period is accepted after the organizer marked the walk done, for a grace window
-(``LATE_SYNC_GRACE_DAYS``, default 7), and flagged *late*. After publication, after the window, or when
+(``LATE_SYNC_GRACE_DAYS``, default 7), and flagged *late*. While the walk is open it takes findings as
+usual, published protocol or not (publishing never closes a walk). Once a walk marked done has a
+published protocol (services.publication), after the window, or when
 the phone time lies after the walk was marked done, it is still stored — hidden, in the staff's
 "arrived after closing" list — never dropped.
 """
@@ -14,12 +16,13 @@ from flask import current_app
 
 from fieldapp.errors import N_, Forbidden
 from fieldapp.models import Walk
+from fieldapp.services import publication
 
 ON_TIME, LATE, AFTER_CLOSE = "on_time", "late", "after_close"
 # Phones' clocks drift: a finding stamped a little after the walk was marked done still belongs to it.
 CLOCK_SKEW = timedelta(minutes=15)
-# Statuses in which the organizer has marked the walk done but not yet published anything.
-WALKED_STATUSES = ("walked",)  # marked done, nothing published yet
+# The status in which the organizer has marked the walk done (and not closed it).
+WALKED_STATUSES = ("walked",)
 
 
 def grace_period() -> timedelta:
@@ -38,7 +41,7 @@ def _check_started(walk: Walk) -> None:
 def in_grace_window(walk: Walk, now: datetime) -> bool:
     """The walk is marked done, nothing is published yet, and the grace window has not passed."""
     return (walk.status in WALKED_STATUSES and walk.walked_at is not None
-            and now <= walk.walked_at + grace_period())
+            and now <= walk.walked_at + grace_period() and not publication.is_published(walk))
 
 
 def arrival_of_new_finding(walk: Walk, created_at: datetime, now: datetime) -> str:

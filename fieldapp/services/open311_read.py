@@ -1,9 +1,9 @@
 """Open311 GeoReport v2, read side: categories as services, measures as service requests.
 
-One service request per canonical, visible finding that has a measure, on walks that are
-published or closed (nothing of an unpublished walk is ever exposed). The id of a service
-request is the measure's id (as text). Values are plain JSON-ready dicts; the views render
-them as JSON or XML.
+One service request per canonical, visible finding that has a measure, on walks whose protocol
+is published (services.publication; nothing of an unpublished walk is ever exposed, closed or
+not). The id of a service request is the measure's id (as text). Values are plain JSON-ready
+dicts; the views render them as JSON or XML.
 """
 from __future__ import annotations
 
@@ -22,11 +22,10 @@ from fieldapp import municipality
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Walk
-from fieldapp.services import photo_visibility
+from fieldapp.services import photo_visibility, publication
 from fieldapp.text import plain_int
 from gis import convert
 
-PUBLIC_WALK_STATUSES = ("published", "closed")
 CLOSED_MEASURE_STATUSES = ("done", "verified", "rejected", "referred")
 REQUEST_STATUSES = ("open", "closed")
 MAX_REQUESTS = 1000  # GeoReport v2: "first 1000 requests returned"
@@ -167,7 +166,7 @@ def _public_requests() -> Select[Any]:
         .join(Finding, Measure.finding_id == Finding.id)
         .join(Walk, Finding.walk_id == Walk.id)
         .join(Category, Finding.category_id == Category.id)
-        .where(Walk.status.in_(PUBLIC_WALK_STATUSES), Finding.hidden.is_(False),
+        .where(publication.published_condition(), Finding.hidden.is_(False),
                Finding.canonical_id.is_(None))
         .options(
             selectinload(Measure.responsible_party),

@@ -2,7 +2,8 @@
 
 States (``Measure.open311_state``):
 
-* ``None`` – never pushed; ``pending`` – queued for ``fieldapp open311-push``;
+* ``None`` – never pushed; ``pending`` – queued: a send job is on the job queue (``request_send``,
+  ``queue_walk``), and the worker's periodic ``push_due`` picks up anything a lost job left behind;
 * ``sending`` – claimed by one worker (a stale claim is taken over after ``SENDING_STALE``);
 * ``retrying`` – a transient failure (timeout, 5xx); the next attempt is due at
   ``open311_next_attempt_at``, with exponential backoff;
@@ -16,15 +17,17 @@ Each attempt adds an Event (``open311_sent`` / ``open311_failed``). HTTP calls t
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_date, gettext
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from fieldapp import jobs
 from fieldapp.errors import Conflict, DomainError, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Event, Finding, Measure, ResponsibleParty, Walk, utcnow
@@ -34,6 +37,7 @@ from fieldapp.services import responsible_parties
 from fieldapp.services.open311_read import media_url
 from gis import convert
 
+log = logging.getLogger(__name__)
 PENDING, SENDING, RETRYING, AWAITING_ID, SENT, FAILED = (
     "pending", "sending", "retrying", "awaiting_id", "sent", "failed")
 DUE_STATES = (PENDING, SENDING, RETRYING, AWAITING_ID)
@@ -114,8 +118,14 @@ def request_fields(measure: Measure, party: ResponsibleParty, api_key: str | Non
     finding = measure.finding
     walk = db.session.get(Walk, finding.walk_id)
     point = convert.to_point(finding.geom_el)
+    service_code = responsible_parties.service_code_for(party, finding.category)
+    if not service_code:
+        raise client.Open311Failure(gettext(
+            "No Open311 service code for %(category)s at %(party)s: set one on the party's page.",
+            category=finding.category.name(current_app.config["BABEL_DEFAULT_LOCALE"]), party=party.name),
+            transient=False)
     fields = {
-        "service_code": finding.category.service_code,
+        "service_code": service_code,
         "lat": f"{point.y:.7f}",
         "long": f"{point.x:.7f}",
         "description": request_description(measure),
@@ -290,19 +300,107 @@ def walk_measures(walk: Walk) -> list[Measure]:
     return list(db.session.scalars(query))
 
 
-def queue_walk(walk: Walk) -> int:
-    """Queue every never-sent measure of the walk whose party has an endpoint; returns how many."""
-    measures = db.session.scalars(
+def _unsent(walk: Walk, party_id: int | None = None) -> Select:
+    """The walk's never-sent measures whose party has an endpoint (of ``party_id`` only, if given)."""
+    query = (
         _walk_measures(walk)
         .join(ResponsibleParty, Measure.responsible_party_id == ResponsibleParty.id)
         .where(Measure.open311_state.is_(None), ResponsibleParty.open311_endpoint.is_not(None),
                ResponsibleParty.open311_endpoint != "")
+    )
+    return query if party_id is None else query.where(ResponsibleParty.id == party_id)
+
+
+def unsent_by_party(walk: Walk) -> list[tuple[ResponsibleParty, int]]:
+    """Parties with an endpoint and how many of the walk's measures they have never been sent (bulk send)."""
+    rows = db.session.execute(
+        _unsent(walk).with_only_columns(Measure.responsible_party_id, func.count(Measure.id))
+        .group_by(Measure.responsible_party_id)
     ).all()
+    counts = {party_id: count for party_id, count in rows}
+    parties = db.session.scalars(select(ResponsibleParty).where(ResponsibleParty.id.in_(counts))
+                                 .order_by(ResponsibleParty.name)).all()
+    return [(party, counts[party.id]) for party in parties]
+
+
+def unsent_measures(walk: Walk, party_id: int) -> list[Measure]:
+    """What a bulk send to ``party_id`` would send: the walk's never-sent measures of that party."""
+    query = _unsent(walk, party_id).options(
+        selectinload(Measure.finding).selectinload(Finding.category)
+    ).order_by(Finding.created_at, Finding.id)
+    return list(db.session.scalars(query))
+
+
+def _start(measure_ids: list[int]) -> None:
+    """Put a send job per (committed, queued) measure on the job queue; the sweep catches lost ones."""
+    from fieldapp.jobs.tasks import send_open311_measure
+
+    for measure_id in measure_ids:
+        try:
+            jobs.enqueue(send_open311_measure, measure_id)
+        except jobs.QUEUE_ERRORS as err:
+            log.warning("could not enqueue Open311 measure %s (the sweep will): %s", measure_id, err)
+
+
+def queue_walk(walk: Walk, party_id: int | None = None, *, user_id: int | None = None,
+               start: bool = False) -> int:
+    """Queue every never-sent measure of the walk whose party has an endpoint (of ``party_id`` only,
+    if given); returns how many. ``start``: also put their send jobs on the job queue."""
+    measures = db.session.scalars(_unsent(walk, party_id)).all()
     for measure in measures:
         measure.open311_state = PENDING
         measure.open311_next_attempt_at = None
+        _event(measure, "open311_queued", user_id, {})
     db.session.commit()
+    if start:
+        _start([m.id for m in measures])
     return len(measures)
+
+
+def request_send(measure_id: int, *, walk: Walk, user_id: int | None = None) -> Measure:
+    """Queue one measure for sending now (also a retry, or a look-up of the id behind a token).
+
+    The send job does the HTTP call with retries and backoff; this only records the request. Raises
+    ValidationError without a usable endpoint, Conflict when the measure is sent or being sent already.
+    """
+    measure = _measure(measure_id, walk)
+    configured_party(measure)
+    if measure.open311_state == SENT:
+        raise Conflict(gettext("This measure has already been sent (id %(id)s).",
+                               id=measure.external_ticket_id), code="open311_already_sent")
+    if measure.open311_state == SENDING:
+        raise Conflict(gettext("This measure is being sent right now."), code="open311_busy")
+    if measure.open311_state != AWAITING_ID:
+        measure.open311_state = PENDING
+    measure.open311_next_attempt_at = None
+    _event(measure, "open311_queued", user_id, {})
+    db.session.commit()
+    _start([measure.id])
+    return measure
+
+
+def send_queued(measure_id: int, now: datetime | None = None, *,
+                timeout: float = client.DEFAULT_TIMEOUT) -> PushResult | None:
+    """The send job: push one measure if its step is due; a measure that cannot be sent any more (its
+    party lost the endpoint) is marked failed with the reason. None when there was nothing to do."""
+    now = now or utcnow()
+    measure = db.session.get(Measure, measure_id)
+    if measure is None or measure.open311_state not in DUE_STATES:
+        return None  # sent, failed or never queued: a repeated job changes nothing
+    if measure.open311_next_attempt_at is not None and measure.open311_next_attempt_at > now:
+        return None  # a retry not due yet, or another worker's live claim
+    try:
+        return push_measure(measure_id, now=now, timeout=timeout)
+    except ValidationError as err:
+        db.session.rollback()
+        measure = db.session.get(Measure, measure_id)
+        measure.open311_state, measure.open311_last_error = FAILED, err.message
+        measure.open311_next_attempt_at = None
+        db.session.commit()
+        return _result(measure)
+    except DomainError:
+        db.session.rollback()
+        return None
 
 
 def due_measure_ids(now: datetime | None = None, walk: Walk | None = None) -> list[int]:
@@ -326,9 +424,7 @@ def push_due(now: datetime | None = None, walk: Walk | None = None,
     now = now or utcnow()
     results = []
     for measure_id in due_measure_ids(now, walk):
-        try:
-            results.append(push_measure(measure_id, now=now, timeout=timeout))
-        except DomainError as err:
-            db.session.rollback()
-            results.append(PushResult(measure_id, "skipped", err.message))
+        result = send_queued(measure_id, now, timeout=timeout)
+        if result is not None:
+            results.append(result)
     return results

@@ -19,12 +19,12 @@ from gis import convert, routes
 from gis.errors import TooManyPoints
 
 MAX_STOPS = 50
-# Status changes an organizer makes here; the protocol states are set by publishing.
+# Status changes an organizer makes here. Publishing the protocol is not one of them: it never changes
+# whether the walk takes findings (services.publication); closing is its own step.
 STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("open",),
     "open": ("walked", "draft"),
     "walked": ("open", "closed"),
-    "published": ("closed",),
     "closed": (),
 }
 

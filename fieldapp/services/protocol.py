@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from markupsafe import Markup
 from shapely.geometry import LineString, MultiLineString
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ from fieldapp.errors import Conflict, NotFound
 from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, Photo, ProtocolVersion, Walk, utcnow
-from fieldapp.services import events, photo_visibility, protocol_pdf
+from fieldapp.services import events, photo_visibility, protocol_pdf, publication
 from fieldapp.services.exports import (
     FindingRow,
     ensure_pdf_possible,
@@ -469,19 +470,19 @@ def published_version(walk: Walk, number: int | None = None) -> ProtocolVersion:
     return version
 
 
-def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVersion:
+def publish(walk: Walk, user_id: int | None, locale: str = "sv", *,
+            expected_number: int | None = None) -> ProtocolVersion:
     """Publish the public protocol as a new numbered, dated version (1, 2, …) with its HTML snapshot.
 
-    The version's PDF is queued in the same transaction and rendered by the worker.
+    The version's PDF is queued in the same transaction and rendered by the worker. The walk's status
+    is left alone: publishing never changes whether it accepts findings (services.publication).
+    ``expected_number`` (the version the confirmation page offered) turns a repeated confirmation
+    into a Conflict instead of a second version.
     """
-    number = (
-        db.session.scalar(
-            select(func.max(ProtocolVersion.number)).where(
-                ProtocolVersion.walk_id == walk.id, ProtocolVersion.audience == "public"
-            )
-        )
-        or 0
-    ) + 1
+    number = publication.latest_number(walk) + 1
+    if expected_number is not None and expected_number != number:
+        raise Conflict(gettext("Version %(number)s of the protocol is already published.",
+                               number=number - 1), code="already_published")
     now = utcnow()
     html = render_document(build_protocol(walk, "public", locale, version_number=number, published_at=now))
     version = ProtocolVersion(
@@ -494,8 +495,6 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVers
     )
     db.session.add(version)
     pdf = protocol_pdf.add_version_pdf(version, walk, locale, user_id)
-    if walk.status != "closed":
-        walk.status = "published"
     events.record("protocol_published", walk_id=walk.id, user_id=user_id, number=number)
     try:
         db.session.commit()

@@ -260,6 +260,17 @@ def pdf_data(pdf: ProtocolPdf) -> bytes:
     return data
 
 
+def download_name(pdf: ProtocolPdf, walk: Walk) -> str:
+    """The file name a PDF downloads under, distinct per audience and version, in the PDF's language:
+    ``trygghetsvandring-<slug>-v2-publik.pdf``, ``…-utkast-intern.pdf`` for a staff draft."""
+    with force_locale(pdf.locale or "sv"):
+        audience = gettext("public") if pdf.audience == "public" else gettext("internal")
+        version = f"v{pdf.version.number}" if pdf.version is not None else gettext("draft")
+        prefix = gettext("safety-walk")
+    name = f"{prefix}-{walk.slug}-{version}-{audience}.pdf"
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-.") else "-" for c in name)
+
+
 def versions_with_pdfs(walk: Walk) -> list[tuple[ProtocolVersion, ProtocolPdf | None]]:
     """The walk's published versions (newest first), each with its PDF row (None: not queued yet)."""
     rows = db.session.execute(

@@ -1,4 +1,4 @@
-"""Who may use staff pages: every /staff/ route needs a staff login; user and party management needs an admin.
+"""Who may use staff pages: every /staff/ route needs a staff login; staff accounts need an admin.
 
 The check is one ``before_request`` hook on the blueprint, so a route added later is covered without
 remembering a decorator. Someone who only joined a walk as a participant gets 403 (they are known,
@@ -45,12 +45,12 @@ def require_staff():  # noqa: ANN201 - None or a redirect response
 
 
 def admin_required(view: Callable[P, R]) -> Callable[P, R]:
-    """Only admins (user and responsible-party management)."""
+    """Only admins (staff accounts; Open311 API keys are guarded in services.responsible_parties)."""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_authenticated or not current_user.is_admin:
-            raise Forbidden(gettext("Only an admin can manage users and responsible parties."))
+            raise Forbidden(gettext("Only an admin can manage staff accounts."))
         return view(*args, **kwargs)
 
     return wrapper

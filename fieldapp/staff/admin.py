@@ -1,4 +1,4 @@
-"""Admin pages: staff accounts and responsible parties (admins only; organizers get 403)."""
+"""Admin pages: staff accounts (admins only; organizers get 403). Parties: ``staff/parties.py``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldapp.models import ROLES
-from fieldapp.services import responsible_parties as party_service
 from fieldapp.services import staff_accounts, staff_users
 from fieldapp.services import users as user_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import admin_required
-from fieldapp.staff.forms import NewUserForm, PartyForm, PasswordForm, UserForm
-from fieldapp.staff.labels import party_kind_names, role_names
+from fieldapp.staff.forms import NewUserForm, PasswordForm, UserForm
+from fieldapp.staff.labels import role_names
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -90,52 +89,3 @@ def user_invitation(account_id: int) -> Response:
     staff_accounts.send_invitation(account, invited_by=current_user, lang=str(get_locale()))
     flash(gettext("A new invitation is on its way to %(email)s.", email=account.email), "success")
     return redirect(url_for("staff.user", account_id=account.id))
-
-
-def _party_form(party=None) -> PartyForm:  # noqa: ANN001 - ResponsibleParty or None
-    form = PartyForm(obj=party) if party is not None else PartyForm()
-    form.kind.choices = list(party_kind_names().items())
-    return form
-
-
-def _party_input(form: PartyForm) -> party_service.PartyInput:
-    return party_service.PartyInput(
-        name=form.name.data or "",
-        kind=form.kind.data,
-        email=form.email.data or "",
-        active=bool(form.active.data),
-        open311_endpoint=form.open311_endpoint.data or "",
-        open311_jurisdiction=form.open311_jurisdiction.data or "",
-        open311_api_key=form.open311_api_key.data or "",
-        remove_open311_api_key=bool(form.remove_open311_api_key.data),
-    )
-
-
-@bp.route("/admin/parties", methods=["GET", "POST"])
-@admin_required
-def parties() -> str | Response | tuple[str, int]:
-    form = _party_form()
-    if form.validate_on_submit():
-        party = party_service.create_party(_party_input(form))
-        flash(gettext("%(name)s was added.", name=party.name), "success")
-        return redirect(url_for("staff.parties"))
-    return render_template(
-        "staff/admin_parties.html",
-        form=form,
-        parties=party_service.list_parties(),
-        kind_names=party_kind_names(),
-    ), (422 if form.errors else 200)
-
-
-@bp.route("/admin/parties/<int:party_id>", methods=["GET", "POST"])
-@admin_required
-def party(party_id: int) -> str | Response | tuple[str, int]:
-    item = party_service.party_by_id(party_id)
-    form = _party_form(item)
-    if form.validate_on_submit():
-        party_service.update_party(item, _party_input(form))
-        flash(gettext("%(name)s was saved.", name=item.name), "success")
-        return redirect(url_for("staff.parties"))
-    stored_key = party_service.masked_open311_api_key(item)
-    return render_template("staff/admin_party.html", form=form, party=item, stored_key=stored_key), (
-        422 if form.errors else 200)

@@ -11,8 +11,10 @@ from fieldapp.ratelimits import draft_pdf_renders
 from fieldapp.services import exports as export_service
 from fieldapp.services import protocol as protocol_service
 from fieldapp.services import protocol_pdf as pdf_service
+from fieldapp.services import publication
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
+from fieldapp.staff.forms import PublishForm
 from fieldapp.staff.labels import pdf_state_label
 
 
@@ -50,11 +52,25 @@ def walk_exports(slug: str) -> str:
     )
 
 
+@bp.get("/walks/<slug>/protocol/publish")
+@login_required
+def publish_protocol_confirm(slug: str) -> str:
+    """Before publishing: what becomes public (findings, photos, the PDF) and that the walk stays as it is."""
+    walk = walk_service.walk_by_slug(slug)
+    return render_template("protocol/publish_confirm.html", walk=walk, form=PublishForm(),
+                           preview=publication.preview(walk))
+
+
 @bp.post("/walks/<slug>/protocol/publish")
 @login_required
-def publish_protocol(slug: str) -> Response:
+def publish_protocol(slug: str) -> Response | tuple[str, int]:
     walk = walk_service.walk_by_slug(slug)
-    version = protocol_service.publish(walk, current_user.id, str(get_locale()))
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return render_template("protocol/publish_confirm.html", walk=walk, form=form,
+                               preview=publication.preview(walk)), 422
+    version = protocol_service.publish(walk, current_user.id, str(get_locale()),
+                                       expected_number=form.version.data)
     flash(gettext("Protocol version %(number)s is published.", number=version.number), "success")
     return redirect(url_for("staff.walk_exports", slug=walk.slug))
 

@@ -229,6 +229,12 @@ class MunicipalityForm(Form):
     sweref_epsg = SelectField(_l("Local SWEREF 99 zone"), coerce=int)
 
 
+class PublishForm(Form):
+    """Confirming a publication: the version number the confirmation page offered."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 100_000)])
+
+
 class RadiusForm(Form):
     """GET form (no CSRF needed for reading): the duplicate distance."""
 

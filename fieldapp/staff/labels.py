@@ -45,6 +45,19 @@ def role_names() -> dict[str, str]:
     return {"admin": gettext("Admin"), "organizer": gettext("Organizer")}
 
 
+def open311_state_names() -> dict[str | None, str]:
+    """Open311 send states of a measure (services.open311_send) in the current language."""
+    return {
+        None: gettext("Not sent"),
+        "pending": gettext("Queued"),
+        "sending": gettext("Sending"),
+        "retrying": gettext("Will retry"),
+        "awaiting_id": gettext("Received, waiting for id"),
+        "sent": gettext("Sent"),
+        "failed": gettext("Failed"),
+    }
+
+
 def party_kind_names() -> dict[str, str]:
     return {
         "municipal": gettext("Municipal department"),
@@ -73,6 +86,9 @@ EVENT_NAMES = {
     "measure_created": lazy_gettext("Measure created"),
     "measure_edited": lazy_gettext("Measure changed"),
     "measure_status": lazy_gettext("Status changed"),
+    "open311_queued": lazy_gettext("Queued for sending with Open311"),
+    "open311_sent": lazy_gettext("Sent with Open311"),
+    "open311_failed": lazy_gettext("Open311 sending failed"),
 }
 
 
@@ -103,6 +119,10 @@ def describe_event(event: Event) -> str:
         if "proposal" in data:
             parts.append(gettext("proposal changed"))
         return f"{name}: {', '.join(parts)}" if parts else name
+    if event.kind == "open311_sent" and data.get("service_request_id"):
+        return f"{name}: {data['service_request_id']}"
+    if event.kind == "open311_failed" and data.get("error"):
+        return f"{name}: {data['error']}"
     if event.kind == "merged":
         return f"{name} ({len(data.get('members', []))})"
     if event.kind == "finding_edited":

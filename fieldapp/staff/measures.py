@@ -8,7 +8,7 @@ from fieldapp.services import measures as measure_service
 from fieldapp.services import merge as merge_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
-from fieldapp.staff.labels import measure_status_names, priority_names
+from fieldapp.staff.labels import measure_status_names, open311_state_names, priority_names
 
 
 @bp.get("/walks/<slug>/measures")
@@ -21,4 +21,5 @@ def measures(slug: str) -> str:
         confirmations=merge_service.confirmation_counts(walk),
         measure_status_names=measure_status_names(),
         priority_names=priority_names(),
+        open311_state_names=open311_state_names(),
     )

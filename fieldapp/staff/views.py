@@ -14,7 +14,7 @@ from fieldapp.security import start_staff_session
 from fieldapp.services import findings as findings_service
 from fieldapp.services import merge as merge_service
 from fieldapp.services import planning as planning_service
-from fieldapp.services import users
+from fieldapp.services import publication, users
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import safe_next_url
@@ -85,6 +85,7 @@ def walk(slug: str) -> str:
         join_url=walk_service.join_url(the_walk, current_app.config["PUBLIC_URL"]),
         status_names=status_names(),
         next_statuses=planning_service.allowed_statuses(the_walk),
+        published_number=publication.latest_number(the_walk),
     )
 
 

@@ -19,6 +19,7 @@ from huey import RedisHuey, SqliteHuey
 from fieldapp.extensions import db
 from fieldapp.jobs import huey_for
 from fieldapp.models import ProtocolPdf
+from tests.app import publishing
 from tests.app.conftest import make_app
 from tests.app.test_exports import SLUG, prepare_walk
 
@@ -40,10 +41,11 @@ def test_storage_is_a_sqlite_file_by_default_and_redis_when_configured(tmp_path)
 def test_jobs_and_the_periodic_sweep_are_registered(app) -> None:
     queue = huey_for(app)
     names = {name.rsplit(".", 1)[-1] for name in queue._registry._registry}
-    assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions"} <= names
+    assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions",
+            "send_open311_measure"} <= names
     periodic = {task.name for task in queue._registry.periodic_tasks}
     assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data",
-                        "send_weekly_digests"}
+                        "send_weekly_digests", "push_due_open311"}
 
 
 def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pytestconfig) -> None:
@@ -63,7 +65,7 @@ def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pyt
     try:
         assert isinstance(worker.huey, RedisHuey)
         prepare_walk()
-        assert staff_client.post(f"/staff/walks/{SLUG}/protocol/publish").status_code == 302
+        publishing.publish(staff_client, SLUG, "sv")
         queued = [task.name.rsplit(".", 1)[-1] for task in worker.huey.pending()]
         assert queued.count("render_protocol_pdf") == 1  # (and the photos' detection jobs)
         worker.run_until_idle()
@@ -113,7 +115,7 @@ def test_worker_killed_mid_queue_loses_nothing_and_renders_each_pdf_once(
     for note in ("första", "andra", "tredje", "fjärde"):  # four versions: four PDFs queued
         prepared.visible[0].note = note
         db.session.commit()
-        assert staff_client.post(f"/staff/walks/{SLUG}/protocol/publish").status_code == 302
+        publishing.publish(staff_client, SLUG, "sv")
     ids = sorted(states())
     assert len(ids) == 4 and set(states().values()) == {"queued"}
     first_log, second_log = tmp_path / "worker-1.log", tmp_path / "worker-2.log"

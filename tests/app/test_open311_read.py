@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from shapely.geometry import LineString, Point
 
 from fieldapp.extensions import db
-from fieldapp.models import Finding, Measure, Photo, ResponsibleParty, Walk
+from fieldapp.models import Finding, Measure, Photo, ProtocolVersion, ResponsibleParty, Walk
 from fieldapp.services.categories import category_by_code, ensure_default_categories
 from fieldapp.services.walks import StopInput, create_walk
 from gis import convert
@@ -127,6 +127,11 @@ def add_finding(walk: Walk, category: str, lon: float, lat: float, *, note: str 
     return finding
 
 
+def mark_published(walk: Walk) -> None:
+    """The walk's protocol has a published public version (what makes its requests public)."""
+    db.session.add(ProtocolVersion(walk_id=walk.id, audience="public", number=1, html=""))
+
+
 def party(name: str, **extra) -> ResponsibleParty:
     found = db.session.query(ResponsibleParty).filter_by(name=name).one_or_none()
     if found is None:
@@ -185,16 +190,17 @@ def walks(app) -> dict:
     hidden = add_finding(published, "litter", 12.0734, 57.8923, note="dold", hidden=True)
     hidden_measure = add_measure(hidden, proposal="hidden")
     add_finding(published, "transit", 12.06825, 57.89205, note="Inget åtgärdsförslag ännu.")
-    published.status = "published"
+    mark_published(published)  # published while the walk is still open: publication does not close it
 
     closed = make_walk("Surte 2025", "open", area="Surte")
     old = add_finding(closed, "walkway", 12.01, 57.82, note="Halt vid regn.",
                       created_at=datetime(2025, 10, 1, 18, 0, tzinfo=UTC))
     old_measure = add_measure(old, responsible=gatu, proposal="Asfaltera om.", status="verified")
     closed.status = "closed"
+    mark_published(closed)
 
     secret = {}
-    for status in ("open", "walked"):
+    for status in ("open", "walked", "closed"):  # closed but never published: still not public
         draft = make_walk(f"Ej publicerad {status}", "open", area="Hemligt område")
         finding = add_finding(draft, "lighting", 12.05, 57.90, note="Ska inte synas.")
         secret[status] = add_measure(finding, responsible=gatu, proposal="Hemligt förslag.")

@@ -14,7 +14,7 @@ from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Event, Measure
 from fieldapp.services import open311_send, responsible_parties
-from fieldapp.services.categories import DEFAULT_CATEGORIES
+from fieldapp.services.categories import DEFAULT_CATEGORIES, category_by_code
 from tests.app.test_open311_read import add_finding, add_measure, add_photo, make_walk, party
 from tests.open311_server import Open311Server, running_open311_server
 
@@ -246,29 +246,49 @@ def test_staff_page_needs_login(client, setup) -> None:
     assert reload(setup["measure"]).open311_attempts == 0
 
 
-def test_staff_page_pushes_and_shows_the_state(staff_client, setup, server) -> None:
+def test_staff_page_queues_the_send_and_the_job_sends_it_once(staff_client, setup, server, worker) -> None:
     slug, measure = setup["walk"].slug, setup["measure"]
     page = staff_client.get(f"/staff/walks/{slug}/open311")
     assert page.status_code == 200
     assert "Byt armaturer till LED." in page.text and "Ej skickad" in page.text
-    assert f"/open311/{measure.id}/push" in page.text
+    assert f"/open311/{measure.id}/push" in page.text and "data-confirm=" in page.text
 
     pushed = staff_client.post(f"/staff/walks/{slug}/open311/{measure.id}/push")
     assert pushed.status_code == 303
     page = staff_client.get(pushed.headers["Location"])
-    assert "Skickad: mottagarens id är 1001." in page.text
-    assert "<code>1001</code>" in page.text
-    assert f"/open311/{measure.id}/push" not in page.text  # nothing left to do
-    assert events(measure)[0].user_id is not None
+    assert "Åtgärden står i kö och skickas i bakgrunden." in page.text
+    assert "I kö" in page.text and f"/open311/{measure.id}/push" not in page.text
+    assert server.received == []  # nothing is sent inside the request
+
+    worker.run_until_idle()
+    page = staff_client.get(f"/staff/walks/{slug}/open311")
+    assert "<code>1001</code>" in page.text and f"/open311/{measure.id}/push" not in page.text
+    assert reload(measure).open311_state == "sent" and len(server.received) == 1
+    queued, sent = events(measure)
+    assert (queued.kind, sent.kind) == ("open311_queued", "open311_sent") and queued.user_id is not None
+
+    again = staff_client.post(f"/staff/walks/{slug}/open311/{measure.id}/push")
+    assert "Åtgärden är redan skickad (id 1001)." in staff_client.get(again.headers["Location"]).text
+    worker.run_until_idle()
+    assert len(server.received) == 1  # never twice
+    listed = staff_client.get(f"/staff/walks/{slug}/measures").text
+    assert "Skickad" in listed and "Id: 1001" in listed  # the action list shows the send status too
 
 
-def test_staff_page_shows_a_failure_and_offers_a_retry(staff_client, setup, server) -> None:
+def test_staff_page_shows_a_failure_and_a_retry_sends_it(staff_client, setup, server, worker) -> None:
     server.fail_next("500")
     slug, measure = setup["walk"].slug, setup["measure"]
-    page = staff_client.get(staff_client.post(f"/staff/walks/{slug}/open311/{measure.id}/push")
-                            .headers["Location"])
+    staff_client.post(f"/staff/walks/{slug}/open311/{measure.id}/push")
+    worker.run_until_idle()
+    page = staff_client.get(f"/staff/walks/{slug}/open311")
     assert "HTTP 500: Internal error, try again later" in page.text
     assert "Försöker igen" in page.text and "Försök igen nu" in page.text and "Försök: 1" in page.text
+    assert reload(measure).open311_next_attempt_at is not None  # the periodic job retries after the backoff
+
+    staff_client.post(f"/staff/walks/{slug}/open311/{measure.id}/push")  # "Retry now" does not wait for it
+    worker.run_until_idle()
+    measure = reload(measure)
+    assert measure.open311_state == "sent" and measure.open311_attempts == 2 and len(server.received) == 1
 
 
 def test_staff_page_explains_a_missing_endpoint(staff_client, setup) -> None:
@@ -281,25 +301,58 @@ def test_staff_page_explains_a_missing_endpoint(staff_client, setup) -> None:
     assert pushed.status_code == 303
     assert "Ale kommun, gatuenheten har ingen Open311-adress inställd." in staff_client.get(
         pushed.headers["Location"]).text
+    assert reload(measure).open311_state is None
 
 
-def test_staff_can_queue_all_and_the_command_sends_them(staff_client, runner, setup, server) -> None:
-    walk = setup["walk"]
+def test_a_queued_measure_whose_party_lost_its_endpoint_fails_with_the_reason(setup, server) -> None:
+    measure = setup["measure"]
+    measure.open311_state = "pending"
+    setup["party"].open311_endpoint = None
+    db.session.commit()
+    [result] = open311_send.push_due(now=NOW)
+    assert result.state == "failed"
+    assert "har ingen Open311-adress inställd" in reload(measure).open311_last_error
+    assert open311_send.push_due(now=NOW + timedelta(hours=1)) == []  # not tried again every minute
+
+
+def test_bulk_send_to_one_party_after_confirmation(staff_client, setup, server, worker) -> None:
+    walk, gatu = setup["walk"], setup["party"]
     second = add_finding(walk, "vegetation", 12.0683, 57.8974, note="Höga buskar.")
-    add_measure(second, responsible=setup["party"], proposal="Klipp buskarna.")
+    add_measure(second, responsible=gatu, proposal="Klipp buskarna.")
     unassigned = add_finding(walk, "litter", 12.0734, 57.8923, note="Skräp.")
     add_measure(unassigned, proposal="Städa.")
+    other = party("Alebyggen", open311_endpoint=server.url)
+    theirs = add_finding(walk, "graffiti", 12.0700, 57.8950, note="Klotter på porten.")
+    add_measure(theirs, responsible=other, proposal="Sanera.")
 
-    queued = staff_client.post(f"/staff/walks/{walk.slug}/open311/queue")
-    assert queued.status_code == 303
-    assert "I kö för att skickas: 2." in staff_client.get(queued.headers["Location"]).text
-    assert len(open311_send.due_measure_ids()) == 2
+    page = staff_client.get(f"/staff/walks/{walk.slug}/open311").text
+    assert "Skicka 2 åtgärder till Ale kommun, gatuenheten…" in page
+    assert "Skicka 1 åtgärd till Alebyggen…" in page
+    confirm = staff_client.get(f"/staff/walks/{walk.slug}/open311/parties/{gatu.id}/send")
+    assert confirm.status_code == 200
+    assert "Skicka 2 åtgärder till Ale kommun, gatuenheten?" in confirm.text
+    assert "Klipp buskarna." in confirm.text and "Sanera." not in confirm.text and server.url in confirm.text
 
-    result = runner.invoke(args=["open311-push", "--walk", walk.slug])
-    assert result.exit_code == 0, result.output
-    assert "Due: 2 (2 sent)" in result.output
-    assert {f["service_code"] for f in server.received} == {"lighting", "vegetation"}
-    assert runner.invoke(args=["open311-push"]).output.strip() == "Due: 0"
+    sent = staff_client.post(f"/staff/walks/{walk.slug}/open311/parties/{gatu.id}/send")
+    assert sent.status_code == 303
+    flashed = staff_client.get(sent.headers["Location"]).text
+    assert "2 åtgärder till Ale kommun, gatuenheten står i kö" in flashed
+    worker.run_until_idle()
+    assert sorted(f["service_code"] for f in server.received) == ["lighting", "vegetation"]
+    assert "Skicka 2 åtgärder" not in staff_client.get(f"/staff/walks/{walk.slug}/open311").text
+
+    again = staff_client.post(f"/staff/walks/{walk.slug}/open311/parties/{gatu.id}/send")
+    assert "Det finns inget att skicka." in staff_client.get(again.headers["Location"]).text
+    worker.run_until_idle()
+    assert len(server.received) == 2  # idempotent: a second bulk send sends nothing
+
+
+def test_the_partys_service_code_wins_over_the_categorys_default(setup, server) -> None:
+    lighting = category_by_code("lighting")
+    server.service_codes.add("gatubelysning")
+    responsible_parties.set_service_codes(setup["party"], {lighting.id: "gatubelysning"})
+    assert open311_send.push_measure(setup["measure"].id, now=NOW).state == "sent"
+    assert server.received[0]["service_code"] == "gatubelysning"
 
 
 def test_command_queue_new_and_unknown_walk(runner, setup, server) -> None:

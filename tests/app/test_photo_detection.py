@@ -216,7 +216,7 @@ def test_the_daily_purge_is_a_periodic_job_that_runs_retention_purge(app, worker
              if purge_task.validate_datetime(datetime(2026, 3, 1, h, m))]
     assert daily == [datetime(2026, 3, 1, 2, 30)]
 
-    old = Walk(slug="old", title="Old", join_token="old-token", status="published",
+    old = Walk(slug="old", title="Old", join_token="old-token", status="walked",
                starts_at=utcnow() - timedelta(days=800))
     db.session.add(old)
     db.session.flush()

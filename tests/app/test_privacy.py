@@ -24,6 +24,7 @@ from fieldapp.services import photo_publication, retention
 from fieldapp.services import review as review_service
 from fieldapp.services.consistency import check_store
 from fieldapp.storage import photo_store
+from tests.app import publishing
 from tests.app.test_exports import SLUG, Prepared, prepare_walk
 
 INTERNAL_NOTE = "Intern: elnätet byts 2027, kontakta Ale Energi"  # set by prepare_walk
@@ -219,7 +220,7 @@ def test_bulk_approval_leaves_photos_with_detections(app, staff_client) -> None:
 def test_public_protocol_photo_urls_and_open311_show_approved_blurred_photos_only(app, photos, staff_client):
     from fieldapp.services.open311_read import media_url
 
-    staff_client.post(f"/staff/walks/{SLUG}/protocol/publish?lang=en")
+    publishing.publish(staff_client, SLUG, "en")
     client = app.test_client()  # anonymous (staff_client is the logged-in `client`)
     html = client.get(f"/walks/{SLUG}/protocol").text
     published = {photos.approved_plain.published_sha256, photos.approved_blurred.published_sha256}
@@ -401,7 +402,7 @@ def snapshot() -> dict:
 def test_purge_deletes_exactly_what_is_past_retention_and_dry_run_nothing(app, photos, runner):
     walk = photos.prepared.walk
     age_walk(walk, 13)
-    recent = Walk(slug="recent", title="Recent", join_token="recent-token", status="published",
+    recent = Walk(slug="recent", title="Recent", join_token="recent-token", status="walked",
                   starts_at=utcnow() - timedelta(days=30))
     db.session.add(recent)
     db.session.flush()

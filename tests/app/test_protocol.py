@@ -19,6 +19,7 @@ from fieldapp.models import Measure, Participant, ProtocolVersion
 from fieldapp.services import photo_publication
 from fieldapp.storage import photo_store
 from gis import convert
+from tests.app import publishing
 from tests.app.conftest import fetch_pdf
 from tests.app.test_exports import SLUG, prepare_walk  # noqa: F401  (shared setup)
 
@@ -34,8 +35,7 @@ def pdf_text(data: bytes, tmp_path, mode: str = "-raw") -> str:
 
 
 def publish(client) -> None:
-    response = client.post(f"/staff/walks/{SLUG}/protocol/publish?lang=en")  # the snapshot is in English
-    assert response.status_code == 302
+    publishing.publish(client, SLUG, "en")  # the snapshot is in English
 
 
 def test_pdf_text_holds_every_finding_number_with_its_category(app, staff_client, worker, tmp_path) -> None:
@@ -124,7 +124,7 @@ def test_public_sees_404_until_published_and_cannot_publish(app, client) -> None
     assert client.get(f"/walks/{SLUG}/protocol").status_code == 404
     assert client.get(f"/walks/{SLUG}/protocol.pdf").status_code == 404
     assert client.get(f"/walks/{SLUG}/protocol?version=public").status_code == 404
-    response = client.post(f"/staff/walks/{SLUG}/protocol/publish?lang=en")  # the snapshot is in English
+    response = client.post(f"/staff/walks/{SLUG}/protocol/publish?lang=en", data={"version": 1})
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
     assert db.session.scalar(sa.select(sa.func.count(ProtocolVersion.id))) == 0
 

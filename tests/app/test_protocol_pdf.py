@@ -18,6 +18,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Finding, ProtocolPdf, ProtocolVersion, utcnow
 from fieldapp.services import protocol as protocol_service
 from fieldapp.services import protocol_pdf
+from tests.app import publishing
 from tests.app.conftest import fetch_pdf
 from tests.app.test_exports import SLUG, prepare_walk
 
@@ -39,8 +40,7 @@ def renders(monkeypatch) -> list[str]:
 
 
 def publish(client) -> None:
-    response = client.post(f"/staff/walks/{SLUG}/protocol/publish?lang=en")
-    assert response.status_code == 302
+    publishing.publish(client, SLUG, "en")  # the snapshot is in English
 
 
 def version_pdf(number: int) -> ProtocolPdf:

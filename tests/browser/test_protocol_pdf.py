@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def _own_walk(live_server) -> str:
-    """A walk of this test's own: publishing the shared demo walk would close it to the other tests."""
+    """A walk of this test's own, so the shared demo walk gets no published protocol."""
     created = subprocess.run(  # noqa: S603
         [*FIELDAPP, "create-walk", "--title", "Protokollvandring", "--open",
          "--route", str(FIXTURES / "gpx" / "track.gpx")],
@@ -26,7 +26,8 @@ def _own_walk(live_server) -> str:
 def test_publish_then_the_pdf_is_prepared_by_the_worker(tablet: Page, live_server, browser) -> None:  # noqa: F811
     slug = _own_walk(live_server)
     tablet.goto(live_server.url + f"/staff/walks/{slug}/exports")
-    tablet.get_by_role("button", name="Publicera protokollet").click()
+    tablet.get_by_role("link", name="Publicera protokollet…").click()
+    tablet.get_by_role("button", name="Ja, publicera version 1").click()
     expect(tablet.locator(".flash")).to_contain_text("publicerat som version 1")
     # No worker yet: the version's PDF waits in the queue, and says so.
     pending = tablet.get_by_role("link", name="PDF: Väntar på sin tur…")

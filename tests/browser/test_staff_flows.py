@@ -147,7 +147,7 @@ def test_merge_five_reports_into_one_with_five_confirmations_then_unmerge(browse
 
 
 def test_assign_a_measure_change_its_status_and_see_the_history(tablet: Page, live_server) -> None:
-    tablet.goto(live_server.url + "/staff/admin/parties")
+    tablet.goto(live_server.url + "/staff/parties")
     tablet.fill("#name", f"Tekniska förvaltningen {uuid.uuid4().hex[:4]}")
     party = tablet.locator("#name").input_value()
     tablet.get_by_role("button", name="Lägg till").click()
@@ -191,7 +191,7 @@ STAFF_PAGES = [
     "/staff/walks/demo-nodinge/measures",
     "/staff/walks/demo-nodinge/invitation",
     "/staff/admin/users",
-    "/staff/admin/parties",
+    "/staff/parties",
     "FINDING",
 ]
 
