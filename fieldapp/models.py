@@ -348,6 +348,8 @@ class Photo(db.Model):
     originals_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     alt_text: Mapped[str] = mapped_column(String(300), default="")
+    # Taken by staff after the measure was carried out (the "after" of a before/after on the feedback page).
+    after_measure: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     detection_state: Mapped[str] = mapped_column(String(10), default="pending")
     detection_error: Mapped[str | None] = mapped_column(Text)
     detection_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
@@ -437,6 +439,28 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+class Subscription(db.Model):
+    """An e-mail address that asked to hear when something on one walk changes (double opt-in).
+
+    The address is kept for this purpose only and deleted by fieldapp.services.retention: unconfirmed
+    ones after a few days, confirmed ones when nothing has changed on the walk for a long time.
+    ``notified_until``: changes up to this moment have been mailed (or predate the subscription).
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("walk_id", "email", name="uq_subscriptions_walk_email"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_until: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    walk: Mapped[Walk] = relationship()
 
 
 class ProtocolVersion(db.Model):

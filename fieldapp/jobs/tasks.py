@@ -44,3 +44,19 @@ def purge_expired_data() -> None:
     from fieldapp.services import retention
 
     retention.purge()
+
+
+@job(retries=6, retry_delay=120)
+def deliver_mail(to: str, subject: str, body: str, headers: dict[str, str]) -> None:
+    """Hand one mail to the SMTP server (fieldapp.mail); retried for ~12 minutes when it cannot."""
+    from fieldapp import mail
+
+    mail.deliver(mail.Mail(to, subject, body, headers))
+
+
+@periodic_job(crontab(minute="*"))
+def notify_subscribers() -> None:
+    """Every minute: mail subscribers the changes on their walk, batched (fieldapp.services.subscriptions)."""
+    from fieldapp.services import subscriptions
+
+    subscriptions.notify_changes()

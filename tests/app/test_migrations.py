@@ -12,7 +12,7 @@ from tests.app.conftest import fresh_database, make_app
 EXPECTED_TABLES = {
     "users", "responsible_parties", "categories", "walks", "walk_categories", "routes", "stops",
     "participants", "findings", "photos", "photo_blobs", "measures", "events", "protocol_versions",
-    "protocol_pdfs", "blur_suggestions", "alembic_version",
+    "protocol_pdfs", "blur_suggestions", "subscriptions", "alembic_version",
 }
 SPATIAL_COLUMNS = {("routes", "geom"), ("stops", "geom"), ("findings", "geom")}
 
