@@ -23,7 +23,8 @@ MAX_ADDRESS = 254
 
 
 def normalized_address(text: str) -> str | None:
-    """The address trimmed with its domain lower-cased, or None when it cannot be an e-mail address."""
+    """The address trimmed and lower-cased (one person, one address, however they type it), or None when
+    it cannot be an e-mail address."""
     value = (text or "").strip()
     if not value or len(value) > MAX_ADDRESS or any(c.isspace() or c in "<>,;\"()[]\\" for c in value):
         return None
@@ -32,7 +33,7 @@ def normalized_address(text: str) -> str | None:
         return None
     if domain.startswith((".", "-")) or domain.endswith((".", "-")):
         return None
-    return f"{local}@{domain.lower()}"
+    return f"{local}@{domain}".lower()
 
 
 @dataclass(frozen=True)
