@@ -9,6 +9,7 @@ rendition. No internal notes, no participant data. Changes to measures come from
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ BUCKET_LABELS = {
     "rejected": lazy_gettext("Not possible"),
     "referred": lazy_gettext("Passed on to another owner"),
     "waiting": lazy_gettext("Not handled yet"),
+    "safe": lazy_gettext("A safe place to keep"),
 }
 # History events that change what the public sees of a measure.
 PUBLIC_CHANGE_KINDS = ("measure_status", "measure_edited", "measure_after_photo")
@@ -48,6 +50,13 @@ PUBLIC_CHANGE_KINDS = ("measure_status", "measure_edited", "measure_after_photo"
 def bucket(status: str) -> str:
     """The summary bucket of a measure status ('' = no measure yet)."""
     return next(name for name, statuses in BUCKETS.items() if status in statuses)
+
+
+def item_bucket(status: str, polarity: str) -> str:
+    """The bucket of a finding: a safe place nobody has acted on is one to keep, not a problem waiting."""
+    if polarity == "safe" and bucket(status) == "waiting":
+        return "safe"
+    return bucket(status)
 
 
 def bucket_label(status: str) -> str:
@@ -160,6 +169,13 @@ class Summary:
     fix_rate: float | None  # done / unsafe findings reported (safe places are kept, not fixed)
     median_days_to_fix: float | None
 
+    @property
+    def days_to_fix_shown(self) -> int | None:
+        """The median in whole days as people say it: within 1 day at least."""
+        if self.median_days_to_fix is None:
+            return None
+        return max(1, math.ceil(self.median_days_to_fix))
+
 
 @dataclass
 class Feedback:
@@ -206,7 +222,7 @@ def walk_start(walk: Walk) -> datetime:
 def summarize(walk: Walk, items: Iterable[FeedbackItem]) -> Summary:
     """Counts per bucket, fix rate and median days from the walk to the fix."""
     items = list(items)
-    counts = {name: 0 for name in BUCKETS}
+    counts = {name: 0 for name in BUCKET_LABELS}
     for item in items:
         counts[item.bucket] += 1
     unsafe = sum(1 for i in items if i.row.polarity == "unsafe")
@@ -227,7 +243,7 @@ def walk_feedback(walk: Walk, locale: str) -> Feedback:
     done_times = _done_times(walk)
     items = []
     for row in iter_findings(walk, locale=locale, audience="external"):
-        status_bucket = bucket(row.status)
+        status_bucket = item_bucket(row.status, row.polarity)
         own = photos.get(row.id, [])
         items.append(FeedbackItem(
             row=row,

@@ -72,11 +72,14 @@ def test_feedback_page_shows_public_content_only(app, published) -> None:
     assert published.hidden.uuid not in html and published.merged.uuid not in html
     numbers = re.findall(r'id="finding-(\d+)"', html)
     assert numbers == [str(n) for n in range(1, len(published.visible) + 1)]  # numbered like the protocol
-    # planned 1, waiting (new or no measure) the rest but one, rejected 1 with its reason
-    waiting = len(published.visible) - 2
+    # planned 1, rejected 1 with its reason, safe places to keep, waiting (new or no measure) the rest
+    safe = sum(1 for f in published.visible if f.polarity == "safe" and f.measure is None)
+    assert safe >= 1
+    waiting = len(published.visible) - 2 - safe
     assert f"{len(published.visible)} reported" in html
     assert "1 planned" in html and "1 not possible, with reasons" in html
     assert f"{waiting} not handled yet" in html
+    assert f"{safe} safe place" in html
     assert "Trafikverket äger tunneln" in html
     assert "Ale kommun, gatuenheten" in html
     for participant_field in ("display_name", "group_type", "contact_email"):
@@ -89,7 +92,8 @@ def test_a_status_change_shows_at_once_without_republishing(app, staff_client, p
     set_status(staff_client, first.uuid, "done")
     html = anonymous(app).get(f"/walks/{SLUG}/feedback?lang=en").get_data(as_text=True)
     item = html[html.index('id="finding-1"'):html.index('id="finding-2"')]
-    assert "Fixed" in item and "Fixed on" in item
+    today = datetime.now(feedback.STOCKHOLM).date()
+    assert "Fixed" in item and f'<time class="meta" datetime="{today}' in item
     assert "1 fixed" in html and "0 planned" not in html
     unsafe = sum(1 for f in published.visible if f.polarity == "unsafe")
     assert f"{round(100 / unsafe)}" in html  # the fix rate, 1 of the unsafe findings
