@@ -190,6 +190,8 @@ class Walk(db.Model):
     # When the organizer marked the walk done: late findings are accepted for a grace window after it.
     walked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Archived walks leave the staff's working list (fieldapp.services.walk_list); nothing else changes.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_walk_id: Mapped[int | None] = mapped_column(ForeignKey("walks.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -73,6 +73,9 @@ EVENT_NAMES = {
     "measure_created": lazy_gettext("Measure created"),
     "measure_edited": lazy_gettext("Measure changed"),
     "measure_status": lazy_gettext("Status changed"),
+    "measure_after_photo": lazy_gettext("Photo after the measure added"),
+    "walk_archived": lazy_gettext("Walk archived"),
+    "walk_unarchived": lazy_gettext("Walk taken out of the archive"),
 }
 
 

@@ -1,4 +1,5 @@
-"""public feedback: staff's "after" photos of a measure; e-mail subscriptions per walk (double opt-in)
+"""public feedback: staff's "after" photos of a measure; e-mail subscriptions per walk (double opt-in);
+archived walks
 
 Revision ID: 0011_public
 Revises: 0010
@@ -14,6 +15,8 @@ depends_on = None
 
 
 def upgrade():
+    # Plain ADD/DROP COLUMN on walks (no batch copy): a table rebuild would unregister its geometry column.
+    op.add_column('walks', sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('photos') as batch:
         batch.add_column(sa.Column('after_measure', sa.Boolean(), nullable=False, server_default='0'))
     op.create_table(
@@ -39,3 +42,4 @@ def downgrade():
     op.drop_table('subscriptions')
     with op.batch_alter_table('photos') as batch:
         batch.drop_column('after_measure')
+    op.drop_column('walks', 'archived_at')
