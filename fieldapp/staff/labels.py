@@ -74,6 +74,9 @@ EVENT_NAMES = {
     "measure_edited": lazy_gettext("Measure changed"),
     "measure_status": lazy_gettext("Status changed"),
     "measure_after_photo": lazy_gettext("Photo after the measure added"),
+    "photo_approved": lazy_gettext("Photo approved for publication"),
+    "photo_rejected": lazy_gettext("Photo rejected for publication"),
+    "photo_internal": lazy_gettext("Photo made internal again"),
     "walk_archived": lazy_gettext("Walk archived"),
     "walk_unarchived": lazy_gettext("Walk taken out of the archive"),
 }
