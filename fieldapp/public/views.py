@@ -19,6 +19,8 @@ def _municipality() -> dict:
         "dpo": config["MUNICIPALITY_DPO_CONTACT"],
         "contact_months": config["RETENTION_CONTACT_MONTHS"],
         "originals_months": config["RETENTION_ORIGINALS_MONTHS"],
+        "subscription_months": config["RETENTION_SUBSCRIPTION_MONTHS"],
+        "subscription_unconfirmed_days": config["SUBSCRIPTION_UNCONFIRMED_DAYS"],
     }
 
 
