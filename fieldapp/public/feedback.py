@@ -34,13 +34,30 @@ def feedback_index() -> str:
     return render_template("public/feedback_index.html", areas=feedback_service.public_index())
 
 
+def _item_labels() -> dict[str, str]:
+    """The words repeated on every finding, translated once per page (not once per finding)."""
+    return {
+        "no": gettext("No. %(number)d"),
+        "at_stop": gettext("At stop %(seq)d"),
+        "near_stop": gettext("Near stop %(seq)d"),
+        "responsible": gettext("Responsible"),
+        "answer": gettext("Answer"),
+        "reason": gettext("Reason"),
+        "before": gettext("Before"),
+        "after": gettext("After"),
+        "alt_before": gettext("Photo of the place when it was reported"),
+        "alt_after": gettext("Photo of the place after the measure"),
+    }
+
+
 def _feedback_page(walk: Walk, form: SubscribeForm, subscribed: bool = False) -> str:
     return render_template(
         "public/feedback.html",
         feedback=feedback_service.walk_feedback(walk, _locale()),
         form=form,
         subscribed=subscribed,
-        bucket_labels=feedback_service.BUCKET_LABELS,
+        L=_item_labels(),
+        bucket_labels={key: str(label) for key, label in feedback_service.BUCKET_LABELS.items()},
         local_day=feedback_service.local_day,
         format_percent=lambda value: format_percent(value, "#,##0 %"),
         format_date=format_date,
