@@ -40,9 +40,10 @@ def test_storage_is_a_sqlite_file_by_default_and_redis_when_configured(tmp_path)
 def test_jobs_and_the_periodic_sweep_are_registered(app) -> None:
     queue = huey_for(app)
     names = {name.rsplit(".", 1)[-1] for name in queue._registry._registry}
-    assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions"} <= names
+    assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions", "deliver_mail"} <= names
     periodic = {task.name for task in queue._registry.periodic_tasks}
-    assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data"}
+    assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data",
+                        "notify_subscribers"}
 
 
 def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pytestconfig) -> None:
