@@ -141,6 +141,8 @@ def test_resident_follows_the_walk_staff_fix_it_mail_and_feed_tell(
     server = feedback_server
     # The resident: landing page → index → the walk's feedback page.
     page.goto(server.url + "/")
+    assert axe_violations(page) == [], axe_violations(page)
+    shoot(page, "landing-phone-sv-light.png")
     page.get_by_role("link", name="Vad som hände efter vandringarna").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vad som hände efter trygghetsvandringarna")
     assert axe_violations(page) == [], axe_violations(page)
