@@ -275,10 +275,20 @@ class Change:
     status: str
 
 
-def _is_public_change(kind: str, data: dict) -> bool:
+def _is_public_change(kind: str, data: dict, public_photos: set[str]) -> bool:
     if kind == "measure_edited":
         return "public_answer" in data or "responsible_party" in data
+    if kind == "measure_after_photo":  # news only once the photo may be shown
+        return data.get("photo") in public_photos
     return kind in PUBLIC_CHANGE_KINDS
+
+
+def _public_photo_uuids(walk_ids: list[int]) -> set[str]:
+    return set(db.session.scalars(
+        select(Photo.uuid).join(Finding, Photo.finding_id == Finding.id)
+        .where(Finding.walk_id.in_(walk_ids), Photo.after_measure.is_(True),
+               photo_visibility.external_condition())
+    ))
 
 
 def public_changes(
@@ -303,8 +313,9 @@ def public_changes(
     if until is not None:
         stmt = stmt.where(Event.created_at <= until)
     changes: list[Change] = []
+    public_photos = _public_photo_uuids(walk_ids)
     for event, walk, status in db.session.execute(stmt.limit(limit * 3)):
-        if _is_public_change(event.kind, event.data or {}):
+        if _is_public_change(event.kind, event.data or {}, public_photos):
             changes.append(Change(event.id, event.created_at, walk, event.finding_id, event.kind, status))
         if len(changes) >= limit:
             break

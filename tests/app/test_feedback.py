@@ -136,6 +136,8 @@ def test_after_photo_before_after_when_published(app, staff_client, published) -
     html = visitor.get(f"/walks/{SLUG}/feedback?lang=en").get_data(as_text=True)
     item = html[html.index('id="finding-1"'):html.index('id="finding-2"')]
     assert after.uuid in item and "After" in item
+    feed = parse_feed(visitor.get(f"/walks/{SLUG}/feedback.atom").get_data())
+    assert len(feed.findall(f"{ATOM}entry")) == 1
     assert visitor.get(f"/photos/{after.uuid}/thumb.jpg").status_code == 200
 
 
@@ -149,6 +151,8 @@ def test_after_photo_not_approved_stays_internal(app, staff_client, published) -
     visitor = anonymous(app)
     assert after.uuid not in visitor.get(f"/walks/{SLUG}/feedback").get_data(as_text=True)
     assert visitor.get(f"/photos/{after.uuid}/thumb.jpg").status_code == 404
+    root = parse_feed(visitor.get(f"/walks/{SLUG}/feedback.atom").get_data())
+    assert root.findall(f"{ATOM}entry") == []  # an internal photo is no news
 
 
 def test_after_photo_without_a_file_says_so(app, staff_client, published) -> None:
