@@ -109,14 +109,22 @@ def load_config(instance_path: Path) -> dict:
         # photo originals this many months after the protocol was first published (approved files stay).
         "RETENTION_CONTACT_MONTHS": int(env("FIELDAPP_RETENTION_CONTACT_MONTHS") or 12),
         "RETENTION_ORIGINALS_MONTHS": int(env("FIELDAPP_RETENTION_ORIGINALS_MONTHS") or 12),
-        # Outgoing mail (fieldapp.mail): without a host, mails are written to the log (development).
+        # Mail (fieldapp.mail): sent through this SMTP server by the job queue; without a host (development)
+        # mails are written to the log instead.
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST") or "",
-        "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT") or 25),
+        "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT") or 587),
         "SMTP_USER": env("FIELDAPP_SMTP_USER") or "",
         "SMTP_PASSWORD": env("FIELDAPP_SMTP_PASSWORD") or "",
-        "SMTP_STARTTLS": env("FIELDAPP_SMTP_STARTTLS", "0") == "1",
-        "SMTP_SSL": env("FIELDAPP_SMTP_SSL", "0") == "1",
-        "MAIL_FROM": env("FIELDAPP_MAIL_FROM") or "fieldapp@localhost",
+        # "starttls" (port 587), "ssl" (port 465) or "none" (a relay on the local network).
+        "SMTP_SECURITY": env("FIELDAPP_SMTP_SECURITY") or "starttls",
+        "SMTP_TIMEOUT": float(env("FIELDAPP_SMTP_TIMEOUT") or 30),
+        "MAIL_FROM": env("FIELDAPP_MAIL_FROM") or "",
+        # E-mail subscriptions to a walk's feedback page: changes are collected and mailed together at most
+        # this often; unconfirmed addresses are deleted after SUBSCRIPTION_UNCONFIRMED_DAYS, confirmed ones
+        # after RETENTION_SUBSCRIPTION_MONTHS without any change on the walk.
+        "SUBSCRIPTION_BATCH_MINUTES": int(env("FIELDAPP_SUBSCRIPTION_BATCH_MINUTES") or 15),
+        "SUBSCRIPTION_UNCONFIRMED_DAYS": int(env("FIELDAPP_SUBSCRIPTION_UNCONFIRMED_DAYS") or 7),
+        "RETENTION_SUBSCRIPTION_MONTHS": int(env("FIELDAPP_RETENTION_SUBSCRIPTION_MONTHS") or 24),
         # Who is responsible for the personal data (privacy notice, accessibility statement, footers).
         # No invented defaults: unset values say so on the pages (set them before going live).
         "MUNICIPALITY_NAME": env("FIELDAPP_MUNICIPALITY_NAME") or "",

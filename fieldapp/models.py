@@ -235,6 +235,8 @@ class Walk(db.Model):
     # When the organizer marked the walk done: late findings are accepted for a grace window after it.
     walked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Archived walks leave the staff's working list (fieldapp.services.walk_list); nothing else changes.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_walk_id: Mapped[int | None] = mapped_column(ForeignKey("walks.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -393,6 +395,8 @@ class Photo(db.Model):
     originals_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     alt_text: Mapped[str] = mapped_column(String(300), default="")
+    # Taken by staff after the measure was carried out (the "after" of a before/after on the feedback page).
+    after_measure: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     detection_state: Mapped[str] = mapped_column(String(10), default="pending")
     detection_error: Mapped[str | None] = mapped_column(Text)
     detection_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
@@ -536,6 +540,28 @@ class CitizenPromise(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     measures: Mapped[list[Measure]] = relationship(secondary=promise_measures, order_by="Measure.id")
+
+
+class Subscription(db.Model):
+    """An e-mail address that asked to hear when something on one walk changes (double opt-in).
+
+    The address is kept for this purpose only and deleted by fieldapp.services.retention: unconfirmed
+    ones after a few days, confirmed ones when nothing has changed on the walk for a long time.
+    ``notified_until``: changes up to this moment have been mailed (or predate the subscription).
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("walk_id", "email", name="uq_subscriptions_walk_email"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_until: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    walk: Mapped[Walk] = relationship()
 
 
 class ProtocolVersion(db.Model):

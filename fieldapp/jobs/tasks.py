@@ -46,12 +46,20 @@ def purge_expired_data() -> None:
     retention.purge()
 
 
-@job(retries=6, retry_delay=60)
-def deliver_mail(to: str, subject: str, body: str, headers: dict[str, str], message_id: str) -> None:
-    """Send one queued mail over SMTP; an SMTP or network error is retried (6 times, a minute apart)."""
-    from fieldapp.mail import Mail, deliver
+@job(retries=6, retry_delay=120)
+def deliver_mail(to: str, subject: str, body: str, headers: dict[str, str]) -> None:
+    """Hand one mail to the SMTP server (fieldapp.mail); retried for ~12 minutes when it cannot."""
+    from fieldapp import mail
 
-    deliver(Mail(to, subject, body, dict(headers)), message_id)
+    mail.deliver(mail.Mail(to, subject, body, headers))
+
+
+@periodic_job(crontab(minute="*"))
+def notify_subscribers() -> None:
+    """Every minute: mail subscribers the changes on their walk, batched (fieldapp.services.subscriptions)."""
+    from fieldapp.services import subscriptions
+
+    subscriptions.notify_changes()
 
 
 @periodic_job(crontab(day_of_week="1", hour="5", minute="0"))

@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 # Registers the routes: the public pages, and the walk protocol (HTML and PDF).
-from fieldapp.public import promises, protocol, views  # noqa: E402,F401
+from fieldapp.public import feedback, promises, protocol, views  # noqa: E402,F401

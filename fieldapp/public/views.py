@@ -22,6 +22,8 @@ def _municipality() -> dict:
         "dpo": settings.dpo_contact,
         "contact_months": config["RETENTION_CONTACT_MONTHS"],
         "originals_months": config["RETENTION_ORIGINALS_MONTHS"],
+        "subscription_months": config["RETENTION_SUBSCRIPTION_MONTHS"],
+        "subscription_unconfirmed_days": config["SUBSCRIPTION_UNCONFIRMED_DAYS"],
     }
 
 

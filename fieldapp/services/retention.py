@@ -5,6 +5,9 @@
 * Photo originals (display image, thumbnail, blurred working copy) are deleted
   ``RETENTION_ORIGINALS_MONTHS`` after the walk's protocol was first published; the file approved for
   publication stays, so the public protocol keeps its pictures.
+* E-mail subscriptions to a walk's feedback (fieldapp.services.subscriptions): unconfirmed ones
+  ``SUBSCRIPTION_UNCONFIRMED_DAYS`` after they were asked for, confirmed ones
+  ``RETENTION_SUBSCRIPTION_MONTHS`` after the last change mailed (or the confirmation).
 * On request, a participant's personal content is removed (``remove_participant_content``): the notes and
   photos of their findings and their group; position and category stay for statistics.
 
@@ -47,6 +50,7 @@ class PurgeReport:
     dry_run: bool
     participants_cleared: int = 0
     photos_purged: int = 0
+    subscriptions_deleted: int = 0
     files_deleted: int = 0
     walks: set[int] = field(default_factory=set)
 
@@ -55,6 +59,7 @@ class PurgeReport:
         return [
             f"{prefix}clear contact details of {self.participants_cleared} participants",
             f"{prefix}delete the originals of {self.photos_purged} photos ({self.files_deleted} files)",
+            f"{prefix}delete {self.subscriptions_deleted} e-mail subscriptions",
         ]
 
 
@@ -116,6 +121,8 @@ def _original_keys(photo: Photo) -> set[str]:
 
 def purge(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
     """Delete what is past retention; with ``dry_run`` only count. Running it again finds nothing new."""
+    from fieldapp.services import subscriptions  # it uses months_before from here
+
     now = now or utcnow()
     report = PurgeReport(dry_run=dry_run)
     participants = _expired_participants(now)
@@ -127,6 +134,7 @@ def purge(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
         kept = {p.published_sha256 for p in photos} | _keys_used_by_others({p.id for p in photos})
         doomed = set().union(*(_original_keys(p) for p in photos)) - kept
     report.files_deleted = len(doomed)
+    report.subscriptions_deleted = subscriptions.purge_expired(now, dry_run=True)
     if dry_run:
         log.info("purge (dry run): %s", "; ".join(report.lines()))
         return report
@@ -142,6 +150,7 @@ def purge(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
         per_walk[walk_id]["photos"] += 1
     for walk_id, counts in per_walk.items():
         events.record("retention_purge", walk_id=walk_id, **counts)
+    subscriptions.purge_expired(now)
     db.session.commit()
     store = photo_store()
     for key in sorted(doomed):  # after the commit: a crash leaves orphaned files for `fieldapp check`

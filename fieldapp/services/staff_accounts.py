@@ -20,10 +20,10 @@ from werkzeug.security import generate_password_hash
 
 from fieldapp.errors import N_, Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.mail import Mail, send
+from fieldapp.mail import Mail, normalized_address, send
 from fieldapp.models import ROLES, User
 from fieldapp.services.passwords import require_acceptable_password
-from fieldapp.services.users import invalidate_sessions, normalise_email, user_by_email
+from fieldapp.services.users import invalidate_sessions, user_by_email
 
 Purpose = Literal["reset", "invite"]
 RESET_VALID = timedelta(hours=1)
@@ -100,9 +100,10 @@ def request_password_reset(email: str, *, lang: str = "sv") -> None:
 def invite_user(email: str, *, role: str, name: str = "", invited_by: User | None = None,
                 lang: str = "sv") -> User:
     """Create an account without a usable password and mail its owner a link to choose one."""
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    address = normalized_address(email)
+    if address is None:
         raise ValidationError(N_("Enter a valid e-mail address."))
+    email = address
     if role not in ROLES:
         raise ValidationError(N_("Choose a role from the list."))
     if user_by_email(email) is not None:

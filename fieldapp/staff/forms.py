@@ -140,6 +140,13 @@ class MeasureForm(Form):
     public_answer = TextAreaField(_l("Answer shown to the public"), validators=[Optional(), Length(max=5000)])
 
 
+class AfterPhotoForm(Form):
+    """Staff's photo of the place after the measure was carried out."""
+
+    photo = FileField(_l("Photo after the measure"), validators=[FileRequired(_l("Choose a photo."))])
+    publish = BooleanField(_l("Publish it on the feedback page (it shows no people or number plates)"))
+
+
 class MeasureStatusForm(Form):
     status = SelectField(_l("New status"), validators=[DataRequired()])
     reason = TextAreaField(

@@ -89,6 +89,12 @@ EVENT_NAMES = {
     "open311_queued": lazy_gettext("Queued for sending with Open311"),
     "open311_sent": lazy_gettext("Sent with Open311"),
     "open311_failed": lazy_gettext("Open311 sending failed"),
+    "measure_after_photo": lazy_gettext("Photo after the measure added"),
+    "photo_approved": lazy_gettext("Photo approved for publication"),
+    "photo_rejected": lazy_gettext("Photo rejected for publication"),
+    "photo_internal": lazy_gettext("Photo made internal again"),
+    "walk_archived": lazy_gettext("Walk archived"),
+    "walk_unarchived": lazy_gettext("Walk taken out of the archive"),
 }
 
 

@@ -9,9 +9,9 @@ from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, PRIORITIES
 from fieldapp.services import events as event_service
 from fieldapp.services import findings as findings_service
+from fieldapp.services import measure_photos, photo_publication
 from fieldapp.services import measures as measure_service
 from fieldapp.services import merge as merge_service
-from fieldapp.services import photo_publication
 from fieldapp.services import responsible_parties as party_service
 from fieldapp.services import review as review_service
 from fieldapp.services import walks as walk_service
@@ -19,6 +19,7 @@ from fieldapp.staff import bp
 from fieldapp.staff.access import user_id
 from fieldapp.staff.forms import (
     ActionForm,
+    AfterPhotoForm,
     BlurForm,
     FindingForm,
     MeasureForm,
@@ -131,6 +132,7 @@ def _finding_page(walk, item, form: FindingForm, conflict=None) -> str:  # noqa:
         confirm_decision=request.args.get("decision", ""),
         measure_form=measure_form,
         status_form=status_form,
+        after_photo_form=AfterPhotoForm(prefix="after"),
         map_data=map_data,
         photos=merge_service.group_photos(item),
         members=merge_service.members_of(item),
@@ -313,6 +315,21 @@ def save_measure(slug: str, finding_uuid: str) -> Response:
         user_id=user_id(),
     )
     flash(gettext("The measure was saved."), "success")
+    return _back(slug, finding_uuid, "measure")
+
+
+@bp.post("/walks/<slug>/findings/<finding_uuid>/measure/after-photo")
+def measure_after_photo(slug: str, finding_uuid: str) -> Response:
+    """Staff add a photo of the place after the work was done (before/after on the feedback page)."""
+    walk = walk_service.walk_by_slug(slug)
+    item = review_service.finding_by_uuid(walk, finding_uuid)
+    if item.measure is None:
+        raise Conflict(gettext("Save the measure before adding a photo of it."))
+    form = checked(AfterPhotoForm(prefix="after"))
+    measure_photos.add_after_photo(
+        item.measure, form.photo.data.read(), publish=form.publish.data, user_id=user_id()
+    )
+    flash(gettext("The photo after the measure was added."), "success")
     return _back(slug, finding_uuid, "measure")
 
 

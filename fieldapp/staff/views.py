@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -14,11 +14,11 @@ from fieldapp.security import start_staff_session
 from fieldapp.services import findings as findings_service
 from fieldapp.services import merge as merge_service
 from fieldapp.services import planning as planning_service
-from fieldapp.services import publication, users
+from fieldapp.services import publication, users, walk_list
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import safe_next_url
-from fieldapp.staff.forms import LoginForm
+from fieldapp.staff.forms import ActionForm, LoginForm
 from fieldapp.staff.labels import describe_event
 from fieldapp.ui import status_names
 
@@ -67,9 +67,26 @@ def logout() -> Response:
 @bp.get("/walks")
 @login_required
 def walks() -> str:
-    all_walks = walk_service.list_walks()
-    counts = findings_service.count_by_walk()
-    return render_template("staff/walks.html", walks=all_walks, counts=counts, status_names=status_names())
+    wanted = walk_list.parse_filter(request.args)
+    return render_template(
+        "staff/walks.html", walks=walk_list.filter_walks(wanted), wanted=wanted,
+        counts=findings_service.count_by_walk(), status_names=status_names(),
+        areas=walk_list.areas(), years=walk_list.years(),
+    )
+
+
+@bp.post("/walks/<slug>/<any(archive, unarchive):action>")
+@login_required
+def archive_walk(slug: str, action: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    checked(ActionForm())
+    if action == "archive":
+        walk_list.archive(walk, user_id=current_user.id)
+        flash(gettext("The walk is archived. Find it under “Archived walks”."), "success")
+    else:
+        walk_list.unarchive(walk, user_id=current_user.id)
+        flash(gettext("The walk is back in the list of walks."), "success")
+    return redirect(url_for("staff.walk", slug=slug))
 
 
 @bp.get("/walks/<slug>")

@@ -10,15 +10,16 @@ from fieldapp.extensions import db
 from fieldapp.models import Finding, Measure, ResponsibleParty
 from fieldapp.services import digests
 from fieldapp.services.demo import seed_demo
-from tests.mail_server import MailServer
+from tests.mailbox import Mailbox
 
 TODAY = date(2026, 11, 30)  # a Monday
 
 
 @pytest.fixture
 def mail_server(app):
-    server = MailServer().start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="trygghet@ale.se")
+    server = Mailbox().start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_SECURITY="none",
+                      MAIL_FROM="trygghet@ale.se")
     yield server
     server.stop()
 

@@ -42,10 +42,10 @@ def test_jobs_and_the_periodic_sweep_are_registered(app) -> None:
     queue = huey_for(app)
     names = {name.rsplit(".", 1)[-1] for name in queue._registry._registry}
     assert {"render_protocol_pdf", "sweep_protocol_pdfs", "detect_photo_regions",
-            "send_open311_measure"} <= names
+            "send_open311_measure", "deliver_mail"} <= names
     periodic = {task.name for task in queue._registry.periodic_tasks}
     assert periodic == {"sweep_protocol_pdfs", "sweep_photo_detection", "purge_expired_data",
-                        "send_weekly_digests", "push_due_open311"}
+                        "send_weekly_digests", "push_due_open311", "notify_subscribers"}
 
 
 def test_a_pdf_goes_through_redis_when_the_queue_is_redis(app, staff_client, pytestconfig) -> None:

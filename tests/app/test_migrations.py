@@ -13,7 +13,7 @@ EXPECTED_TABLES = {
     "users", "responsible_parties", "categories", "walks", "walk_categories", "routes", "stops",
     "participants", "findings", "photos", "photo_blobs", "measures", "events", "protocol_versions",
     "protocol_pdfs", "blur_suggestions", "follow_up_checks", "citizen_promises", "promise_measures",
-    "municipality_settings", "party_service_codes", "alembic_version",
+    "municipality_settings", "party_service_codes", "subscriptions", "alembic_version",
 }
 SPATIAL_COLUMNS = {("routes", "geom"), ("stops", "geom"), ("findings", "geom")}
 
