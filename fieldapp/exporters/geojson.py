@@ -12,7 +12,7 @@ from fieldapp.exporters.base import Exporter
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, WalkExport
 
 FEATURES_PER_CHUNK = 500
 

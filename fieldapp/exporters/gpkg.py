@@ -17,7 +17,7 @@ from fieldapp.exporters.base import Exporter, file_chunks, temp_dir
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, StopRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, StopRow, WalkExport
 
 BATCH_SIZE = 5000
 GDAL_TZ_UTC = 100  # GDAL's TZFlag for "UTC"

@@ -17,7 +17,7 @@ from fieldapp.text import xml_safe
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, WalkExport
 
 PLACEMARKS_PER_CHUNK = 500
 STYLES = """<Style id="route"><LineStyle><color>ffd84e1d</color><width>4</width></LineStyle></Style>

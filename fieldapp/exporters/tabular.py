@@ -13,7 +13,7 @@ from flask_babel import gettext
 from fieldapp.exporters.labels import LIGHTING, MEASURE_STATUS, POLARITY, POSITION_SOURCE, PRIORITY, label
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow
+    from fieldapp.exporters.rows import FindingRow
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from gis import crs
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from fieldapp.services.exports import WalkExport
+    from fieldapp.exporters.rows import WalkExport
 
 NUMBER_FORMATS = {
     "float:7": "0.0000000",
