@@ -6,6 +6,8 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import format_datetime, lazy_gettext
 
+from fieldapp import labels
+
 
 def status_names() -> dict[str, str]:
     """Walk statuses in the current language."""
@@ -28,3 +30,4 @@ def local_datetime(value: datetime | None) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals["labels"] = labels  # the words of coded values (fieldapp/labels.py)

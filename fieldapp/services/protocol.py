@@ -23,9 +23,9 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from fieldapp.errors import NotFound
-from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
+from fieldapp.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.models import Participant, ProtocolVersion, Walk
 from fieldapp.services.exports import iter_findings, iter_photos, stop_rows
 from fieldapp.services.protocol_map import MapSvg, build_map, map_json
@@ -197,7 +197,7 @@ def _photos_by_finding(
 
 
 def category_summary(rows: list[FindingRow]) -> list[CategoryCount]:
-    """Findings and reports (their confirmations, services/counting.py) per category; unsafe first, then safe places."""
+    """Findings and reports (their confirmations, services/counting.py) per category; unsafe first."""
     findings: Counter[str] = Counter()
     reports: Counter[str] = Counter()
     meta: dict[str, tuple[str, str]] = {}
