@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flask_babel import LazyString
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from fieldapp.exporters.rows import FindingRow
 
 Table = Mapping[str | int | None, LazyString]
 Tables = dict[str, dict[str | int | None, str]]  # coded_tables(): field name → translated labels
@@ -101,3 +105,35 @@ CODED_FIELDS: tuple[CodedField, ...] = (
 def coded_tables() -> Tables:
     """Every coded field's labels, translated now (once per export file)."""
     return {field.name: names(field.table) for field in CODED_FIELDS}
+
+
+class PlaceWords:
+    """Where a finding is, in words: "Stop 2: Torget", "Near stop 2: Torget (40 m)", "Between stop 2 and
+    3", "Before stop 1", "After stop 5" (services/exports.py decides which applies). Translated once per
+    document or file, then filled in per row."""
+
+    def __init__(self) -> None:
+        self.at = gettext("Stop %(seq)s: %(name)s", seq="{seq}", name="{name}")
+        self.near = gettext(
+            "Near stop %(seq)s: %(name)s (%(metres)s m)", seq="{seq}", name="{name}", metres="{metres}"
+        )
+        self.between = gettext("Between stop %(first)s and %(second)s", first="{first}", second="{second}")
+        self.before = gettext("Before stop %(seq)s", seq="{seq}")
+        self.after = gettext("After stop %(seq)s", seq="{seq}")
+
+    def describe(self, row: FindingRow) -> str:
+        """The place of ``row`` ('' when the walk has no stops)."""
+        if row.between is not None:
+            first, second = row.between
+            if first is None:
+                return self.before.format(seq=second)
+            if second is None:
+                return self.after.format(seq=first)
+            low, high = sorted((first, second))
+            return self.between.format(first=low, second=high)
+        if row.stop_seq is None:
+            return ""
+        if row.at_stop:
+            return self.at.format(seq=row.stop_seq, name=row.stop_name).rstrip(": ")
+        metres = round(row.stop_distance_m or 0)
+        return self.near.format(seq=row.stop_seq, name=row.stop_name, metres=metres)

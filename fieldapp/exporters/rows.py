@@ -67,6 +67,9 @@ class FindingRow:
     status_reason: str = ""
     public_answer: str = ""
     arrival: str = "on_time"  # "late": synced after the walk was marked done (services/late_sync.py)
+    # Farther than NEAR_STOP_M from every stop: the stops before and after it along the route (None: the
+    # start or end of the route). None when near a stop, at a stop, or the walk has no route.
+    between: tuple[int | None, int | None] | None = None
 
     @property
     def photo_files(self) -> str:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 
-from fieldapp.labels import CODED_FIELDS, coded_tables, felt_safety_scale, label
+from fieldapp.labels import CODED_FIELDS, PlaceWords, coded_tables, felt_safety_scale, label
 
 if TYPE_CHECKING:
     from fieldapp.exporters.rows import FindingRow
@@ -34,15 +34,9 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
     tables = coded_tables()
     polarity, lighting, source = tables["polarity"], tables["lighting_check"], tables["position_source"]
     priority, status, felt = tables["priority"], tables["status"], tables["felt_safety"]
-    near = gettext("Near %(stop)s (%(metres)d m)", stop="{stop}", metres=0).replace("0 m", "{metres} m")
     late = gettext("yes")
     scale = felt_safety_scale()
-
-    def place(row: FindingRow) -> str:
-        if row.stop_seq is None:
-            return ""
-        name = f"{row.stop_seq}. {row.stop_name}".strip()
-        return name if row.at_stop else near.format(stop=name, metres=round(row.stop_distance_m or 0))
+    place = PlaceWords().describe
 
     columns = [
         Column(gettext("No."), lambda r: r.number, "int", 6),

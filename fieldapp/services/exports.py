@@ -14,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -29,6 +32,7 @@ from fieldapp.services import counting, photo_visibility, protocol_pdf
 from gis import convert, crs
 
 BATCH_SIZE = 2000
+NEAR_STOP_M = 150.0  # farther from every stop, a finding is placed "between stop 2 and 3" along the route
 AUDIENCES = photo_visibility.AUDIENCES
 
 
@@ -109,6 +113,8 @@ class _Lookups:
     responsible: dict[int, str]  # responsible party id → name
     merged: dict[int, int]  # canonical finding id → visible findings merged into it
     photo_counts: dict[int, int]  # canonical finding id → visible photos
+    route_m: BaseGeometry | None  # the route in SWEREF 99 TM
+    stops_along: list[tuple[float, int]]  # (metres along the route, stop seq), in route order
 
 
 def _pairs(stmt) -> dict:  # noqa: ANN001 - a two-column select
@@ -127,7 +133,42 @@ def _lookups(walk: Walk, locale: str, audience: str) -> _Lookups:
         # SQLite rescan the materialised counts for every row.
         merged=counting.merged_counts(walk.id),
         photo_counts=_pairs(select(*_photo_count_subquery(walk.id, audience).c)),
+        **_route_stations(walk),
     )
+
+
+def _route_stations(walk: Walk) -> dict[str, Any]:
+    """The route in SWEREF 99 TM and where along it each stop lies (for "between stop 2 and 3")."""
+    if walk.route is None or len(walk.stops) < 2:
+        return {"route_m": None, "stops_along": []}
+    route_m = crs.transform(convert.to_geom(walk.route.geom_el), crs.WGS84, crs.SWEREF99_TM)
+    stops = stop_rows(walk)
+    x, y = crs.transformer(crs.WGS84, crs.SWEREF99_TM).transform(
+        np.array([s.lon for s in stops]), np.array([s.lat for s in stops])
+    )
+    along = shapely.line_locate_point(route_m, shapely.points(x, y))
+    stations = sorted(zip(along.tolist(), (s.seq for s in stops), strict=True))
+    return {"route_m": route_m, "stops_along": stations}
+
+
+def _between_stops(
+    east: np.ndarray, north: np.ndarray, far: np.ndarray, lookups: _Lookups
+) -> list[tuple[int | None, int | None] | None]:
+    """For points farther than NEAR_STOP_M from every stop: the stops before and after them along the route
+    ((None, first) before the first stop, (last, None) after the last); None where not far or no route."""
+    result: list[tuple[int | None, int | None] | None] = [None] * len(east)
+    if lookups.route_m is None or not far.any():
+        return result
+    index = np.flatnonzero(far)
+    along = shapely.line_locate_point(lookups.route_m, shapely.points(east[index], north[index]))
+    stations = np.array([a for a, _ in lookups.stops_along])
+    seqs = [seq for _, seq in lookups.stops_along]
+    slots = np.searchsorted(stations, along, side="right")
+    for k, slot in zip(index.tolist(), slots.tolist(), strict=True):
+        before = seqs[slot - 1] if slot > 0 else None
+        after = seqs[slot] if slot < len(seqs) else None
+        result[k] = (before, after)
+    return result
 
 
 def iter_findings(
@@ -195,6 +236,15 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
         east, north = crs.transformer(crs.WGS84, crs_epsg).transform(lon, lat)
     nearest, distance = _nearest_stops(lon, lat, lookups.stops)
     distances = distance.tolist() if distance is not None else None
+    at_stop_mask = np.array([row[13] is not None for row in batch], dtype=bool)
+    if distance is not None and lookups.route_m is not None:
+        metric_x, metric_y = (
+            (np.asarray(east), np.asarray(north)) if crs_epsg == crs.SWEREF99_TM
+            else crs.transformer(crs.WGS84, crs.SWEREF99_TM).transform(lon, lat)
+        )
+        between = _between_stops(metric_x, metric_y, (distance > NEAR_STOP_M) & ~at_stop_mask, lookups)
+    else:
+        between = [None] * len(batch)
     lon, lat, east, north = lon.tolist(), lat.tolist(), np.asarray(east).tolist(), np.asarray(north).tolist()
     names = {s.seq: s.name for s in lookups.stops}
     stop_seq, category, responsible = lookups.stop_seq, lookups.category, lookups.responsible
@@ -217,7 +267,7 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
                 None if at_stop or distances is None else distances[i],
                 counting.confirmations_from(merged.get(fid, 0)), photo_counts.get(fid, 0), proposal or "",
                 responsible.get(party_id, "") if party_id is not None else "",
-                priority or "", deadline, status or "", reason or "", answer or "", arrival,
+                priority or "", deadline, status or "", reason or "", answer or "", arrival, between[i],
             )
         )
     return rows

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from fieldapp.errors import NotFound
 from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
-from fieldapp.labels import GROUP, MEASURE_STATUS, label
+from fieldapp.labels import GROUP, MEASURE_STATUS, PlaceWords, label
 from fieldapp.models import Participant, ProtocolVersion, Walk
 from fieldapp.services.exports import iter_findings, iter_photos, stop_rows
 from fieldapp.services.protocol_map import MapSvg, build_map, map_json
@@ -66,6 +66,7 @@ class ProtocolPhoto:
 @dataclass
 class ActionRow:
     finding: FindingRow
+    place: str  # where, in words (fieldapp.labels.PlaceWords)
     photos: list[ProtocolPhoto] = field(default_factory=list)
 
 
@@ -253,7 +254,8 @@ def build_protocol(
     rows = list(iter_findings(walk, crs.SWEREF99_TM, locale, audience="external" if public else "internal"))
     by_id = {row.id: row for row in rows}
     photos = _photos_by_finding(walk, public, by_id)
-    actions = [ActionRow(row, photos.get(row.id, [])) for row in rows]
+    place = PlaceWords().describe
+    actions = [ActionRow(row, place(row), photos.get(row.id, [])) for row in rows]
     stops = stop_rows(walk)
     route = convert.to_geom(walk.route.geom_el) if walk.route else None
     participants = participant_counts(walk)

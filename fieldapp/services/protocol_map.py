@@ -1,18 +1,29 @@
-"""The protocol's maps: the printable SVG route map (PDF, print) and the GeoJSON for the on-screen map."""
+"""The protocol's maps: the printable SVG route map (PDF, print) and the GeoJSON for the on-screen map.
+
+The SVG keeps every marker readable: a finding's numbered circle never covers a stop or another finding
+(overlapping ones are moved out on a spiral with a leader line to the true spot, like a spiderfied
+cluster), and the scale bar goes into a corner where there is nothing to hide.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from shapely.geometry import LineString, MultiLineString
 
-from fieldapp.exporters.rows import FindingRow
+from fieldapp.exporters.rows import FindingRow, StopRow
 from gis import crs, geojson
 
 MAP_WIDTH = 1000
-MARKER_R = 17
+MARKER_R = 17  # a finding's numbered circle
+STOP_R = 23  # a stop's square (32 px, corner to centre)
 MAX_NUMBERED_MARKERS = 400
+SCALE_MARGIN = 16
+SCALE_HEIGHT = 30
+NORTH_BOX = (MAP_WIDTH - 60, 0.0, MAP_WIDTH, 70.0)  # the north arrow, top right
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,8 @@ class MapSvg:
     numbered: bool
     scale_length_m: int
     scale_px: float
+    scale_x: float = SCALE_MARGIN  # top left corner of the scale bar's box
+    scale_y: float = 0.0
 
 
 def _nice_length(max_m: float) -> int:
@@ -46,42 +59,88 @@ def _nice_length(max_m: float) -> int:
     return 1
 
 
-def _declutter(points: list[tuple[float, float]], radius: float) -> list[tuple[float, float]]:
-    """Label positions near each point that do not overlap earlier labels (grid lookup, spiral search)."""
-    cell = 2 * radius
-    grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
-    placed: list[tuple[float, float]] = []
-    offsets = [(0.0, 0.0)] + [
-        (
-            ring * cell * math.cos(2 * math.pi * k / (6 * ring)),
-            ring * cell * math.sin(2 * math.pi * k / (6 * ring)),
-        )
-        for ring in (1, 2, 3)
-        for k in range(6 * ring)
-    ]
+class _Occupied:
+    """Circles already on the map (stops, placed labels), bucketed on a grid for quick overlap tests."""
 
-    def free(x: float, y: float) -> bool:
-        gx, gy = int(x // cell), int(y // cell)
+    def __init__(self, cell: float) -> None:
+        self.cell = cell
+        self.grid: dict[tuple[int, int], list[tuple[float, float, float]]] = {}
+
+    def add(self, x: float, y: float, r: float) -> None:
+        self.grid.setdefault((int(x // self.cell), int(y // self.cell)), []).append((x, y, r))
+
+    def free(self, x: float, y: float, r: float) -> bool:
+        gx, gy = int(x // self.cell), int(y // self.cell)
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                for ox, oy in grid.get((gx + dx, gy + dy), ()):
-                    if (ox - x) ** 2 + (oy - y) ** 2 < (cell - 1) ** 2:
+                for ox, oy, orad in self.grid.get((gx + dx, gy + dy), ()):
+                    if (ox - x) ** 2 + (oy - y) ** 2 < (orad + r + 1) ** 2:
                         return False
         return True
 
+
+def _declutter(
+    points: Sequence[tuple[float, float]],
+    radius: float,
+    obstacles: Iterable[tuple[float, float, float]] = (),
+    bounds: tuple[float, float] | None = None,
+) -> list[tuple[float, float]]:
+    """Label positions near each point that overlap neither earlier labels nor ``obstacles`` (x, y, r):
+    the point itself if free, else the nearest free spot on rings around it (grid lookup)."""
+    occupied = _Occupied(2 * max([radius, *(r for _, _, r in obstacles)]))
+    for ox, oy, orad in obstacles:
+        occupied.add(ox, oy, orad)
+    step = 2 * radius + 2
+    offsets = [(0.0, 0.0)] + [
+        (
+            ring * step * math.cos(2 * math.pi * k / (6 * ring) + ring * 0.5),
+            ring * step * math.sin(2 * math.pi * k / (6 * ring) + ring * 0.5),
+        )
+        for ring in range(1, 7)
+        for k in range(6 * ring)
+    ]
+
+    def inside(x: float, y: float) -> bool:
+        return bounds is None or (radius <= x <= bounds[0] - radius and radius <= y <= bounds[1] - radius)
+
+    placed: list[tuple[float, float]] = []
     for x, y in points:
-        spot = next(((x + ox, y + oy) for ox, oy in offsets if free(x + ox, y + oy)), (x, y))
-        grid.setdefault((int(spot[0] // cell), int(spot[1] // cell)), []).append(spot)
+        candidates = ((x + ox, y + oy) for ox, oy in offsets)
+        free = ((cx, cy) for cx, cy in candidates if inside(cx, cy) and occupied.free(cx, cy, radius))
+        spot = next(free, (x, y))
+        occupied.add(spot[0], spot[1], radius)
         placed.append(spot)
     return placed
 
 
+def _scale_box(
+    width: int, height: int, box_w: float, things: Sequence[tuple[float, float, float]]
+) -> tuple[float, float]:
+    """Top left of the scale bar's box: the first corner (bottom left, bottom right, top left) that
+    nothing drawn reaches into, else the corner with the fewest things in it."""
+    box_h = SCALE_HEIGHT
+    corners = [
+        (SCALE_MARGIN, height - SCALE_MARGIN - box_h + 6),
+        (width - SCALE_MARGIN - box_w, height - SCALE_MARGIN - box_h + 6),
+        (SCALE_MARGIN, SCALE_MARGIN),
+    ]
+
+    def hits(corner: tuple[float, float]) -> int:
+        x0, y0 = corner
+        x1, y1 = x0 + box_w, y0 + box_h
+        return sum(
+            1 for x, y, r in things if x0 - r <= x <= x1 + r and y0 - r <= y <= y1 + r
+        )
+
+    return min(corners, key=lambda corner: (hits(corner), corners.index(corner)))
+
+
 def build_map(
-    route: LineString | MultiLineString | None, stops: list, rows: list[FindingRow]
+    route: LineString | MultiLineString | None, stops: list[StopRow], rows: list[FindingRow]
 ) -> MapSvg | None:
     """Project route, stops and findings to a local metric CRS and scale them into an SVG viewBox."""
     lonlat = [(s.lon, s.lat) for s in stops] + [(r.lon, r.lat) for r in rows]
-    lines = []
+    lines: list[LineString] = []
     if route is not None:
         lines = list(route.geoms) if isinstance(route, MultiLineString) else [route]
         lonlat += [c[:2] for line in lines for c in line.coords]
@@ -104,24 +163,41 @@ def build_map(
         return round(MAP_WIDTH / 2 + (x - cx) * scale, 1), round(height / 2 - (y - cy) * scale, 1)
 
     paths = []
+    route_px: list[tuple[float, float]] = []
     for line in lines:
         lx, ly = tr.transform(*zip(*[c[:2] for c in line.coords], strict=True))
         pts = [to_px(x, y) for x, y in zip(lx, ly, strict=True)]
+        route_px += pts
         paths.append("M" + " L".join(f"{x},{y}" for x, y in pts))
     n_stops = len(stops)
     stop_marks = [(*to_px(xs[i], ys[i]), s.seq, s.name) for i, s in enumerate(stops)]
     finding_px = [to_px(xs[n_stops + i], ys[n_stops + i]) for i in range(len(rows))]
     numbered = len(rows) <= MAX_NUMBERED_MARKERS
-    labels = _declutter(finding_px, MARKER_R) if numbered else finding_px
+    stop_circles = [(x, y, float(STOP_R)) for x, y, _, _ in stop_marks]
+    north = ((NORTH_BOX[0] + NORTH_BOX[2]) / 2, (NORTH_BOX[1] + NORTH_BOX[3]) / 2, 35.0)
+    labels = (
+        _declutter(finding_px, MARKER_R, [*stop_circles, north], (MAP_WIDTH, height))
+        if numbered
+        else finding_px
+    )
     markers = [
         MapMarker(x, y, lx, ly, row.number, row.polarity)
         for (x, y), (lx, ly), row in zip(finding_px, labels, rows, strict=True)
     ]
     length = _nice_length(span_x / 4)
-    return MapSvg(MAP_WIDTH, height, paths, stop_marks, markers, numbered, length, round(length * scale, 1))
+    scale_px = round(length * scale, 1)
+    things = [
+        *stop_circles, *((x, y, float(MARKER_R)) for x, y in labels), *((x, y, 4.0) for x, y in route_px)
+    ]
+    box_x, box_y = _scale_box(MAP_WIDTH, height, scale_px + 24, things)
+    return MapSvg(
+        MAP_WIDTH, height, paths, stop_marks, markers, numbered, length, scale_px, box_x, box_y
+    )
 
 
-def map_json(route, stops, rows: list[FindingRow]) -> dict:  # noqa: ANN001 - shapely line / StopRow list
+def map_json(
+    route: LineString | MultiLineString | None, stops: list[StopRow], rows: list[FindingRow]
+) -> dict[str, Any]:
     """Route, stops and numbered findings as GeoJSON for the on-screen Leaflet map."""
     return {
         "route": geojson.feature(route, {}) if route is not None else None,

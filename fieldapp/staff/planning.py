@@ -50,6 +50,12 @@ def _details(form: WalkForm) -> planning_service.WalkDetails:
         starts_at=form.starts_at(),
         meeting_point_text=form.meeting_point_text.data or "",
         category_codes=tuple(form.categories.data or ()),
+        weather=form.weather.data or "",
+        organizer=form.organizer.data or "",
+        contact=form.contact.data or "",
+        organisations=form.organisations.data or "",
+        head_count=form.head_count.data,
+        case_number=form.case_number.data or "",
     )
 
 
