@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from fieldapp.exporters.rows import FindingRow, StopRow, WalkExport
 
 BATCH_SIZE = 5000
+# GeoPackage 1.2 (application_id GPKG, user_version 10200): GDAL 3.6 (Debian 12, the QGIS LTR of the
+# period) warns on the 1.4 files newer GDAL writes by default; 1.2 opens everywhere without a warning.
+DATASET_OPTIONS = {"VERSION": "1.2"}
 GDAL_TZ_UTC = 100  # GDAL's TZFlag for "UTC"
 
 TEXT_FIELDS = (
@@ -166,6 +169,7 @@ def _write_findings(path: Path, data: WalkExport) -> None:
             crs=f"EPSG:{data.crs_epsg}",
             append=not first,
             gdal_tz_offsets=tz,
+            **({} if not first else {"dataset_options": DATASET_OPTIONS}),
         )
         first = False
         if len(rows) < BATCH_SIZE:
