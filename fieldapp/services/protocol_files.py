@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -18,6 +19,9 @@ from fieldapp.services import photo_visibility
 from fieldapp.services.protocol_pdf import ensure_pdf_possible
 from fieldapp.services.protocol_versions import published_versions
 from fieldapp.storage import photo_store
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcherResponse
 
 
 def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
@@ -42,6 +46,28 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
     return data
 
 
+def static_fetcher() -> Callable[[str], URLFetcherResponse]:
+    """A WeasyPrint URL fetcher that reads our own static files from disk (and inline data: URIs) and
+    refuses everything else."""
+    from weasyprint.urls import URLFetcherResponse, default_url_fetcher
+
+    static_root = Path(current_app.static_folder or "")
+    static_prefix = (current_app.static_url_path or "/static").rstrip("/") + "/"
+
+    def fetch(url: str) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return default_url_fetcher(url)
+        path = urlsplit(url).path
+        if path.startswith(static_prefix):
+            target = safe_join(str(static_root), path[len(static_prefix) :])
+            if target and Path(target).is_file():
+                kind = mimetypes.guess_type(target)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, Path(target).read_bytes(), {"Content-Type": kind})
+        raise ValueError(f"not fetched for the PDF: {url}")
+
+    return fetch
+
+
 def pdf_bytes(
     page_html: str, walk: Walk, *, staff: bool, progress: Callable[[str], None] | None = None
 ) -> bytes:
@@ -55,23 +81,15 @@ def pdf_bytes(
     from weasyprint import HTML
     from weasyprint.urls import URLFetcherResponse
 
-    static_root = Path(current_app.static_folder or "")
-    static_prefix = (current_app.static_url_path or "/static").rstrip("/") + "/"
     photo_prefix = f"/walks/{walk.slug}/protocol/photos/"
+    static = static_fetcher()
 
     def fetch(url: str) -> URLFetcherResponse:
         path = urlsplit(url).path
-        if path.startswith(static_prefix):
-            target = safe_join(str(static_root), path[len(static_prefix) :])
-            if target and Path(target).is_file():
-                kind = mimetypes.guess_type(target)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, Path(target).read_bytes(), {"Content-Type": kind})
-        elif path.startswith(photo_prefix):
-            sha = path[len(photo_prefix) :].removesuffix(".jpg")
-            return URLFetcherResponse(
-                url, photo_bytes(walk, sha, staff=staff), {"Content-Type": "image/jpeg"}
-            )
-        raise ValueError(f"not fetched for the PDF: {url}")
+        if not path.startswith(photo_prefix):
+            return static(url)
+        sha = path[len(photo_prefix) :].removesuffix(".jpg")
+        return URLFetcherResponse(url, photo_bytes(walk, sha, staff=staff), {"Content-Type": "image/jpeg"})
 
     def fetch_reporting(url: str) -> URLFetcherResponse:
         try:
