@@ -28,9 +28,10 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 def pdf_text(data: bytes, tmp_path, mode: str = "-raw") -> str:
     path = tmp_path / "protocol.pdf"
     path.write_bytes(data)
-    return subprocess.run(
+    text = subprocess.run(
         ["pdftotext", mode, str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
+    return re.sub(r"\u2010\n", "", text)  # words hyphenated at a line end (print CSS hyphens: auto), whole
 
 
 def publish(client) -> None:

@@ -85,7 +85,7 @@ def test_protocol_pdf_reads_as_a_board_document(app, runner, tmp_path) -> None:
         last = line.split(" ")[-1] if line else ""
         if last and last != LONG_WORD and LONG_WORD.startswith(last) and len(last) >= 3:
             raise AssertionError(f"{LONG_WORD} cut without a hyphen: {line!r}")
-    joined = re.sub(r"[-\u2010\u00ad]\n", "", "\n".join(lines))
+    joined = re.sub(r"[-\u2010\u00ad]\n", "", "\n".join(lines))  # hyphenated at a line end: whole again
     assert LONG_WORD in joined
     # Printed layout: facts, purpose, participants and summary on page 1, the whole map on page 2 (after the
     # summary's last rows if they spill over; never a near-empty page before it), the action list next.

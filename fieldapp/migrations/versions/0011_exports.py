@@ -16,18 +16,16 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('walks') as batch:
-        batch.add_column(sa.Column('organizer', sa.String(length=200), nullable=False, server_default=''))
-        batch.add_column(sa.Column('contact', sa.String(length=300), nullable=False, server_default=''))
-        batch.add_column(sa.Column('organisations', sa.Text(), nullable=False, server_default=''))
-        batch.add_column(sa.Column('head_count', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('case_number', sa.String(length=100), nullable=False, server_default=''))
+    # Plain ADD COLUMN on both databases: a batch (table copy) would drop SpatiaLite's geometry metadata
+    # of walks.meeting_point_el.
+    op.add_column('walks', sa.Column('organizer', sa.String(length=200), nullable=False, server_default=''))
+    op.add_column('walks', sa.Column('contact', sa.String(length=300), nullable=False, server_default=''))
+    op.add_column('walks', sa.Column('organisations', sa.Text(), nullable=False, server_default=''))
+    op.add_column('walks', sa.Column('head_count', sa.Integer(), nullable=True))
+    op.add_column('walks', sa.Column('case_number', sa.String(length=100), nullable=False, server_default=''))
 
 
 def downgrade():
-    with op.batch_alter_table('walks') as batch:
-        batch.drop_column('case_number')
-        batch.drop_column('head_count')
-        batch.drop_column('organisations')
-        batch.drop_column('contact')
-        batch.drop_column('organizer')
+    # SQLite ≥ 3.35 drops a column in place (no table copy, the geometry metadata stays).
+    for column in ('case_number', 'head_count', 'organisations', 'contact', 'organizer'):
+        op.drop_column('walks', column)
