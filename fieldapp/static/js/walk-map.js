@@ -1,13 +1,13 @@
 // Read-only walk map (staff walk page and review): the route, numbered stops and findings, from the page's
 // JSON block. Findings are drawn above the stops and spread apart so every one can be clicked.
 /* global L */
-import { baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./staff/map-base.js";
+import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./staff/map-base.js";
 
 export function renderWalkMap(container, data) {
   const map = baseMap(container);
   const layers = [];
   if (data.route) {
-    const route = L.geoJSON(data.route, { style: { color: "#1d4ed8", weight: 5, opacity: 0.85 } }).addTo(map);
+    const route = L.geoJSON(data.route, { style: ROUTE_STYLE, pane: "route" }).addTo(map);
     route.eachLayer((layer) => layer.getElement?.()?.setAttribute("data-testid", "route"));
     layers.push(route);
   }

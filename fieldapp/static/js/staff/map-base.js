@@ -11,13 +11,16 @@ export function readJson(id) {
   return node ? JSON.parse(node.textContent) : null;
 }
 
-// Stops are drawn in a pane below the findings (which Leaflet puts in the overlay pane): a finding on a
-// stop is never hidden under the stop's icon.
+// Layers from the bottom: route, leader lines, stops, findings (Leaflet's overlay pane, 400). A finding on
+// a stop is never hidden under the stop's icon, and the route never crosses a stop's number.
+export const ROUTE_STYLE = { color: "#1d4ed8", weight: 5, opacity: 0.85, pane: "route" };
+
 export function baseMap(container) {
   const map = L.map(container, { zoomControl: true, attributionControl: true });
   L.tileLayer(container.dataset.tileUrl, { maxZoom: 19, attribution: container.dataset.tileAttribution }).addTo(map);
+  map.createPane("route").style.zIndex = 380;
   map.createPane("stops").style.zIndex = 390;
-  map.createPane("leaders").style.zIndex = 395;
+  map.createPane("leaders").style.zIndex = 385;
   return map;
 }
 
