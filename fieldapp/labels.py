@@ -113,13 +113,15 @@ class PlaceWords:
     document or file, then filled in per row."""
 
     def __init__(self) -> None:
-        self.at = gettext("Stop %(seq)s: %(name)s", seq="{seq}", name="{name}")
-        self.near = gettext(
+        self.at: str = gettext("Stop %(seq)s: %(name)s", seq="{seq}", name="{name}")
+        self.near: str = gettext(
             "Near stop %(seq)s: %(name)s (%(metres)s m)", seq="{seq}", name="{name}", metres="{metres}"
         )
-        self.between = gettext("Between stop %(first)s and %(second)s", first="{first}", second="{second}")
-        self.before = gettext("Before stop %(seq)s", seq="{seq}")
-        self.after = gettext("After stop %(seq)s", seq="{seq}")
+        self.between: str = gettext(
+            "Between stop %(first)s and %(second)s", first="{first}", second="{second}"
+        )
+        self.before: str = gettext("Before stop %(seq)s", seq="{seq}")
+        self.after: str = gettext("After stop %(seq)s", seq="{seq}")
 
     def describe(self, row: FindingRow) -> str:
         """The place of ``row`` ('' when the walk has no stops)."""

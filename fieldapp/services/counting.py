@@ -25,7 +25,7 @@ def count_findings(walk: Walk) -> int:
     return db.session.scalar(select(func.count(Finding.id)).where(visible_findings(walk.id))) or 0
 
 
-def merged_counts_query(walk_id: int) -> Select[tuple[int | None, int]]:
+def merged_counts_query(walk_id: int) -> Select[int | None, int]:
     """(canonical id, number of visible findings merged into it): one grouped pass."""
     merged = aliased(Finding)
     return (
@@ -37,7 +37,8 @@ def merged_counts_query(walk_id: int) -> Select[tuple[int | None, int]]:
 
 def merged_counts(walk_id: int) -> dict[int, int]:
     """Canonical finding id → visible findings merged into it (only ids that have any)."""
-    return {cid: n for cid, n in db.session.execute(merged_counts_query(walk_id)) if cid is not None}
+    rows = db.session.execute(merged_counts_query(walk_id)).all()
+    return {row[0]: row[1] for row in rows if row[0] is not None}
 
 
 def confirmations_from(merged: int) -> int:

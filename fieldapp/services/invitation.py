@@ -69,6 +69,12 @@ def _nice_length(metres: float) -> int:
     return 100000
 
 
+def _point(geom: object) -> Point:
+    if not isinstance(geom, Point):
+        raise TypeError(f"a stop is a point, not {geom!r}")
+    return geom
+
+
 def meeting_point(walk: Walk) -> Point | None:
     point = convert.to_geom(walk.meeting_point_el) if walk.meeting_point_el is not None else None
     return point if isinstance(point, Point) else None
@@ -78,9 +84,9 @@ def route_svg(walk: Walk, fetch: static_map.TileFetcher | None = None) -> RouteS
     """The walk's route, stops and meeting point in Web Mercator pixels, fitted into the map box, over the
     street map from ``fetch`` (None: the configured tile source)."""
     lines = _parts(route_geom(walk))
-    stops = [(s.seq, s.name, convert.to_geom(s.geom_el)) for s in walk.stops]
+    stops = [(s.seq, s.name, _point(convert.to_geom(s.geom_el))) for s in walk.stops]
     meeting = meeting_point(walk)
-    lonlats = [c[:2] for line in lines for c in line.coords] + [(p.x, p.y) for _, _, p in stops]
+    lonlats = [(c[0], c[1]) for line in lines for c in line.coords] + [(p.x, p.y) for _, _, p in stops]
     if meeting is not None:
         lonlats.append((meeting.x, meeting.y))
     if not lonlats:
@@ -143,4 +149,5 @@ def pdf_bytes(data: Invitation) -> bytes:
         ).render()
         if len(document.pages) == 1:
             break
-    return document.write_pdf()
+    pdf: bytes = document.write_pdf()
+    return pdf

@@ -103,4 +103,5 @@ def pdf_bytes(
     ).render()
     if progress is not None:
         progress("laid_out")
-    return document.write_pdf()
+    data: bytes = document.write_pdf()
+    return data

@@ -143,7 +143,7 @@ def build_map(
     lines: list[LineString] = []
     if route is not None:
         lines = list(route.geoms) if isinstance(route, MultiLineString) else [route]
-        lonlat += [c[:2] for line in lines for c in line.coords]
+        lonlat += [(c[0], c[1]) for line in lines for c in line.coords]
     if not lonlat:
         return None
     lons, lats = zip(*lonlat, strict=True)
@@ -165,7 +165,7 @@ def build_map(
     paths = []
     route_px: list[tuple[float, float]] = []
     for line in lines:
-        lx, ly = tr.transform(*zip(*[c[:2] for c in line.coords], strict=True))
+        lx, ly = tr.transform([c[0] for c in line.coords], [c[1] for c in line.coords])
         pts = [to_px(x, y) for x, y in zip(lx, ly, strict=True)]
         route_px += pts
         paths.append("M" + " L".join(f"{x},{y}" for x, y in pts))

@@ -33,7 +33,7 @@ def published_version(walk: Walk, number: int | None = None) -> ProtocolVersion:
         if number is not None
         else stmt.order_by(ProtocolVersion.number.desc()).limit(1)
     )
-    version = db.session.scalar(stmt)
+    version: ProtocolVersion | None = db.session.scalar(stmt)
     if version is None:
         raise NotFound("The protocol of this walk has not been published yet.", code="not_published")
     return version

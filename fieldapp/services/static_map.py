@@ -49,7 +49,7 @@ class View:
         return round((x - self.left) * self.scale, 1), round((y - self.top) * self.scale, 1)
 
     def metres_per_pixel(self, lat: float) -> float:
-        return 156543.03392 * math.cos(math.radians(lat)) / 2**self.zoom / self.scale
+        return 156543.03392 * math.cos(math.radians(lat)) / float(2**self.zoom) / self.scale
 
 
 def world_pixel(lon: float, lat: float, zoom: int) -> tuple[float, float]:
