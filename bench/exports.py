@@ -212,12 +212,12 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path, pdf_limit: 
     import weasyprint  # noqa: F401 - imported before the baseline, like a running server has it
 
     from fieldapp.errors import ValidationError
-    from fieldapp.services import exports, protocol, walks
+    from fieldapp.services import counting, exports, protocol, protocol_files, protocol_pdf, walks
 
     app = make_app(db_path, upload_dir, pdf_limit)
     with app.test_request_context("/?lang=sv", base_url="http://fieldapp.bench"):
         walk = walks.walk_by_slug("bench")
-        exports.count_findings(walk)  # warm-up: connection, SpatiaLite, mappers, compiled templates
+        counting.count_findings(walk)  # warm-up: connection, SpatiaLite, mappers, compiled templates
         for name in ("protocol/_document.html", "protocol/page.html", "base.html"):
             app.jinja_env.get_template(name)
         reset_peak()
@@ -225,7 +225,7 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path, pdf_limit: 
         started = time.perf_counter()
         if op == "protocol_pdf":
             try:
-                exports.ensure_pdf_possible(walk)  # what the app checks before laying out a PDF
+                protocol_pdf.ensure_pdf_possible(walk)  # what the app checks before laying out a PDF
             except ValidationError as refused:
                 return {"status": "refused", "seconds": round(time.perf_counter() - started, 3),
                         "reason": refused.message}
@@ -236,22 +236,11 @@ def run_one(op: str, db_path: Path, upload_dir: Path, out_dir: Path, pdf_limit: 
             page = protocol.render_page(
                 walk, protocol.render_document(data), audience="internal", for_pdf=op == "protocol_pdf"
             )
-            body = protocol.pdf_bytes(page, walk, staff=True) if op == "protocol_pdf" else page.encode()
+            body = protocol_files.pdf_bytes(page, walk, staff=True) if op == "protocol_pdf" else page.encode()
             target = out_dir / f"{op}.{'pdf' if op == 'protocol_pdf' else 'html'}"
             target.write_bytes(body)
         else:
-
-            def protocol_pdf() -> bytes:
-                built = protocol.build_protocol(walk, "internal", "sv")
-                return protocol.pdf_bytes(
-                    protocol.render_page(
-                        walk, protocol.render_document(built), audience="internal", for_pdf=True
-                    ),
-                    walk,
-                    staff=True,
-                )
-
-            exporter, data = exports.build_export(walk, op, None, "sv", protocol_pdf=protocol_pdf)
+            exporter, data = exports.build_export(walk, op, None, "sv", render_pdf_now=True)
             target = out_dir / exporter.filename(data)
             with target.open("wb") as handle:
                 for chunk in exporter.stream(data):
@@ -276,9 +265,9 @@ def publish_to_pdf_ready(app, walk, started: float, before: float) -> dict:  # n
     from fieldapp.extensions import db
     from fieldapp.jobs import ThreadConsumer, huey_for
     from fieldapp.models import ProtocolPdf
-    from fieldapp.services import protocol
+    from fieldapp.services import protocol_versions
 
-    version = protocol.publish(walk, None, "sv")
+    version = protocol_versions.publish(walk, None, "sv")
     publish_s = time.perf_counter() - started
     consumer = ThreadConsumer(huey_for(app), workers=1, periodic=False, initial_delay=0.05, max_delay=0.2)
     consumer.start()

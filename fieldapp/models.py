@@ -232,6 +232,12 @@ class Walk(db.Model):
     # older link (Participant.join_generation below it) lose access.
     join_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     weather: Mapped[str] = mapped_column(String(200), default="")
+    # For the protocol (all optional): who organised it, whom to contact, who took part, the case number.
+    organizer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    organisations: Mapped[str] = mapped_column(Text, default="", server_default="")  # one per line
+    head_count: Mapped[int | None] = mapped_column(Integer)
+    case_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # When the organizer marked the walk done: late findings are accepted for a grace window after it.
     walked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)

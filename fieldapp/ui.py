@@ -6,6 +6,8 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_percent, gettext, lazy_gettext
 
+from fieldapp import labels
+
 
 def status_names() -> dict[str, str]:
     """Walk statuses in the current language."""
@@ -52,3 +54,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["walk_status_confirmation"] = walk_status_confirmation
+    app.jinja_env.globals["labels"] = labels  # the words of coded values (fieldapp/labels.py)

@@ -9,7 +9,9 @@ venv="${VENV:-.venv}"
 
 apt_packages=(libsqlite3-mod-spatialite python3-venv python3-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation)
 if [ "$what" = test ]; then
-  apt_packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-color-emoji libvips42 imagemagick poppler-utils)
+  # gdal-bin: GDAL 3.6's ogrinfo and validate_gpkg.py (python3-gdal) check the GeoPackage export.
+  apt_packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-color-emoji libvips42 imagemagick poppler-utils
+                 gdal-bin python3-gdal)
 fi
 
 missing=()

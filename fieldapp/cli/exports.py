@@ -43,23 +43,12 @@ def _write(output: Path, chunks) -> int:  # noqa: ANN001 - an iterable of bytes
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 def export_command(slug: str, fmt: str, crs_code: str | None, audience: str, output: Path, lang: str) -> None:
     """Export a walk's findings (with route and stops where the format has room) to FILE."""
-    from fieldapp.services import exports, protocol, walks
+    from fieldapp.services import exports, walks
 
-    version = protocol.protocol_audience(audience)
     with _request_context(lang):
         try:
             walk = walks.walk_by_slug(slug)
-
-            def protocol_pdf() -> bytes:
-                data = protocol.build_protocol(walk, version, lang)
-                page = protocol.render_page(
-                    walk, protocol.render_document(data), audience=version, for_pdf=True
-                )
-                return protocol.pdf_bytes(page, walk, staff=version == "internal")
-
-            exporter, data = exports.build_export(
-                walk, fmt, crs_code, lang, protocol_pdf=protocol_pdf, audience=audience
-            )
+            exporter, data = exports.build_export(walk, fmt, crs_code, lang, audience, render_pdf_now=True)
             size = _write(output, exporter.stream(data))
         except (DomainError, GeometryError) as err:
             raise click.ClickException(getattr(err, "message", str(err))) from None
@@ -74,17 +63,17 @@ def export_command(slug: str, fmt: str, crs_code: str | None, audience: str, out
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 def protocol_command(slug: str, public: bool, pdf: bool, output: Path, lang: str) -> None:
     """Write a walk's protocol (current draft data) as HTML or PDF to FILE."""
-    from fieldapp.services import protocol, walks
+    from fieldapp.services import protocol, protocol_files, protocol_pdf, walks
 
     audience = "public" if public else "internal"
     with _request_context(lang):
         try:
             walk = walks.walk_by_slug(slug)
             if pdf:
-                protocol.ensure_pdf_possible(walk)
+                protocol_pdf.ensure_pdf_possible(walk)
             data = protocol.build_protocol(walk, audience, lang)
             page = protocol.render_page(walk, protocol.render_document(data), audience=audience, for_pdf=pdf)
-            body = protocol.pdf_bytes(page, walk, staff=not public) if pdf else page.encode("utf-8")
+            body = protocol_files.pdf_bytes(page, walk, staff=not public) if pdf else page.encode("utf-8")
         except DomainError as err:
             raise click.ClickException(err.message) from None
     size = _write(output, [body])

@@ -16,7 +16,7 @@ from fieldapp.exporters.gpkg import write_geopackage
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, WalkExport
 
 
 def _readme(data: WalkExport, has_pdf: bool) -> str:
@@ -58,6 +58,7 @@ class ArchiveExporter(Exporter):
     crs_choices = crs.EXPORT_CRS
     default_crs = crs.SWEREF99_TM
     metric_rows = True  # the CSV inside keeps N/E in SWEREF 99 TM when the GeoPackage is WGS84
+    includes_protocol_pdf = True
 
     def stream(self, data: WalkExport) -> Iterator[bytes]:
         with temp_dir() as folder:

@@ -15,7 +15,7 @@ import pyproj
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import WalkExport
+    from fieldapp.exporters.rows import WalkExport
 
 CHUNK_SIZE = 64 * 1024
 METRIC_CRS: tuple[int, ...] = (crs.SWEREF99_TM, *crs.SWEREF99_LOCAL_ZONES)
@@ -32,6 +32,8 @@ class Exporter:
     default_crs: ClassVar[int] = crs.WGS84
     # True: rows carry N/E in a metric CRS even when the file itself is asked for in WGS84 (CSV in the zip).
     metric_rows: ClassVar[bool] = False
+    # True: the file carries the protocol PDF (the export service fetches it, see WalkExport.protocol_pdf).
+    includes_protocol_pdf: ClassVar[bool] = False
 
     def stream(self, data: WalkExport) -> Iterator[bytes]:
         """The file's bytes, in chunks; reads the finding rows lazily."""

@@ -27,7 +27,7 @@ from fieldapp.exporters.tabular import finding_columns
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import WalkExport
+    from fieldapp.exporters.rows import WalkExport
 
 DELIMITER = ";"
 BOM = "\ufeff"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from fieldapp.exporters.base import Exporter
+from fieldapp.labels import Tables, coded_tables, label
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, WalkExport
 
 FEATURES_PER_CHUNK = 500
 
@@ -23,19 +24,25 @@ def point_geometry(lon: float, lat: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
 
 
-def finding_properties(row: FindingRow, audience: str = "internal") -> dict:
-    """Machine-readable properties of a finding (stable English keys), shared by GeoJSON and KML.
+def finding_properties(
+    row: FindingRow, tables: Tables, audience: str = "internal"
+) -> dict[str, Any]:
+    """Properties of a finding (stable English keys), shared by GeoJSON and KML.
 
-    The ``external`` audience gets no ``internal_note`` key at all.
+    Coded fields carry the label in the export's language (``tables``: fieldapp.labels.coded_tables) and
+    the stable code in ``<field>_code``. The ``external`` audience gets no ``internal_note`` key at all.
     """
     properties = {
         "number": row.number,
         "uuid": row.uuid,
         "category": row.category_code,
         "category_name": row.category_name,
-        "polarity": row.polarity,
-        "felt_safety": row.felt_safety,
-        "lighting_check": row.lighting_check,
+        "polarity": label(tables["polarity"], row.polarity),
+        "polarity_code": row.polarity,
+        "felt_safety": label(tables["felt_safety"], row.felt_safety) or None,
+        "felt_safety_code": row.felt_safety,
+        "lighting_check": label(tables["lighting_check"], row.lighting_check) or None,
+        "lighting_check_code": row.lighting_check,
         "note": row.note,
         "internal_note": row.internal_note,
         "stop": row.stop_seq,
@@ -43,7 +50,8 @@ def finding_properties(row: FindingRow, audience: str = "internal") -> dict:
         "at_stop": row.at_stop,
         "stop_distance_m": None if row.stop_distance_m is None else round(row.stop_distance_m, 1),
         "accuracy_m": row.accuracy_m,
-        "position_source": row.position_source,
+        "position_source": label(tables["position_source"], row.position_source),
+        "position_source_code": row.position_source,
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "sent_late": row.arrival == "late",
         "confirmations": row.confirmations,
@@ -51,9 +59,11 @@ def finding_properties(row: FindingRow, audience: str = "internal") -> dict:
         "photo_files": row.photo_files,
         "proposal": row.proposal,
         "responsible": row.responsible,
-        "priority": row.priority or None,
+        "priority": label(tables["priority"], row.priority) or None,
+        "priority_code": row.priority or None,
         "deadline": row.deadline.isoformat() if row.deadline else None,
-        "status": row.status or None,
+        "status": label(tables["status"], row.status) or None,
+        "status_code": row.status or None,
         "status_reason": row.status_reason,
         "public_answer": row.public_answer,
     }
@@ -75,6 +85,7 @@ class GeoJsonExporter(Exporter):
         # time of a 100k-finding export. Its output is UTF-8 (no \u escapes), floats as repr() gives them.
         yield b'{"type":"FeatureCollection","features":[\n'
         rows = data.findings()
+        tables = coded_tables()
         first = True
         while batch := list(islice(rows, FEATURES_PER_CHUNK)):
             encoded = b",\n".join(
@@ -83,7 +94,7 @@ class GeoJsonExporter(Exporter):
                         "type": "Feature",
                         "id": row.uuid,
                         "geometry": point_geometry(row.lon, row.lat),
-                        "properties": finding_properties(row, data.audience),
+                        "properties": finding_properties(row, tables, data.audience),
                     }
                 )
                 for row in batch

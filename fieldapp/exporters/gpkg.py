@@ -14,12 +14,16 @@ from pyogrio import raw
 from shapely.geometry import LineString, MultiLineString
 
 from fieldapp.exporters.base import Exporter, file_chunks, temp_dir
+from fieldapp.labels import Tables, coded_tables, label
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, StopRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, StopRow, WalkExport
 
 BATCH_SIZE = 5000
+# GeoPackage 1.2 (application_id GPKG, user_version 10200): GDAL 3.6 (Debian 12, the QGIS LTR of the
+# period) warns on the 1.4 files newer GDAL writes by default; 1.2 opens everywhere without a warning.
+DATASET_OPTIONS = {"VERSION": "1.2"}
 GDAL_TZ_UTC = 100  # GDAL's TZFlag for "UTC"
 
 TEXT_FIELDS = (
@@ -27,6 +31,7 @@ TEXT_FIELDS = (
     "category",
     "category_name",
     "polarity",
+    "felt_safety",
     "lighting_check",
     "note",
     "internal_note",
@@ -40,28 +45,40 @@ TEXT_FIELDS = (
     "public_answer",
     "photo_files",
     "arrival",
+    "polarity_code",
+    "lighting_check_code",
+    "position_source_code",
+    "priority_code",
+    "status_code",
 )
 
 
-def _text_values(rows: list[FindingRow]) -> dict[str, np.ndarray]:
+def _text_values(rows: list[FindingRow], tables: Tables) -> dict[str, np.ndarray]:
+    """Text columns: coded fields as labels in the export's language, their codes in ``*_code``."""
     getters = {
         "uuid": lambda r: r.uuid,
         "category": lambda r: r.category_code,
         "category_name": lambda r: r.category_name,
-        "polarity": lambda r: r.polarity,
-        "lighting_check": lambda r: r.lighting_check,
+        "polarity": lambda r: label(tables["polarity"], r.polarity),
+        "felt_safety": lambda r: label(tables["felt_safety"], r.felt_safety) or None,
+        "lighting_check": lambda r: label(tables["lighting_check"], r.lighting_check) or None,
         "note": lambda r: r.note,
         "internal_note": lambda r: r.internal_note,
         "stop_name": lambda r: r.stop_name or None,
-        "position_source": lambda r: r.position_source,
+        "position_source": lambda r: label(tables["position_source"], r.position_source),
         "proposal": lambda r: r.proposal or None,
         "responsible": lambda r: r.responsible or None,
-        "priority": lambda r: r.priority or None,
-        "status": lambda r: r.status or None,
+        "priority": lambda r: label(tables["priority"], r.priority) or None,
+        "status": lambda r: label(tables["status"], r.status) or None,
         "status_reason": lambda r: r.status_reason or None,
         "public_answer": lambda r: r.public_answer or None,
         "photo_files": lambda r: r.photo_files or None,
         "arrival": lambda r: r.arrival,
+        "polarity_code": lambda r: r.polarity,
+        "lighting_check_code": lambda r: r.lighting_check,
+        "position_source_code": lambda r: r.position_source,
+        "priority_code": lambda r: r.priority or None,
+        "status_code": lambda r: r.status or None,
     }
     return {name: np.array([getters[name](r) for r in rows], dtype=object) for name in TEXT_FIELDS}
 
@@ -72,7 +89,8 @@ def _optional_ints(values: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _finding_batch(
-    rows: list[FindingRow], metric: bool, *, external: bool = False
+    rows: list[FindingRow], metric: bool, tables: Tables, *,
+    external: bool = False,
 ) -> tuple[np.ndarray, list[np.ndarray], list[str], list[np.ndarray | None], dict]:
     if metric:
         x = np.fromiter((r.easting for r in rows), float, len(rows))
@@ -89,11 +107,11 @@ def _finding_batch(
         dtype="datetime64[ms]",
     )
     deadline = np.array([r.deadline for r in rows], dtype="datetime64[D]")
-    texts = _text_values(rows)
+    texts = _text_values(rows, tables)
     fields = [
         "number",
-        *TEXT_FIELDS[:5],
-        "felt_safety",
+        *TEXT_FIELDS[:6],
+        "felt_safety_code",
         "stop",
         "at_stop",
         "lon",
@@ -102,12 +120,12 @@ def _finding_batch(
         "created_at",
         "confirmations",
         "photo_count",
-        *TEXT_FIELDS[5:],
+        *TEXT_FIELDS[6:],
         "deadline",
     ]
     values = {
         "number": np.array([r.number for r in rows], dtype="int32"),
-        "felt_safety": felt,
+        "felt_safety_code": felt,
         "stop": stop,
         "at_stop": np.array([r.at_stop for r in rows], dtype=bool),
         "lon": np.array([r.lon for r in rows]),
@@ -119,7 +137,7 @@ def _finding_batch(
         "deadline": deadline,
         **texts,
     }
-    masks = {"felt_safety": felt_mask, "stop": stop_mask}
+    masks = {"felt_safety_code": felt_mask, "stop": stop_mask}
     tz = {"created_at": np.full(len(rows), GDAL_TZ_UTC, dtype="int16")}
     if external:
         fields.remove("internal_note")  # the external audience's file has no such column
@@ -131,13 +149,14 @@ def _write_findings(path: Path, data: WalkExport) -> None:
     if metric and data.findings_crs != data.crs_epsg:
         raise ValueError("finding rows are not in the GeoPackage's CRS")
     rows_iter = data.findings()
+    tables = coded_tables()
     first = True
     while True:
         rows = list(islice(rows_iter, BATCH_SIZE))
         if not rows and not first:
             return
         external = data.audience == "external"
-        geometry, values, fields, masks, tz = _finding_batch(rows, metric, external=external)
+        geometry, values, fields, masks, tz = _finding_batch(rows, metric, tables, external=external)
         raw.write(
             path,
             geometry,
@@ -150,6 +169,7 @@ def _write_findings(path: Path, data: WalkExport) -> None:
             crs=f"EPSG:{data.crs_epsg}",
             append=not first,
             gdal_tz_offsets=tz,
+            **({} if not first else {"dataset_options": DATASET_OPTIONS}),
         )
         first = False
         if len(rows) < BATCH_SIZE:

@@ -12,12 +12,12 @@ from shapely.geometry import LineString, MultiLineString
 
 from fieldapp.exporters.base import Exporter
 from fieldapp.exporters.geojson import finding_properties
-from fieldapp.exporters.labels import MEASURE_STATUS, label
+from fieldapp.labels import coded_tables, label
 from fieldapp.text import xml_safe
 from gis import crs
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow, WalkExport
+    from fieldapp.exporters.rows import FindingRow, WalkExport
 
 PLACEMARKS_PER_CHUNK = 500
 STYLES = """<Style id="route"><LineStyle><color>ffd84e1d</color><width>4</width></LineStyle></Style>
@@ -52,7 +52,7 @@ def _words(audience: str) -> dict:
     return {
         "measure": gettext("Proposed measure"),
         "status": gettext("Status"),
-        "statuses": {key: str(value) for key, value in MEASURE_STATUS.items()},
+        "tables": coded_tables(),
         "audience": audience,
     }
 
@@ -73,10 +73,10 @@ def _placemark(row: FindingRow, words: dict) -> str:
     if row.proposal:
         description += "\n\n" + words["measure"] + ": " + row.proposal
     if row.status:
-        description += "\n" + words["status"] + ": " + label(words["statuses"], row.status)
+        description += "\n" + words["status"] + ": " + label(words["tables"]["status"], row.status)
     data = "".join(
         f"<Data name={quoteattr(key)}><value>{_text(value)}</value></Data>"
-        for key, value in finding_properties(row, words["audience"]).items()
+        for key, value in finding_properties(row, words["tables"], words["audience"]).items()
     )
     return (
         f"<Placemark id={quoteattr('finding-' + row.uuid)}>"

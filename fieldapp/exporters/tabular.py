@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext
 
 from fieldapp import municipality
-from fieldapp.exporters.labels import LIGHTING, MEASURE_STATUS, POLARITY, POSITION_SOURCE, PRIORITY, label
+from fieldapp.labels import CODED_FIELDS, PlaceWords, coded_tables, felt_safety_scale, label
 
 if TYPE_CHECKING:
-    from fieldapp.services.exports import FindingRow
+    from fieldapp.exporters.rows import FindingRow
 
 
 @dataclass(frozen=True)
@@ -25,32 +25,25 @@ class Column:
     internal: bool = False  # staff-only content: not written for the external audience
 
 
-def _resolved(table: dict) -> dict:
-    """The labels translated once per export (each lazy string costs a gettext call when used)."""
-    return {key: str(value) for key, value in table.items()}
-
-
 def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
     """Columns in order; ``crs_label`` names the system of the N/E columns (e.g. 'SWEREF 99 TM').
 
     The ``external`` audience gets no internal-note column.
     """
-    polarity, lighting, source = _resolved(POLARITY), _resolved(LIGHTING), _resolved(POSITION_SOURCE)
-    priority, status = _resolved(PRIORITY), _resolved(MEASURE_STATUS)
-    near = gettext("Near %(stop)s (%(metres)d m)", stop="{stop}", metres=0).replace("0 m", "{metres} m")
+    # The labels translated once per export (each lazy string costs a gettext call when used).
+    tables = coded_tables()
+    polarity, lighting, source = tables["polarity"], tables["lighting_check"], tables["position_source"]
+    priority, status, felt = tables["priority"], tables["status"], tables["felt_safety"]
     late = gettext("yes")
-
-    def place(row: FindingRow) -> str:
-        if row.stop_seq is None:
-            return ""
-        name = f"{row.stop_seq}. {row.stop_name}".strip()
-        return name if row.at_stop else near.format(stop=name, metres=round(row.stop_distance_m or 0))
+    scale = felt_safety_scale()
+    place = PlaceWords().describe
 
     columns = [
         Column(gettext("No."), lambda r: r.number, "int", 6),
         Column(gettext("Category"), lambda r: r.category_name, width=28),
         Column(gettext("Unsafe or safe"), lambda r: label(polarity, r.polarity), width=10),
-        Column(gettext("Felt safety (1 unsafe – 3 fairly safe)"), lambda r: r.felt_safety, "int", 10),
+        Column(gettext("Felt safety (%(scale)s)", scale=scale), lambda r: r.felt_safety, "int", 10),
+        Column(gettext("Felt safety"), lambda r: label(felt, r.felt_safety), width=14),
         Column(gettext("Lighting"), lambda r: label(lighting, r.lighting_check), width=12),
         Column(gettext("Observation"), lambda r: r.note, width=50),
         Column(gettext("Place (stop)"), place, width=30),
@@ -69,14 +62,23 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
         Column(gettext("Priority"), lambda r: label(priority, r.priority), width=10),
         Column(gettext("Deadline"), lambda r: r.deadline, "date", 11),
         Column(gettext("Status"), lambda r: label(status, r.status), width=12),
-        Column(gettext("Reason / answer"), lambda r: r.status_reason or r.public_answer, width=30),
+        Column(gettext("Reason"), lambda r: r.status_reason, width=30),
+        Column(gettext("Public answer"), lambda r: r.public_answer, width=30),
         Column(gettext("Sent late"), lambda r: late if r.arrival == "late" else "", width=8),
         Column(gettext("Internal note"), lambda r: r.internal_note, width=30, internal=True),
         Column(gettext("ID"), lambda r: r.uuid, width=36),
+        # Stable codes for scripts and GIS joins, the same in every language and every format.
+        Column("category_code", lambda r: r.category_code, width=14),
+        *(Column(f"{f.name}_code", _code_getter(f.attribute), width=12) for f in CODED_FIELDS
+          if f.name != "felt_safety"),
     ]
     if audience == "external":
         columns = [c for c in columns if not c.internal]
     return columns
+
+
+def _code_getter(attribute: str) -> Callable[[FindingRow], Any]:
+    return lambda row: getattr(row, attribute) or ""
 
 
 def local_naive(value: datetime | None) -> datetime | None:

@@ -19,7 +19,7 @@ from gis import crs
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from fieldapp.services.exports import WalkExport
+    from fieldapp.exporters.rows import WalkExport
 
 NUMBER_FORMATS = {
     "float:7": "0.0000000",
@@ -76,24 +76,49 @@ def _findings_sheet(workbook: Workbook, data: WalkExport) -> None:
         if number_format is not None:
             cell.number_format = number_format
         styled.append(cell)
+    count = 0
     for row in data.findings():
         cells = []
         for column, cell in zip(columns, styled, strict=True):
             value = _value(column, column.value(row))
             cells.append(None if value is None else _set(cell, value))
         sheet.append(cells)
+        count += 1
+    _autofilter(sheet, len(columns), count)
+
+
+def _autofilter(sheet: WriteOnlyWorksheet, columns: int, rows: int) -> None:
+    """Filter buttons on the header row over every column and row (written when the sheet is closed)."""
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
 
 
 def _stops_sheet(workbook: Workbook, data: WalkExport) -> None:
+    """The stops with WGS 84 and, like the findings, N/E in the export's metric system."""
     sheet = workbook.create_sheet(gettext("Stops"))
-    for letter, width in zip("ABCD", (6, 36, 12, 12), strict=True):
+    for letter, width in zip("ABCDEF", (6, 36, 12, 12, 14, 14), strict=True):
         sheet.column_dimensions[letter].width = width
+    system = crs_name(data.findings_crs)
     _header(
-        sheet, [gettext("No."), gettext("Name"), gettext("Latitude (WGS 84)"), gettext("Longitude (WGS 84)")]
+        sheet,
+        [
+            gettext("No."), gettext("Name"), gettext("Latitude (WGS 84)"), gettext("Longitude (WGS 84)"),
+            gettext("N (%(crs)s)", crs=system), gettext("E (%(crs)s)", crs=system),
+        ],
+    )
+    east, north = crs.transformer(crs.WGS84, data.findings_crs).transform(
+        [s.lon for s in data.stops], [s.lat for s in data.stops]
     )
     name_cell = WriteOnlyCell(sheet)
-    for stop in data.stops:
-        sheet.append([stop.seq, _set(name_cell, stop.name) if stop.name else None, stop.lat, stop.lon])
+    formats = [WriteOnlyCell(sheet) for _ in range(4)]
+    for cell, kind in zip(formats, ("float:7", "float:7", "float:3", "float:3"), strict=True):
+        cell.number_format = NUMBER_FORMATS[kind]
+    for stop, e, n in zip(data.stops, east, north, strict=True):
+        values = (stop.lat, stop.lon, float(n), float(e))
+        sheet.append(
+            [stop.seq, _set(name_cell, stop.name) if stop.name else None,
+             *(_set(cell, value) for cell, value in zip(formats, values, strict=True))]
+        )
+    _autofilter(sheet, 6, len(data.stops))
 
 
 class XlsxExporter(Exporter):

@@ -13,6 +13,7 @@ from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk
 from fieldapp.public import bp
 from fieldapp.ratelimits import draft_pdf_renders
 from fieldapp.services import protocol as protocol_service
+from fieldapp.services import protocol_files, protocol_versions
 from fieldapp.services import protocol_pdf as pdf_service
 from fieldapp.services import walks as walk_service
 from fieldapp.storage import is_sha256
@@ -35,7 +36,7 @@ def _page(walk: Walk) -> str:
         return protocol_service.render_page(
             walk, document, audience=audience, pdf_args={"version": wanted} if wanted else {}
         )
-    version: ProtocolVersion = protocol_service.published_version(walk, _version_number(wanted))
+    version: ProtocolVersion = protocol_versions.published_version(walk, _version_number(wanted))
     return protocol_service.render_page(
         walk, version.html, audience="public", version=version, pdf_args={"version": version.number}
     )
@@ -70,7 +71,7 @@ def protocol_pdf(slug: str) -> Response:
             return redirect(url_for("staff.protocol_pdf_status", slug=walk.slug, pdf_id=pdf.id))
         return send_pdf(pdf, walk, "private, no-cache")
     number = _version_number(wanted)
-    version = protocol_service.published_version(walk, number)
+    version = protocol_versions.published_version(walk, number)
     pdf = pdf_service.version_pdf(walk, version)
     # ?version=N never changes; the latest (no ?version) does when a new version is published.
     return send_pdf(pdf, walk, IMMUTABLE if number is not None else "public, no-cache")
@@ -94,7 +95,7 @@ def protocol_photo(slug: str, sha256: str) -> Response:
         raise NotFound("There is no such photo.")
     walk = walk_service.walk_by_slug(slug)
     staff = current_user.is_authenticated
-    data = protocol_service.photo_bytes(walk, sha256, staff=staff)
+    data = protocol_files.photo_bytes(walk, sha256, staff=staff)
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=3600" if staff else "public, max-age=300"
     return response

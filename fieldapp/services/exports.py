@@ -12,13 +12,12 @@ approved for publication, as their published rendition — see services.photo_vi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import current_app
-from flask_babel import format_number, gettext
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -26,13 +25,15 @@ from sqlalchemy.orm import aliased
 from fieldapp import municipality
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
-from fieldapp.exporters.base import crs_name, photo_file_name
+from fieldapp.exporters.base import crs_name
+from fieldapp.exporters.rows import FindingRow, PhotoRef, StopRow, WalkExport
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Photo, ProtocolVersion, ResponsibleParty, Walk
-from fieldapp.services import photo_visibility
+from fieldapp.services import counting, photo_visibility, protocol_pdf
 from gis import convert, crs
 
 BATCH_SIZE = 2000
+NEAR_STOP_M = 150.0  # farther from every stop, a finding is placed "between stop 2 and 3" along the route
 AUDIENCES = photo_visibility.AUDIENCES
 
 
@@ -45,109 +46,6 @@ def check_audience(audience: str | None) -> str:
             f"There is no audience “{audience}”. Choose internal or external.", code="unknown_audience"
         )
     return audience
-
-
-@dataclass(frozen=True)
-class StopRow:
-    """A numbered stop of the walk (WGS84 lon/lat)."""
-
-    seq: int
-    name: str
-    lon: float
-    lat: float
-
-
-@dataclass(slots=True)
-class FindingRow:
-    """One (canonical, visible) finding with its measure, ready for any export format.
-
-    ``easting``/``northing`` are in ``crs_epsg`` (a metric SWEREF 99 system, or lon/lat for 4326).
-    ``stop_*`` is the stop the finding was made at, or else the nearest stop (``at_stop`` False).
-    ``_batch_rows`` builds it positionally: keep the field order in step with it.
-    """
-
-    number: int
-    id: int
-    uuid: str
-    category_code: str
-    category_name: str
-    polarity: str
-    felt_safety: int | None
-    lighting_check: str | None
-    note: str
-    internal_note: str
-    position_source: str
-    accuracy_m: float | None
-    created_at: datetime | None
-    lon: float
-    lat: float
-    easting: float
-    northing: float
-    crs_epsg: int
-    stop_seq: int | None
-    stop_name: str
-    at_stop: bool
-    stop_distance_m: float | None
-    confirmations: int
-    photo_count: int
-    proposal: str = ""
-    responsible: str = ""
-    priority: str = ""
-    deadline: date | None = None
-    status: str = ""
-    status_reason: str = ""
-    public_answer: str = ""
-    arrival: str = "on_time"  # "late": synced after the walk was marked done (services/late_sync.py)
-
-    @property
-    def photo_files(self) -> str:
-        """The zip's file names of this finding's photos, separated by '; ' (empty without photos)."""
-        return "; ".join(photo_file_name(self.number, i) for i in range(1, self.photo_count + 1))
-
-
-@dataclass(frozen=True)
-class PhotoRef:
-    """A photo of a finding (or of a duplicate merged into it), by stored sha256."""
-
-    finding_id: int
-    uuid: str
-    sha256: str
-    thumb_sha256: str
-    blurred_sha256: str | None
-    publishable: bool
-    alt_text: str
-    publication: str = "internal"
-    published_sha256: str | None = None
-    originals_purged: bool = False
-
-    def key(self, audience: str) -> str | None:
-        """The stored file this photo is exported as for ``audience`` (None: left out)."""
-        return photo_visibility.export_key(
-            publication=self.publication, published=self.published_sha256, blurred=self.blurred_sha256,
-            original=self.sha256, originals_purged=self.originals_purged, audience=audience,
-        )
-
-
-@dataclass
-class WalkExport:
-    """Everything an exporter needs; the finding rows are re-iterable (each call queries again)."""
-
-    slug: str
-    title: str
-    area_name: str
-    municipality: str
-    starts_at: datetime | None
-    crs_epsg: int
-    findings_crs: int
-    route: BaseGeometry | None
-    stops: list[StopRow]
-    findings: Callable[[], Iterator[FindingRow]]
-    # (photo, bytes or None when the file is missing): every exported photo is yielded, so the zip's
-    # file names stay in step with the photo-file column.
-    photos: Callable[[], Iterator[tuple[PhotoRef, bytes | None]]] = field(default=lambda: iter(()))
-    audience: str = "internal"
-    protocol_pdf: Callable[[], bytes] | None = None
-    protocol_pdf_omitted: str | None = None  # why the zip has no protocol PDF (see pdf_refusal)
 
 
 def exporter_for(fmt: str) -> Exporter:
@@ -189,17 +87,6 @@ def stop_rows(walk: Walk) -> list[StopRow]:
     return rows
 
 
-def _confirmations_subquery(walk_id: int):
-    """(canonical id, number of visible duplicates merged into it) — one grouped pass, joined once."""
-    merged = aliased(Finding)
-    return (
-        select(merged.canonical_id.label("finding_id"), func.count(merged.id).label("n"))
-        .where(merged.walk_id == walk_id, merged.canonical_id.is_not(None), merged.hidden.is_(False))
-        .group_by(merged.canonical_id)
-        .subquery()
-    )
-
-
 def _exported_photos(audience: str):
     """SQL condition on Photo: exported to ``audience`` (the rows export_key gives a file for)."""
     if audience == "external":
@@ -223,15 +110,6 @@ def _photo_count_subquery(walk_id: int, audience: str):
     )
 
 
-def _visible(walk_id: int):
-    return and_(Finding.walk_id == walk_id, Finding.hidden.is_(False), Finding.canonical_id.is_(None))
-
-
-def count_findings(walk: Walk) -> int:
-    """Number of visible canonical findings (the rows of every export)."""
-    return db.session.scalar(select(func.count(Finding.id)).where(_visible(walk.id))) or 0
-
-
 @dataclass(frozen=True)
 class _Lookups:
     """Small per-walk tables read once, so the row query joins nothing but the measure."""
@@ -240,8 +118,10 @@ class _Lookups:
     stop_seq: dict[int, int]  # stop id → seq
     category: dict[int, tuple[str, str]]  # category id → (code, name in the export's language)
     responsible: dict[int, str]  # responsible party id → name
-    confirmations: dict[int, int]  # canonical finding id → merged duplicates
+    merged: dict[int, int]  # canonical finding id → visible findings merged into it
     photo_counts: dict[int, int]  # canonical finding id → visible photos
+    route_m: BaseGeometry | None  # the route in SWEREF 99 TM
+    stops_along: list[tuple[float, int]]  # (metres along the route, stop seq), in route order
 
 
 def _pairs(stmt) -> dict[str, Any]:  # noqa: ANN001 - a two-column select
@@ -258,34 +138,44 @@ def _lookups(walk: Walk, locale: str, audience: str) -> _Lookups:
         responsible=_pairs(select(ResponsibleParty.id, ResponsibleParty.name)),
         # Counts come from two small grouped queries read into dicts: joining them as subqueries made
         # SQLite rescan the materialised counts for every row.
-        confirmations=_pairs(select(*_confirmations_subquery(walk.id).c)),
+        merged=counting.merged_counts(walk.id),
         photo_counts=_pairs(select(*_photo_count_subquery(walk.id, audience).c)),
+        **_route_stations(walk),
     )
 
 
-def pdf_refusal(walk: Walk, count: int | None = None) -> str | None:
-    """Why the walk's protocol cannot be made as a PDF (too many findings), or None when it can.
-
-    ``count`` is the walk's number of findings when the caller already has it.
-    """
-    limit = current_app.config["PROTOCOL_PDF_MAX_FINDINGS"]
-    count = count_findings(walk) if count is None else count
-    if count <= limit:
-        return None
-    return gettext(
-        "This walk has %(count)s findings; the PDF protocol is made for walks with up to %(limit)s "
-        "(a larger one would take many minutes and gigabytes of memory to lay out). The web page of the "
-        "protocol can be printed, and the complete action list is in the XLSX and CSV exports.",
-        count=format_number(count),
-        limit=format_number(limit),
+def _route_stations(walk: Walk) -> dict[str, Any]:
+    """The route in SWEREF 99 TM and where along it each stop lies (for "between stop 2 and 3")."""
+    if walk.route is None or len(walk.stops) < 2:
+        return {"route_m": None, "stops_along": []}
+    route_m = crs.transform(convert.to_geom(walk.route.geom_el), crs.WGS84, crs.SWEREF99_TM)
+    stops = stop_rows(walk)
+    x, y = crs.transformer(crs.WGS84, crs.SWEREF99_TM).transform(
+        np.array([s.lon for s in stops]), np.array([s.lat for s in stops])
     )
+    along = shapely.line_locate_point(route_m, shapely.points(x, y))
+    stations = sorted(zip(along.tolist(), (s.seq for s in stops), strict=True))
+    return {"route_m": route_m, "stops_along": stations}
 
 
-def ensure_pdf_possible(walk: Walk) -> None:
-    """ValidationError (``pdf_too_large``) when the walk has too many findings for a PDF protocol."""
-    refusal = pdf_refusal(walk)
-    if refusal is not None:
-        raise ValidationError(refusal, code="pdf_too_large")
+def _between_stops(
+    east: np.ndarray, north: np.ndarray, far: np.ndarray, lookups: _Lookups
+) -> list[tuple[int | None, int | None] | None]:
+    """For points farther than NEAR_STOP_M from every stop: the stops before and after them along the route
+    ((None, first) before the first stop, (last, None) after the last); None where not far or no route."""
+    result: list[tuple[int | None, int | None] | None] = [None] * len(east)
+    if lookups.route_m is None or not far.any():
+        return result
+    index = np.flatnonzero(far)
+    along = shapely.line_locate_point(lookups.route_m, shapely.points(east[index], north[index]))
+    stations = np.array([a for a, _ in lookups.stops_along])
+    seqs = [seq for _, seq in lookups.stops_along]
+    slots = np.searchsorted(stations, along, side="right")
+    for k, slot in zip(index.tolist(), slots.tolist(), strict=True):
+        before = seqs[slot - 1] if slot > 0 else None
+        after = seqs[slot] if slot < len(seqs) else None
+        result[k] = (before, after)
+    return result
 
 
 def iter_findings(
@@ -330,7 +220,7 @@ def iter_findings(
             Finding.arrival,
         )
         .outerjoin(Measure, Measure.finding_id == Finding.id)
-        .where(_visible(walk.id))
+        .where(counting.visible_findings(walk.id))
         .order_by(Finding.created_at, Finding.id)
         .execution_options(yield_per=batch_size)
     )
@@ -353,10 +243,19 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
         east, north = crs.transformer(crs.WGS84, crs_epsg).transform(lon, lat)
     nearest, distance = _nearest_stops(lon, lat, lookups.stops)
     distances = distance.tolist() if distance is not None else None
+    at_stop_mask = np.array([row[13] is not None for row in batch], dtype=bool)
+    if distance is not None and lookups.route_m is not None:
+        metric_x, metric_y = (
+            (np.asarray(east), np.asarray(north)) if crs_epsg == crs.SWEREF99_TM
+            else crs.transformer(crs.WGS84, crs.SWEREF99_TM).transform(lon, lat)
+        )
+        between = _between_stops(metric_x, metric_y, (distance > NEAR_STOP_M) & ~at_stop_mask, lookups)
+    else:
+        between = [None] * len(batch)
     lon, lat, east, north = lon.tolist(), lat.tolist(), np.asarray(east).tolist(), np.asarray(north).tolist()
     names = {s.seq: s.name for s in lookups.stops}
     stop_seq, category, responsible = lookups.stop_seq, lookups.category, lookups.responsible
-    confirmations, photo_counts = lookups.confirmations, lookups.photo_counts
+    merged, photo_counts = lookups.merged, lookups.photo_counts
     rows = []
     for i, (
         fid, uuid, _x, _y, accuracy, source, polarity, felt, lighting, note, internal, created, category_id,
@@ -373,9 +272,9 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
                 lon[i], lat[i], east[i], north[i],
                 crs_epsg, seq, names.get(seq, "") if seq is not None else "", at_stop,
                 None if at_stop or distances is None else distances[i],
-                confirmations.get(fid, 0), photo_counts.get(fid, 0), proposal or "",
+                counting.confirmations_from(merged.get(fid, 0)), photo_counts.get(fid, 0), proposal or "",
                 responsible.get(party_id, "") if party_id is not None else "",
-                priority or "", deadline, status or "", reason or "", answer or "", arrival,
+                priority or "", deadline, status or "", reason or "", answer or "", arrival, between[i],
             )
         )
     return rows
@@ -441,19 +340,44 @@ def iter_photos(walk: Walk, *, audience: str = "internal") -> Iterator[PhotoRef]
         )
 
 
+def _archive_pdf(
+    walk: Walk,
+    exporter: Exporter,
+    locale: str,
+    audience: str,
+    user_id: int | None,
+    admit: Callable[[], AbstractContextManager[object]],
+    render_now: bool,
+) -> tuple[Callable[[], bytes] | None, str | None]:
+    """(the PDF's bytes, None) or (None, why there is none) for an export that carries the protocol."""
+    if not exporter.includes_protocol_pdf:
+        return None, None
+    if not render_now:
+        return protocol_pdf.archive_pdf(walk, locale, user_id, audience=audience, admit=admit)
+    refusal = protocol_pdf.pdf_refusal(walk)
+    if refusal is not None:
+        return None, refusal
+    version = "public" if audience == "external" else "internal"
+    return (lambda: protocol_pdf.render_now(walk, version, locale)), None
+
+
 def build_export(
     walk: Walk,
     fmt: str,
     requested_crs: str | int | None,
     locale: str = "sv",
-    protocol_pdf: Callable[[], bytes] | None = None,
-    protocol_pdf_omitted: str | None = None,
     audience: str | None = "internal",
+    *,
+    user_id: int | None = None,
+    admit: Callable[[], AbstractContextManager[object]] = nullcontext,
+    render_pdf_now: bool = False,
 ) -> tuple[Exporter, WalkExport]:
     """Validate format, CRS and audience and describe the export; the rows are only read when it is written.
 
-    ``protocol_pdf`` gives the zip's PDF, of the same audience (the published public version for
-    ``external``); ``protocol_pdf_omitted`` says why there is none (the walk's own PDF refusal wins).
+    A zip carries the protocol PDF of the same audience (services.protocol_pdf.archive_pdf: the stored
+    internal draft, queued inside ``admit()`` for ``user_id`` when missing, or the published public
+    version for ``external``); when there is none, the zip's README says why. ``render_pdf_now``: the
+    current protocol is rendered in this process instead (the CLI and benchmarks, which have no worker).
     """
     from fieldapp.storage import photo_store
 
@@ -463,7 +387,7 @@ def build_export(
     rows_in_export_crs = crs_epsg != crs.WGS84 or not exporter.metric_rows
     row_crs = crs_epsg if rows_in_export_crs else municipality.current().sweref_epsg
     route = convert.to_line(walk.route.geom_el) if walk.route else None
-    refusal = pdf_refusal(walk) if protocol_pdf is not None else None
+    pdf, omitted = _archive_pdf(walk, exporter, locale, audience, user_id, admit, render_pdf_now)
     store = photo_store()
 
     def photos() -> Iterator[tuple[PhotoRef, bytes | None]]:
@@ -484,8 +408,8 @@ def build_export(
         findings=lambda: iter_findings(walk, row_crs, locale, audience=audience),
         photos=photos,
         audience=audience,
-        protocol_pdf=protocol_pdf if refusal is None else None,
-        protocol_pdf_omitted=refusal or protocol_pdf_omitted,
+        protocol_pdf=pdf,
+        protocol_pdf_omitted=omitted,
     )
     return exporter, data
 
@@ -523,5 +447,5 @@ def exports_page(walk: Walk) -> ExportsPage:
             .order_by(ProtocolVersion.number.desc())
         )
     )
-    count = count_findings(walk)
-    return ExportsPage(count, formats, versions, pdf_refusal(walk, count))
+    count = counting.count_findings(walk)
+    return ExportsPage(count, formats, versions, protocol_pdf.pdf_refusal(walk, count))

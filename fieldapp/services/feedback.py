@@ -22,10 +22,11 @@ from sqlalchemy import case, func, select
 
 from fieldapp import municipality
 from fieldapp.errors import NotFound
+from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
 from fieldapp.models import Event, Finding, Measure, Photo, Walk
 from fieldapp.services import photo_visibility
-from fieldapp.services.exports import FindingRow, iter_findings
+from fieldapp.services.exports import iter_findings
 from fieldapp.services.publication import published_condition
 
 # How a measure's status reads to the public: the summary's buckets.

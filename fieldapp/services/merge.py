@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.errors import Conflict, ValidationError
@@ -217,25 +217,6 @@ def _members_of(finding: Finding) -> list[Finding]:
 def members_of(finding: Finding) -> list[Finding]:
     """The findings merged into ``finding``, oldest first."""
     return _members_of(finding)
-
-
-def confirmation_counts(walk: Walk) -> dict[int, int]:
-    """Confirmations per canonical finding id: 1 + the number of findings merged into it."""
-    rows = db.session.execute(
-        select(Finding.canonical_id, func.count(Finding.id))
-        .where(Finding.walk_id == walk.id, Finding.canonical_id.is_not(None))
-        .group_by(Finding.canonical_id)
-    )
-    merged = {canonical_id: count for canonical_id, count in rows}
-    ids = db.session.scalars(
-        select(Finding.id).where(Finding.walk_id == walk.id, Finding.canonical_id.is_(None))
-    )
-    return {finding_id: 1 + merged.get(finding_id, 0) for finding_id in ids}
-
-
-def confirmations(finding: Finding) -> int:
-    """How many original findings this one stands for (itself included)."""
-    return 1 + len(_members_of(finding))
 
 
 def group_photos(finding: Finding) -> list[Photo]:

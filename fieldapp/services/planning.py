@@ -40,6 +40,12 @@ class WalkDetails:
     starts_at: datetime | None = None
     meeting_point_text: str = ""
     category_codes: tuple[str, ...] = ()
+    weather: str = ""
+    organizer: str = ""
+    contact: str = ""
+    organisations: str = ""  # one per line
+    head_count: int | None = None
+    case_number: str = ""
 
 
 def _check_details(details: WalkDetails) -> None:
@@ -49,6 +55,20 @@ def _check_details(details: WalkDetails) -> None:
         raise ValidationError(gettext("The start time must carry a time zone."))
     if not details.category_codes:
         raise ValidationError(gettext("Choose at least one category."))
+    if details.head_count is not None and details.head_count < 0:
+        raise ValidationError(gettext("The number of people cannot be negative."))
+
+
+def _set_record(walk: Walk, details: WalkDetails) -> None:
+    """The optional facts the protocol reports (weather, organizer, contact, organisations, head count,
+    case number)."""
+    walk.weather = details.weather.strip()
+    walk.organizer = details.organizer.strip()
+    walk.contact = details.contact.strip()
+    lines = (line.strip() for line in details.organisations.splitlines())
+    walk.organisations = "\n".join(line for line in lines if line)
+    walk.head_count = details.head_count
+    walk.case_number = details.case_number.strip()
 
 
 def plan_walk(details: WalkDetails, *, user_id: int | None) -> Walk:
@@ -64,13 +84,14 @@ def plan_walk(details: WalkDetails, *, user_id: int | None) -> Walk:
         category_codes=details.category_codes,
         created_by_id=user_id,
     )
+    _set_record(walk, details)
     events.record("walk_created", walk_id=walk.id, user_id=user_id, title=walk.title)
     db.session.commit()
     return walk
 
 
 def update_details(walk: Walk, details: WalkDetails, *, user_id: int | None) -> Walk:
-    """Change title, area, purpose, time, meeting point and category set."""
+    """Change title, area, purpose, time, meeting point, category set and the protocol's facts."""
     _check_details(details)
     wanted = set(details.category_codes)
     walk.title = details.title.strip()
@@ -80,6 +101,7 @@ def update_details(walk: Walk, details: WalkDetails, *, user_id: int | None) -> 
     walk.starts_at = details.starts_at
     walk.meeting_point_text = details.meeting_point_text.strip()
     walk.categories = [c for c in all_categories() if c.code in wanted]
+    _set_record(walk, details)
     events.record("walk_edited", walk_id=walk.id, user_id=user_id)
     db.session.commit()
     return walk

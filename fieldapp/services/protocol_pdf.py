@@ -21,15 +21,15 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_number, gettext
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp import jobs
-from fieldapp.errors import N_, DomainError, NotFound
+from fieldapp.errors import N_, DomainError, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk, utcnow
-from fieldapp.services.exports import ensure_pdf_possible, pdf_refusal
+from fieldapp.services.counting import count_findings
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0  # progress and lease renewal while WeasyPrint works; the lease must be much longer
@@ -57,6 +57,31 @@ class DraftSource:
 def source_sha256(audience: str, locale: str, document_html: str) -> str:
     """The key of a PDF's content: audience, language and the protocol document's HTML."""
     return hashlib.sha256(f"{audience}\n{locale}\n{document_html}".encode()).hexdigest()
+
+
+def pdf_refusal(walk: Walk, count: int | None = None) -> str | None:
+    """Why the walk's protocol cannot be made as a PDF (too many findings), or None when it can.
+
+    ``count`` is the walk's number of findings when the caller already has it.
+    """
+    limit = current_app.config["PROTOCOL_PDF_MAX_FINDINGS"]
+    count = count_findings(walk) if count is None else count
+    if count <= limit:
+        return None
+    return gettext(
+        "This walk has %(count)s findings; the PDF protocol is made for walks with up to %(limit)s "
+        "(a larger one would take many minutes and gigabytes of memory to lay out). The web page of the "
+        "protocol can be printed, and the complete action list is in the XLSX and CSV exports.",
+        count=format_number(count),
+        limit=format_number(limit),
+    )
+
+
+def ensure_pdf_possible(walk: Walk) -> None:
+    """ValidationError (``pdf_too_large``) when the walk has too many findings for a PDF protocol."""
+    refusal = pdf_refusal(walk)
+    if refusal is not None:
+        raise ValidationError(refusal, code="pdf_too_large")
 
 
 def lease() -> timedelta:
@@ -142,7 +167,7 @@ def archive_pdf(
     if refusal is not None:
         return None, refusal
     if audience == "external":
-        from fieldapp.services.protocol import published_versions
+        from fieldapp.services.protocol_versions import published_versions
 
         versions = published_versions(walk)
         if not versions:
@@ -310,13 +335,24 @@ def render(pdf_id: int) -> bool:
 
 
 def _render_bytes(pdf: ProtocolPdf, walk: Walk, progress: _Progress) -> bytes:
-    from fieldapp.services import protocol
+    from fieldapp.services import protocol, protocol_files
 
     with force_locale(pdf.locale):
         page = protocol.render_page(
             walk, pdf.document_html, audience=pdf.audience, for_pdf=True, version=pdf.version
         )
-        return protocol.pdf_bytes(page, walk, staff=pdf.audience == "internal", progress=progress)
+        return protocol_files.pdf_bytes(page, walk, staff=pdf.audience == "internal", progress=progress)
+
+
+def render_now(walk: Walk, audience: str, locale: str) -> bytes:
+    """The protocol of ``walk`` as it stands, rendered in this process (the CLI and benchmarks, which
+    have no worker; requests never call this). ValidationError when the walk is too large for a PDF."""
+    from fieldapp.services import protocol, protocol_files
+
+    ensure_pdf_possible(walk)
+    data = protocol.build_protocol(walk, audience, locale)
+    page = protocol.render_page(walk, protocol.render_document(data), audience=audience, for_pdf=True)
+    return protocol_files.pdf_bytes(page, walk, staff=audience == "internal")
 
 
 def _claim(pdf_id: int, token: str) -> bool:

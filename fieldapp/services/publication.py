@@ -59,7 +59,9 @@ class PublicationPreview:
 
 def preview(walk: Walk) -> PublicationPreview:
     """Counts of what the public version would show if published now (the same rows the protocol uses)."""
-    from fieldapp.services.exports import count_findings, iter_photos, pdf_refusal
+    from fieldapp.services.counting import count_findings
+    from fieldapp.services.exports import iter_photos
+    from fieldapp.services.protocol_pdf import pdf_refusal
 
     findings = count_findings(walk)
     public_photos = sum(1 for _ in iter_photos(walk, audience="external"))

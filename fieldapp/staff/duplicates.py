@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from fieldapp.services import counting
 from fieldapp.services import merge as merge_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
@@ -33,6 +34,7 @@ def duplicates(slug: str) -> str:
         radius=radius,
         groups=merge_service.suggest_duplicates(walk, radius),
         merged=merge_service.merged_groups(walk),
+        confirmations=counting.confirmation_counts(walk),
         merge_form=MergeForm(),
         action_form=ActionForm(),
     )
@@ -44,7 +46,7 @@ def merge(slug: str) -> Response:
     form = checked(MergeForm())
     canonical = merge_service.merge(walk, form.canonical.data, form.members.data or [], user_id=user_id())
     flash(
-        gettext("Merged: the finding now has %(n)d confirmations.", n=merge_service.confirmations(canonical)),
+        gettext("Merged: the finding now has %(n)d confirmations.", n=counting.confirmations(canonical)),
         "success",
     )
     return redirect(url_for("staff.duplicates", slug=slug))

@@ -9,9 +9,8 @@ from flask_login import current_user, login_required
 from fieldapp.public.protocol import send_pdf
 from fieldapp.ratelimits import draft_pdf_renders
 from fieldapp.services import exports as export_service
-from fieldapp.services import protocol as protocol_service
 from fieldapp.services import protocol_pdf as pdf_service
-from fieldapp.services import publication
+from fieldapp.services import protocol_versions, publication
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.forms import PublishForm
@@ -22,16 +21,9 @@ from fieldapp.staff.labels import pdf_state_label
 @login_required
 def walk_export(slug: str, fmt: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
-    audience = export_service.check_audience(request.args.get("audience"))
-    locale = str(get_locale())
-    pdf, omitted = (
-        pdf_service.archive_pdf(walk, locale, current_user.id, audience=audience, admit=draft_pdf_renders)
-        if fmt == "zip"
-        else (None, None)
-    )
     exporter, data = export_service.build_export(
-        walk, fmt, request.args.get("crs"), locale, protocol_pdf=pdf, protocol_pdf_omitted=omitted,
-        audience=audience,
+        walk, fmt, request.args.get("crs"), str(get_locale()), request.args.get("audience"),
+        user_id=current_user.id, admit=draft_pdf_renders,
     )
     response = Response(stream_with_context(exporter.stream(data)), mimetype=exporter.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{exporter.filename(data)}"'
@@ -69,8 +61,8 @@ def publish_protocol(slug: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("protocol/publish_confirm.html", walk=walk, form=form,
                                preview=publication.preview(walk)), 422
-    version = protocol_service.publish(walk, current_user.id, str(get_locale()),
-                                       expected_number=form.version.data)
+    version = protocol_versions.publish(walk, current_user.id, str(get_locale()),
+                                        expected_number=form.version.data)
     flash(gettext("Protocol version %(number)s is published.", number=version.number), "success")
     return redirect(url_for("staff.walk_exports", slug=walk.slug))
 

@@ -52,6 +52,17 @@ class WalkForm(Form):
     time = TimeField(_l("Start time (Swedish time)"), validators=[Optional()])
     meeting_point_text = StringField(_l("Meeting point"), validators=[Optional(), Length(max=300)])
     categories = MultiCheckboxField(_l("Categories participants can choose"))
+    # For the protocol; all optional, often filled in after the walk.
+    weather = StringField(_l("Weather"), validators=[Optional(), Length(max=200)])
+    organizer = StringField(_l("Organizer"), validators=[Optional(), Length(max=200)])
+    contact = StringField(_l("Contact"), validators=[Optional(), Length(max=300)])
+    organisations = TextAreaField(
+        _l("Participating organisations"), validators=[Optional(), Length(max=3000)]
+    )
+    head_count = IntegerField(
+        _l("Number of people who walked"), validators=[Optional(), NumberRange(0, 100000)]
+    )
+    case_number = StringField(_l("Case number"), validators=[Optional(), Length(max=100)])
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms signature
         ok = super().validate(extra_validators)

@@ -1,34 +1,25 @@
-"""Translated names for staff pages: measure statuses, priorities, roles, party kinds, history events."""
+"""Staff pages' words: coded values as dicts for select boxes (from fieldapp/labels.py), history events."""
 
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext
 
+from fieldapp import labels
+from fieldapp.labels import names
 from fieldapp.models import Event
 
 
 def measure_status_names() -> dict[str, str]:
+    """Measure statuses (fieldapp/labels.py) and the review list's two extra filter states."""
     return {
-        "new": gettext("New"),
-        "assessed": gettext("Assessed"),
-        "sent": gettext("Sent"),
-        "planned": gettext("Planned"),
-        "done": gettext("Done"),
-        "rejected": gettext("Rejected"),
-        "referred": gettext("Referred"),
-        "verified": gettext("Verified"),
+        **{str(k): v for k, v in names(labels.MEASURE_STATUS).items()},
         "no_measure": gettext("No measure yet"),
         "hidden": gettext("Hidden"),
     }
 
 
 def priority_names() -> dict[str, str]:
-    return {
-        "acute": gettext("Acute"),
-        "high": gettext("High"),
-        "normal": gettext("Normal"),
-        "low": gettext("Low"),
-    }
+    return {str(k): v for k, v in names(labels.PRIORITY).items()}
 
 
 def pdf_state_label(state: str) -> str:
@@ -42,7 +33,7 @@ def pdf_state_label(state: str) -> str:
 
 
 def role_names() -> dict[str, str]:
-    return {"admin": gettext("Admin"), "organizer": gettext("Organizer")}
+    return {str(k): v for k, v in names(labels.ROLE).items()}
 
 
 def open311_state_names() -> dict[str | None, str]:
@@ -59,14 +50,7 @@ def open311_state_names() -> dict[str | None, str]:
 
 
 def party_kind_names() -> dict[str, str]:
-    return {
-        "municipal": gettext("Municipal department"),
-        "housing_company": gettext("Housing company"),
-        "trafikverket": gettext("Trafikverket"),
-        "police": gettext("Police"),
-        "private_owner": gettext("Private owner"),
-        "other": gettext("Other"),
-    }
+    return {str(k): v for k, v in names(labels.PARTY_KIND).items()}
 
 
 EVENT_NAMES = {

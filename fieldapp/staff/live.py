@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, render_template
 
+from fieldapp.services import counting
 from fieldapp.services import findings as findings_service
-from fieldapp.services import merge as merge_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.views import locale
@@ -22,7 +22,7 @@ def live(slug: str) -> str:
 def findings_feed(slug: str) -> Response:
     """The walk's visible findings as GeoJSON, with confirmations (for the live view and review map)."""
     walk = walk_service.walk_by_slug(slug)
-    counts = merge_service.confirmation_counts(walk)
+    counts = counting.confirmation_counts(walk)
     features = []
     for finding in findings_service.visible_findings(walk):
         feature = findings_service.finding_feature(finding, locale())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
+from fieldapp.services import counting
 from fieldapp.services import measures as measure_service
-from fieldapp.services import merge as merge_service
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.labels import measure_status_names, open311_state_names, priority_names
@@ -18,7 +18,7 @@ def measures(slug: str) -> str:
         "staff/measures.html",
         walk=walk,
         findings=measure_service.action_list(walk),
-        confirmations=merge_service.confirmation_counts(walk),
+        confirmations=counting.confirmation_counts(walk),
         measure_status_names=measure_status_names(),
         priority_names=priority_names(),
         open311_state_names=open311_state_names(),

@@ -50,6 +50,12 @@ def _details(form: WalkForm) -> planning_service.WalkDetails:
         starts_at=form.starts_at(),
         meeting_point_text=form.meeting_point_text.data or "",
         category_codes=tuple(form.categories.data or ()),
+        weather=form.weather.data or "",
+        organizer=form.organizer.data or "",
+        contact=form.contact.data or "",
+        organisations=form.organisations.data or "",
+        head_count=form.head_count.data,
+        case_number=form.case_number.data or "",
     )
 
 
@@ -203,12 +209,15 @@ def join_link(slug: str, action: str) -> Response:
 
 @bp.get("/walks/<slug>/invitation")
 def invitation_page(slug: str) -> str:
+    return invitation.render(invitation.invitation(walk_service.walk_by_slug(slug)))
+
+
+@bp.get("/walks/<slug>/invitation.pdf")
+def invitation_pdf(slug: str) -> Response:
+    """The invitation as a one-page A4 PDF (small: rendered in the request, in about a second)."""
     walk = walk_service.walk_by_slug(slug)
-    url = walk_service.join_url(walk, current_app.config["PUBLIC_URL"])
-    return render_template(
-        "staff/invitation.html",
-        walk=walk,
-        join_url=url,
-        qr_svg=invitation.qr_svg(url),
-        route_svg=invitation.route_svg(walk),
-    )
+    pdf = invitation.pdf_bytes(invitation.invitation(walk))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{walk.slug}-invitation.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

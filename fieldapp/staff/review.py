@@ -7,9 +7,9 @@ from flask_babel import gettext
 
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, PRIORITIES
+from fieldapp.services import counting, measure_photos, photo_publication
 from fieldapp.services import events as event_service
 from fieldapp.services import findings as findings_service
-from fieldapp.services import measure_photos, photo_publication
 from fieldapp.services import measures as measure_service
 from fieldapp.services import merge as merge_service
 from fieldapp.services import responsible_parties as party_service
@@ -58,7 +58,7 @@ def review(slug: str) -> str:
         findings=found,
         filters=filters,
         map_data=map_data,
-        confirmations=merge_service.confirmation_counts(walk),
+        confirmations=counting.confirmation_counts(walk),
         after_close=review_service.after_close_findings(walk),
         polarities=POLARITIES,
         status_filters=review_service.STATUS_FILTERS,
@@ -136,6 +136,7 @@ def _finding_page(walk, item, form: FindingForm, conflict=None) -> str:  # noqa:
         map_data=map_data,
         photos=merge_service.group_photos(item),
         members=merge_service.members_of(item),
+        confirmations=counting.confirmations(item),
         history=event_service.history_for_finding(item),
         measure_status_names=measure_status_names(),
         priority_names=priority_names(),

@@ -11,10 +11,9 @@ from werkzeug.wrappers import Response
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
 from fieldapp.security import start_staff_session
+from fieldapp.services import counting, publication, users, walk_list
 from fieldapp.services import findings as findings_service
-from fieldapp.services import merge as merge_service
 from fieldapp.services import planning as planning_service
-from fieldapp.services import publication, users, walk_list
 from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import safe_next_url
@@ -97,7 +96,7 @@ def walk(slug: str) -> str:
         "staff/walk.html",
         walk=the_walk,
         findings=findings_service.visible_findings(the_walk),
-        confirmations=merge_service.confirmation_counts(the_walk),
+        confirmations=counting.confirmation_counts(the_walk),
         map_data=walk_service.walk_map_data(the_walk, locale(), with_findings=True),
         join_url=walk_service.join_url(the_walk, current_app.config["PUBLIC_URL"]),
         status_names=status_names(),

@@ -57,6 +57,7 @@ def make_app(database_url: str, upload_dir: Path, **extra) -> Flask:
         "PUBLIC_URL": "http://fieldapp.test",
         "ENVIRONMENT": "development",  # test databases are development ones: seed_demo() may run
         "JOBS_URL": f"sqlite:///{upload_dir.parent / 'jobs.sqlite'}",  # this test's own queue
+        "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",  # no internet in tests: a closed port
     }
     config.update(extra)
     application = create_app(config)

@@ -152,7 +152,7 @@ def test_geopackage_layers_counts_crs_and_coordinates(staff_client, prepared, tm
         tolerance = 0.001 if epsg != 4326 else 1e-8  # 1 mm; in degrees ~1 mm too
         assert abs(point.x - x) <= tolerance and abs(point.y - y) <= tolerance
     confirmations = dict(zip(uuids, fields[names.index("confirmations")], strict=True))
-    assert confirmations[prepared.visible[0].uuid] == 1
+    assert confirmations[prepared.visible[0].uuid] == 2  # itself + the merged duplicate
     assert prepared.hidden.uuid not in expected and prepared.merged.uuid not in confirmations
 
     _, _, route_wkb, _ = raw.read(path, layer="route")
@@ -297,7 +297,8 @@ def test_geojson_is_rfc7946_with_lon_lat_order_and_properties(staff_client, prep
         assert feature["properties"]["category"] == finding.category.code
     first = features[0]["properties"]
     assert first["proposal"] == "Byt armaturer till LED" and first["responsible"] == "Ale kommun, gatuenheten"
-    assert first["priority"] == "high" and first["deadline"] == "2026-11-30" and first["confirmations"] == 1
+    assert first["priority_code"] == "high" and first["deadline"] == "2026-11-30"
+    assert first["confirmations"] == 2
 
 
 # --------------------------------------------------------------------------- XLSX, CSV, KML
@@ -352,7 +353,8 @@ def test_csv_has_bom_semicolons_decimal_commas_and_swedish_text(staff_client, pr
         assert row[column["Observation"]].lstrip("'") == finding.note
         local = finding.created_at.astimezone(ZoneInfo("Europe/Stockholm"))
         assert row[column["Reported"]] == local.strftime("%Y-%m-%d %H:%M")  # Swedish wall-clock time
-        assert row[column["Felt safety (1 unsafe – 3 fairly safe)"]] == str(finding.felt_safety or "")
+        felt = "Felt safety (1 very unsafe, 2 somewhat unsafe, 3 a little unsafe)"  # fieldapp/labels.py
+        assert row[column[felt]] == str(finding.felt_safety or "")
     numbers = [int(row[column["No."]]) for row in body]
     assert numbers == list(range(1, len(body) + 1))
     assert body[0][column["Deadline"]] == "2026-11-30" and body[0][column["Priority"]] == "High"

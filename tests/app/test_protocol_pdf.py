@@ -16,8 +16,7 @@ import sqlalchemy as sa
 
 from fieldapp.extensions import db
 from fieldapp.models import Finding, ProtocolPdf, ProtocolVersion, utcnow
-from fieldapp.services import protocol as protocol_service
-from fieldapp.services import protocol_pdf
+from fieldapp.services import protocol_files, protocol_pdf
 from tests.app import publishing
 from tests.app.conftest import fetch_pdf
 from tests.app.test_exports import SLUG, prepare_walk
@@ -29,13 +28,13 @@ IMMUTABLE = "public, immutable, max-age=31536000"
 def renders(monkeypatch) -> list[str]:
     """Every PDF render (the WeasyPrint call), in order: 'staff' or 'public'."""
     calls: list[str] = []
-    original = protocol_service.pdf_bytes
+    original = protocol_files.pdf_bytes
 
     def counting(page_html, walk, *, staff, progress=None):  # noqa: ANN001, ANN202
         calls.append("staff" if staff else "public")
         return original(page_html, walk, staff=staff, progress=progress)
 
-    monkeypatch.setattr(protocol_service, "pdf_bytes", counting)
+    monkeypatch.setattr(protocol_files, "pdf_bytes", counting)
     return calls
 
 
@@ -153,18 +152,18 @@ def test_staff_see_the_draft_pdf_being_prepared_then_ready(app, staff_client, wo
 
 def test_a_failed_render_is_shown_and_can_be_retried(app, staff_client, worker, monkeypatch) -> None:
     prepare_walk()
-    original = protocol_service.pdf_bytes
+    original = protocol_files.pdf_bytes
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise OSError("disk full")
 
-    monkeypatch.setattr(protocol_service, "pdf_bytes", broken)
+    monkeypatch.setattr(protocol_files, "pdf_bytes", broken)
     status_url = staff_client.get(f"/walks/{SLUG}/protocol.pdf?lang=en").headers["Location"]
     worker.run_until_idle()
     page = staff_client.get(f"{status_url}?lang=en").get_data(as_text=True)
     assert "The PDF could not be made." in page and "OSError: disk full" in page and "Try again" in page
 
-    monkeypatch.setattr(protocol_service, "pdf_bytes", original)
+    monkeypatch.setattr(protocol_files, "pdf_bytes", original)
     retried = staff_client.post(f"{status_url}/retry")
     assert retried.status_code == 302 and retried.headers["Location"].endswith(status_url)
     # Back in the queue; the running worker may already have taken it by the time we look.
@@ -201,13 +200,13 @@ def test_a_render_whose_worker_died_is_taken_over_after_its_lease(app, staff_cli
 def test_a_render_longer_than_its_lease_is_kept_alive_and_never_taken_over(app, staff_client, worker,
                                                                             renders, monkeypatch) -> None:
     app.config["PROTOCOL_PDF_LEASE_SECONDS"] = 2
-    counting = protocol_service.pdf_bytes
+    counting = protocol_files.pdf_bytes
 
     def slow_layout(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - WeasyPrint silent for 4 s
         time.sleep(4)
         return counting(*args, **kwargs)
 
-    monkeypatch.setattr(protocol_service, "pdf_bytes", slow_layout)
+    monkeypatch.setattr(protocol_files, "pdf_bytes", slow_layout)
     prepare_walk()
     publish(staff_client)
     worker.start()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Measure, Photo, Walk
-from fieldapp.services import merge, planning
+from fieldapp.services import counting, merge, planning
 from fieldapp.services.demo import DEMO_SLUG, seed_demo
 from tests.app.test_api import jpeg_bytes
 
@@ -251,7 +251,7 @@ def test_withdrawing_a_canonical_finding_promotes_the_next_report(phone, walk):
     promoted = stored(second)
     assert promoted.canonical_id is None and stored(third).canonical_id == promoted.id
     assert promoted.measure is not None and promoted.measure.proposal == "Byt armatur"
-    assert merge.confirmations(promoted) == 2
+    assert counting.confirmations(promoted) == 2
 
 
 def test_unmerge_gives_back_the_moved_measure_and_earlier_groups_exactly(phone, walk):
@@ -267,7 +267,7 @@ def test_unmerge_gives_back_the_moved_measure_and_earlier_groups_exactly(phone, 
     assert stored(b).measure.proposal == "Klipp buskar"
     assert stored(b).canonical_id is None and stored(c).canonical_id is None
     assert stored(d).canonical_id == stored(c).id  # the earlier group is back
-    assert merge.confirmations(stored(c)) == 2
+    assert counting.confirmations(stored(c)) == 2
 
 
 # --- input limits, once, at the edge ------------------------------------------------------------------------

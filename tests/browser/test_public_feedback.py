@@ -37,7 +37,7 @@ from fieldapp import create_app
 from fieldapp.extensions import db
 from fieldapp.jobs import request_context
 from fieldapp.models import Finding, Photo, ResponsibleParty
-from fieldapp.services import measures, photo_publication, protocol, walks
+from fieldapp.services import measures, photo_publication, protocol_versions, walks
 from sqlalchemy import select
 
 app = create_app()
@@ -58,7 +58,7 @@ with request_context(app):
     photo = db.session.scalar(select(Photo).where(Photo.finding_id == first.id).order_by(Photo.id))
     if photo is not None:
         photo_publication.approve(photo, with_blur=False, user_id=None, confirmed=True)
-    protocol.publish(walk, None)
+    protocol_versions.publish(walk, None)
     print("FIRST", first.uuid)
 """
 

@@ -1,82 +1,43 @@
-// Read-only walk map: the route, numbered stops and findings, from the page's JSON block.
+// Read-only walk map (staff walk page and review): the route, numbered stops and findings, from the page's
+// JSON block. Findings are drawn above the stops and spread apart so every one can be clicked.
 /* global L */
-import { defaultView } from "./map-view.js";
-
-const CATEGORY_COLOURS = { unsafe: "#c2410c", safe: "#15803d" };
-
-function readWalkData() {
-  const node = document.getElementById("walk-data");
-  return node ? JSON.parse(node.textContent) : null;
-}
-
-function stopIcon(seq) {
-  return L.divIcon({
-    className: "stop-marker",
-    html: `<span>${Number(seq)}</span>`,
-    iconSize: [32, 32],
-    iconAnchor: [16, 16],
-  });
-}
-
-function escapeText(text) {
-  const span = document.createElement("span");
-  span.textContent = text ?? "";
-  return span.innerHTML;
-}
+import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./staff/map-base.js";
 
 export function renderWalkMap(container, data) {
-  const map = L.map(container, { zoomControl: true, attributionControl: true });
-  L.tileLayer(container.dataset.tileUrl, {
-    maxZoom: 19,
-    attribution: container.dataset.tileAttribution,
-  }).addTo(map);
-
+  const map = baseMap(container);
   const layers = [];
   if (data.route) {
-    const route = L.geoJSON(data.route, {
-      style: { color: "#1d4ed8", weight: 5, opacity: 0.85 },
-    }).addTo(map);
+    const route = L.geoJSON(data.route, { style: ROUTE_STYLE, pane: "route" }).addTo(map);
     route.eachLayer((layer) => layer.getElement?.()?.setAttribute("data-testid", "route"));
     layers.push(route);
   }
   const stops = L.geoJSON(data.stops, {
-    pointToLayer: (feature, latlng) =>
-      L.marker(latlng, { icon: stopIcon(feature.properties.seq), title: feature.properties.name, keyboard: true }),
+    pointToLayer: stopMarker,
     onEachFeature: (feature, layer) =>
       layer.bindPopup(`<strong>${Number(feature.properties.seq)}. ${escapeText(feature.properties.name)}</strong>`),
   }).addTo(map);
   layers.push(stops);
-
+  const markers = [];
   if (data.findings) {
     const findings = L.geoJSON(data.findings, {
-      pointToLayer: (feature, latlng) =>
-        L.circleMarker(latlng, {
-          radius: 8,
-          color: "#ffffff",
-          weight: 2,
-          fillColor: CATEGORY_COLOURS[feature.properties.polarity] ?? "#6b7280",
-          fillOpacity: 0.95,
-        }),
+      pointToLayer: (feature, latlng) => {
+        const marker = findingMarker(feature, latlng);
+        markers.push(marker);
+        return marker;
+      },
       onEachFeature: (feature, layer) =>
-        layer.bindPopup(
-          `<strong>${escapeText(feature.properties.category_name)}</strong><br>${escapeText(feature.properties.note)}`,
-        ),
+        layer.bindPopup(`<strong>${escapeText(feature.properties.category_name)}</strong><br>${escapeText(feature.properties.note)}`),
     }).addTo(map);
     layers.push(findings);
   }
-
-  const bounds = L.featureGroup(layers).getBounds();
-  if (bounds.isValid()) {
-    map.fitBounds(bounds, { padding: [24, 24] });
-  } else {
-    map.setView(...defaultView());
-  }
+  fitTo(map, layers);
+  spreadFindings(map, markers, data.stops.features.map((f) => L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
   container.dataset.ready = "true";
   return map;
 }
 
 const container = document.getElementById("walk-map");
-const data = readWalkData();
+const data = readJson("walk-data");
 if (container && data) {
   renderWalkMap(container, data);
 }

@@ -1,6 +1,6 @@
 // Live view: poll the staff findings feed every few seconds; new findings appear on the map and in the list.
 /* global L */
-import { baseMap, escapeText, findingMarker, fitTo, readJson, stopIcon } from "./map-base.js";
+import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./map-base.js";
 
 const POLL_MS = 4000;
 const container = document.getElementById("live-map");
@@ -26,11 +26,13 @@ function listItem(feature) {
 
 if (container && data) {
   const map = baseMap(container);
-  const route = data.route ? L.geoJSON(data.route, { style: { color: "#1d4ed8", weight: 5, opacity: 0.8 } }).addTo(map) : null;
-  const stops = L.geoJSON(data.stops, { pointToLayer: (f, latlng) => L.marker(latlng, { icon: stopIcon(f.properties.seq), title: f.properties.name }) }).addTo(map);
+  const route = data.route ? L.geoJSON(data.route, { style: ROUTE_STYLE, pane: "route" }).addTo(map) : null;
+  const stops = L.geoJSON(data.stops, { pointToLayer: stopMarker }).addTo(map);
   const findings = L.layerGroup().addTo(map);
   const seen = new Map();
   fitTo(map, [route, stops]);
+  const markers = [];
+  const spread = spreadFindings(map, markers, data.stops.features.map((f) => L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
 
   async function poll() {
     try {
@@ -59,6 +61,8 @@ if (container && data) {
           seen.delete(uuid);
         }
       }
+      markers.splice(0, markers.length, ...[...seen.values()].map((entry) => entry.marker));
+      spread.layout();
       count.textContent = `(${seen.size})`;
       list.dataset.state = seen.size ? "filled" : "empty";
       status.textContent = seen.size
