@@ -2,15 +2,15 @@
 
 All optional: existing walks get empty texts and no head count.
 
-Revision ID: 0011_exports
-Revises: 0010
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_exports'
-down_revision = '0010'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
