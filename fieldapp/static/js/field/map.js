@@ -1,5 +1,6 @@
-// The field map: route, numbered stops, my position with its accuracy circle, everyone's findings,
-// and a draggable marker for placing a finding by hand.
+// The field map: route, numbered stops, my position with its accuracy circle, everyone's findings
+// (clustered where their markers would overlap: Leaflet.markercluster), and a draggable marker for placing
+// a finding by hand.
 /* global L */
 import { t } from "./i18n.js";
 
@@ -10,11 +11,40 @@ function stopIcon(seq) {
   return L.divIcon({ className: "stop-marker", html: `<span>${Number(seq)}</span>`, iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
 }
 
+// Markers whose 44 px hit areas would overlap are drawn as one cluster (count and a name for screen
+// readers); a tap zooms in, and at the closest zoom a cluster spreads its markers out.
+const CLUSTER_RADIUS_PX = HIT;
+
+let LabelledIcon = null;
+/** A div icon whose element carries an accessible name and data attributes (findings and clusters). */
+function labelledIcon(options) {
+  LabelledIcon ??= L.DivIcon.extend({
+    createIcon(oldIcon) {
+      const element = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      element.setAttribute("aria-label", this.options.label);
+      Object.assign(element.dataset, this.options.data ?? {});
+      return element;
+    },
+  });
+  return new LabelledIcon({ iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2], ...options });
+}
+
+function findingLabel(props) {
+  return [props.category_name, t(props.polarity === "safe" ? "safe" : "unsafe"),
+          props.mine ? t("yourFinding") : null].filter(Boolean).join(" · ");
+}
+
 /** A finding's dot: colour by polarity (class, no inline style under the CSP), larger for my own. */
-function findingIcon(props) {
+function findingIcon(id, props) {
   const kind = props.pending ? "pending" : ["safe", "unsafe"].includes(props.polarity) ? props.polarity : "other";
-  return L.divIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
-                     iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
+  return labelledIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
+                        label: findingLabel(props), data: { finding: id } });
+}
+
+function clusterIcon(cluster) {
+  const count = cluster.getChildCount();
+  return labelledIcon({ className: "finding-cluster", html: `<span aria-hidden="true">${Number(count)}</span>`,
+                        label: t("clusterLabel", { count }) });
 }
 
 function findingPopup(props) {
@@ -58,7 +88,13 @@ export class FieldMap {
       onEachFeature: (feature, layer) => layer.bindPopup(`<strong>${Number(feature.properties.seq)}. ${text(feature.properties.name)}</strong>`),
     }).addTo(this.map);
     layers.push(this.stops);
-    this.findings = L.layerGroup().addTo(this.map);
+    this.findings = L.markerClusterGroup({
+      maxClusterRadius: CLUSTER_RADIUS_PX,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      iconCreateFunction: clusterIcon,
+    }).addTo(this.map);
+    this.markers = new Map(); // finding id → {key, marker}
     const bounds = L.featureGroup(layers).getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] });
     else this.map.setView([62, 15], 5);
@@ -128,18 +164,43 @@ export class FieldMap {
     }
   }
 
-  /** Everyone's findings (GeoJSON features); pending local ones are drawn in another colour. */
+  /** Everyone's findings (GeoJSON features); pending local ones are drawn in another colour. Only markers
+   * that changed are replaced, so a popup someone is reading stays open when others' findings arrive. */
   setFindings(features) {
-    this.findings.clearLayers();
+    const current = new Set();
+    const added = [];
     for (const feature of features) {
       if (!feature.geometry) continue;
+      const key = JSON.stringify([feature.geometry.coordinates, feature.properties]);
+      current.add(feature.id);
+      const known = this.markers.get(feature.id);
+      if (known?.key === key) continue;
+      if (known) this.findings.removeLayer(known.marker);
       const [lon, lat] = feature.geometry.coordinates;
       const props = feature.properties;
-      const marker = L.marker([lat, lon], { icon: findingIcon(props), title: props.category_name ?? "" });
+      const marker = L.marker([lat, lon], { icon: findingIcon(feature.id, props), title: props.category_name ?? "" });
       marker.bindPopup(findingPopup(props), { minWidth: 140 });
-      marker.addTo(this.findings);
-      marker.getElement()?.setAttribute("data-finding", feature.id);
+      this.markers.set(feature.id, { key, marker });
+      added.push(marker);
     }
+    for (const [id, { marker }] of this.markers) {
+      if (!current.has(id)) {
+        this.findings.removeLayer(marker);
+        this.markers.delete(id);
+      }
+    }
+    this.findings.addLayers(added);
+  }
+
+  /** Bring a finding into view (out of its cluster) and open it; the map stops following the walker. */
+  showFinding(id) {
+    const entry = this.markers.get(id);
+    if (!entry) return;
+    this.setFollowing(false);
+    this.findings.zoomToShowLayer(entry.marker, () => {
+      entry.marker.openPopup();
+      entry.marker.getElement()?.focus({ preventScroll: true });
+    });
   }
 
   /** Show a draggable marker at lat/lon; taps on the map move it. Calls onMove({lat, lon}). */
