@@ -70,7 +70,8 @@ export class EveryoneList {
     const button = document.createElement("button");
     button.type = "button";
     button.className = `everyone-button polarity-${["safe", "unsafe"].includes(p.polarity) ? p.polarity : "other"}`;
-    button.dataset.finding = feature.id;
+    button.dataset.showFinding = feature.id;
+    if (metres != null) button.dataset.metres = String(Math.round(metres));
     const title = document.createElement("strong");
     title.textContent = p.category_name ?? "";
     const distance = document.createElement("span");

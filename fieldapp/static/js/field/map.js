@@ -76,6 +76,10 @@ export class FieldMap {
     // Panes: my accuracy circle under the findings, my position above stops, findings and the picker.
     this.map.createPane("meAccuracy").style.zIndex = "350";
     this.map.createPane("me").style.zIndex = "680";
+    // Findings and their clusters above the stops (a stop is also in the list under the map and in the
+    // sheet), so every finding can be tapped at every zoom.
+    this.map.createPane("findings").style.zIndex = "640";
+    this.map.createPane("picker").style.zIndex = "660";
     L.tileLayer(container.dataset.tileUrl, { maxZoom: 19, attribution: container.dataset.tileAttribution }).addTo(this.map);
     const layers = [];
     if (walk.route) {
@@ -92,6 +96,7 @@ export class FieldMap {
       maxClusterRadius: CLUSTER_RADIUS_PX,
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
+      clusterPane: "findings",
       iconCreateFunction: clusterIcon,
     }).addTo(this.map);
     this.markers = new Map(); // finding id → {key, marker}
@@ -178,7 +183,8 @@ export class FieldMap {
       if (known) this.findings.removeLayer(known.marker);
       const [lon, lat] = feature.geometry.coordinates;
       const props = feature.properties;
-      const marker = L.marker([lat, lon], { icon: findingIcon(feature.id, props), title: props.category_name ?? "" });
+      const marker = L.marker([lat, lon], { icon: findingIcon(feature.id, props), title: props.category_name ?? "",
+                                            pane: "findings" });
       marker.bindPopup(findingPopup(props), { minWidth: 140 });
       this.markers.set(feature.id, { key, marker });
       added.push(marker);
@@ -207,7 +213,8 @@ export class FieldMap {
   startPicking(position, onMove) {
     this.stopPicking();
     const latlng = position ? [position.lat, position.lon] : this.map.getCenter();
-    this.picker = L.marker(latlng, { draggable: true, autoPan: true, keyboard: true, title: t("mapPosition") }).addTo(this.map);
+    this.picker = L.marker(latlng, { draggable: true, autoPan: true, keyboard: true, title: t("mapPosition"),
+                                     pane: "picker" }).addTo(this.map);
     const report = () => {
       const { lat, lng } = this.picker.getLatLng();
       onMove({ lat, lon: lng });
