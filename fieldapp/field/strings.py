@@ -92,8 +92,8 @@ def js_strings() -> dict[str, str]:
         "nearestToYou": _("Nearest to you first."),
         "nearestToStart": _("Nearest to the start of the route first (your position is not known)."),
         "everyoneUnsorted": _("In the order they were made."),
-        "clusterLabel": _plural(lambda n: ngettext("%(count)s finding here – zoom in", "%(count)s findings here – zoom in",
-                                                   n, count="{count}")),
+        "clusterLabel": _plural(lambda n: ngettext("%(count)s finding here – zoom in",
+                                                   "%(count)s findings here – zoom in", n, count="{count}")),
         "safe": _("Safe"),
         "unsafe": _("Unsafe"),
     }

@@ -21,7 +21,8 @@ def change_mark(walk_id: int) -> str:
     between calls.
     """
     findings = db.session.execute(
-        select(func.count(Finding.id), func.max(Finding.updated_at), func.coalesce(func.sum(Finding.version), 0))
+        select(func.count(Finding.id), func.max(Finding.updated_at),
+               func.coalesce(func.sum(Finding.version), 0))
         .where(Finding.walk_id == walk_id)
     ).one()
     photos = db.session.execute(

@@ -140,7 +140,8 @@ def test_another_phones_finding_reaches_an_open_stream(live_app: Flask, join_tok
 def test_a_withdrawn_finding_is_a_change_too(live_app: Flask, join_token: str) -> None:
     phone = joined(live_app, join_token)
     finding = str(uuid.uuid4())
-    assert phone.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding}", json=finding_body("Tas bort")).status_code == 201
+    created = phone.put(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding}", json=finding_body("Tas bort"))
+    assert created.status_code == 201
     stream = Stream(phone.get(EVENTS, environ_overrides=THREADED))
     before = stream.next_event()["id"]
     assert phone.delete(f"/api/v1/walks/{DEMO_SLUG}/findings/{finding}").status_code == 204

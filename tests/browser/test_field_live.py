@@ -3,17 +3,15 @@ view within 3 s, measured), the "All findings" list nearest first, and clustered
 and labelled."""
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-import time
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import FIELDAPP, NODINGE, axe_violations, staff_login
+from tests.browser.conftest import FIELDAPP, axe_violations, staff_login
 from tests.browser.test_field_capture import add_finding, join
 from tests.conftest import FIXTURES, PROJECT_ROOT
 
@@ -25,7 +23,8 @@ LIMIT_MS = 3000
 def own_walk(live_server, title: str) -> tuple[str, str]:
     """(slug, join URL) of a new open walk: the shared demo walk is left as it is for the other tests."""
     created = subprocess.run(  # noqa: S603
-        [*FIELDAPP, "create-walk", "--title", title, "--open", "--route", str(FIXTURES / "gpx" / "track.gpx")],
+        [*FIELDAPP, "create-walk", "--title", title, "--open",
+         "--route", str(FIXTURES / "gpx" / "track.gpx")],
         env=live_server.env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
     values = dict(line.split(": ", 1) for line in created.splitlines() if ": " in line)
     return values["Slug"], values["Join link"]
@@ -43,8 +42,10 @@ def put_finding(page: Page, slug: str, lon: float, lat: float, note: str) -> str
     """Send a finding from this phone straight to the API (as its outbox would) and return its id."""
     finding = str(uuid.uuid4())
     body = {"lon": lon, "lat": lat, "accuracy_m": 5, "category": "lighting", "polarity": "unsafe",
-            "felt_safety": 2, "note": note, "created_at": datetime.now(UTC).replace(microsecond=0).isoformat()}
-    status = page.evaluate("""async ([url, body]) => (await fetch(url, {method: 'PUT', body: JSON.stringify(body),
+            "felt_safety": 2, "note": note,
+            "created_at": datetime.now(UTC).replace(microsecond=0).isoformat()}
+    status = page.evaluate("""async ([url, body]) => (await fetch(url, {method: 'PUT',
+                                 body: JSON.stringify(body),
                                  headers: {'Content-Type': 'application/json'}})).status""",
                            [f"/api/v1/walks/{slug}/findings/{finding}", body])
     assert status == 201, status
@@ -80,8 +81,8 @@ def test_a_finding_saved_on_one_phone_reaches_another_and_the_staff_live_view_wi
     sender.evaluate(WATCH, ["#sync-status[data-state=sent]", "", "sentAt"])
     sender.evaluate("delete window.sentAt")
     add_finding(sender, "lighting", note)
-    sender.wait_for_function("() => window.sentAt || (document.querySelector('#sync-status').dataset.state === "
-                             "'sent' && (window.sentAt = Date.now()))")
+    sender.wait_for_function("() => window.sentAt || (document.querySelector('#sync-status').dataset.state"
+                             " === 'sent' && (window.sentAt = Date.now()))")
     sent_at = sender.evaluate("window.sentAt")
     receiver.wait_for_function("() => window.shownAt", timeout=10_000)
     staff.wait_for_function("() => window.shownAt", timeout=10_000)
@@ -165,7 +166,8 @@ def test_overlapping_markers_cluster_and_every_finding_stays_reachable_and_label
     places.append((start[0] + 0.005, start[1], "Långt bort"))
     notes = {put_finding(page, slug, lon, lat, note): note for lon, lat, note in places}
     ids = list(notes)
-    page.wait_for_function(f"() => document.querySelectorAll('#everyone-list .everyone-button').length === {len(ids)}")
+    page.wait_for_function("(n) => document.querySelectorAll('#everyone-list .everyone-button').length === n",
+                           arg=len(ids))
     page.evaluate("document.documentElement.dataset.theme = 'dark'")
 
     # Zoomed out, the overlapping ones are one cluster with a count and a name for screen readers.
@@ -184,9 +186,13 @@ def test_overlapping_markers_cluster_and_every_finding_stays_reachable_and_label
 
     # A tap on a cluster zooms in (the map does not lose it).
     count_before = page.locator(".finding-cluster").count()
+    zoom_before = page.evaluate("() => document.querySelector('.leaflet-proxy').style.transform")
     cluster.click()
+    page.wait_for_function("(before) => document.querySelector('.leaflet-proxy').style.transform !== before",
+                           arg=zoom_before)
     page.wait_for_timeout(600)
-    assert page.locator(".finding-marker").count() > 0 or page.locator(".finding-cluster").count() != count_before
+    markers_now = page.locator(".finding-marker").count()
+    assert markers_now > 0 or page.locator(".finding-cluster").count() != count_before
 
     # Every finding, the three at one spot included, can be brought up on the map from the list.
     page.get_by_role("tab", name=re.compile(r"^Alla")).click()
@@ -195,8 +201,10 @@ def test_overlapping_markers_cluster_and_every_finding_stays_reachable_and_label
         marker = page.locator(f".leaflet-marker-icon[data-finding='{finding}']")
         expect(marker).to_be_visible()
         expect(page.locator(".leaflet-popup-content", has_text=notes[finding])).to_be_visible()
-        assert marker.get_attribute("aria-label").startswith("Belysning"), marker.get_attribute("aria-label")
-    page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 1")  # the last faded out
+        label = marker.get_attribute("aria-label")
+        assert label.startswith("Belysning"), label
+    # the previous popup has faded out
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 1")
     page.wait_for_timeout(400)  # the popup's fade-in
     assert axe_violations(page) == []
     context.close()

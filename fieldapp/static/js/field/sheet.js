@@ -86,7 +86,6 @@ export class FindingSheet {
     this.renderPhotos();
     this.showError(null);
     this.show();
-    this.openedAt = performance.now();
   }
 
   /** A new finding placed where the map was tapped (no GPS); latlng is Leaflet's {lat, lng}. */
