@@ -14,6 +14,16 @@ function stopIcon(seq) {
 // Markers whose 44 px hit areas would overlap are drawn as one cluster (count and a name for screen
 // readers); a tap zooms in, and at the closest zoom a cluster spreads its markers out.
 const CLUSTER_RADIUS_PX = HIT;
+// A finding or cluster at a stop (within AT_STOP_M) is drawn as a badge on the stop's rim, pushed away from
+// the stop's centre (up-right when exactly on it), so the stop's number stays readable and both take taps.
+const AT_STOP_M = 20;
+const BADGE_OFFSET_PX = 20;
+
+/** The icon anchor for a marker pushed by BADGE_OFFSET_PX along `direction` ([x, y] on screen), or centred. */
+function anchor(direction) {
+  if (!direction) return [HIT / 2, HIT / 2];
+  return [HIT / 2 - direction[0] * BADGE_OFFSET_PX, HIT / 2 - direction[1] * BADGE_OFFSET_PX];
+}
 
 let LabelledIcon = null;
 /** A div icon whose element carries an accessible name and data attributes (findings and clusters). */
@@ -35,16 +45,16 @@ function findingLabel(props) {
 }
 
 /** A finding's dot: colour by polarity (class, no inline style under the CSP), larger for my own. */
-function findingIcon(id, props) {
+function findingIcon(id, props, push) {
   const kind = props.pending ? "pending" : ["safe", "unsafe"].includes(props.polarity) ? props.polarity : "other";
   return labelledIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
-                        label: findingLabel(props), data: { finding: id } });
+                        label: findingLabel(props), data: { finding: id }, iconAnchor: anchor(push) });
 }
 
-function clusterIcon(cluster) {
+function clusterIcon(cluster, push) {
   const count = cluster.getChildCount();
   return labelledIcon({ className: "finding-cluster", html: `<span aria-hidden="true">${Number(count)}</span>`,
-                        label: t("clusterLabel", { count }) });
+                        label: t("clusterLabel", { count }), iconAnchor: anchor(push) });
 }
 
 function findingPopup(props) {
@@ -97,7 +107,7 @@ export class FieldMap {
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
       clusterPane: "findings",
-      iconCreateFunction: clusterIcon,
+      iconCreateFunction: (cluster) => clusterIcon(cluster, this.awayFromStop(cluster.getLatLng())),
     }).addTo(this.map);
     this.markers = new Map(); // finding id → {key, marker}
     const bounds = L.featureGroup(layers).getBounds();
@@ -183,7 +193,8 @@ export class FieldMap {
       if (known) this.findings.removeLayer(known.marker);
       const [lon, lat] = feature.geometry.coordinates;
       const props = feature.properties;
-      const marker = L.marker([lat, lon], { icon: findingIcon(feature.id, props), title: props.category_name ?? "",
+      const icon = findingIcon(feature.id, props, this.awayFromStop(L.latLng(lat, lon)));
+      const marker = L.marker([lat, lon], { icon, title: props.category_name ?? "",
                                             pane: "findings" });
       marker.bindPopup(findingPopup(props), { minWidth: 140 });
       this.markers.set(feature.id, { key, marker });
@@ -196,6 +207,17 @@ export class FieldMap {
       }
     }
     this.findings.addLayers(added);
+  }
+
+  /** For a place at a stop: the screen direction [x, y] (unit) from the stop's centre to it; else null. */
+  awayFromStop(latlng) {
+    const stop = this.stops.getLayers().map((layer) => layer.getLatLng())
+      .find((point) => this.map.distance(point, latlng) <= AT_STOP_M);
+    if (!stop) return null;
+    const dx = (latlng.lng - stop.lng) * Math.cos((stop.lat * Math.PI) / 180);
+    const dy = stop.lat - latlng.lat; // screen y grows southwards
+    const length = Math.hypot(dx, dy);
+    return length ? [dx / length, dy / length] : [Math.SQRT1_2, -Math.SQRT1_2];
   }
 
   /** Bring a finding into view (out of its cluster) and open it; the map stops following the walker. */
