@@ -49,7 +49,8 @@ class _Slots:
 
 def _slots() -> _Slots:
     """This app's stream counter (one per app object, so each test app starts from zero)."""
-    return current_app.extensions.setdefault("live_streams", _Slots())
+    slots: _Slots = current_app.extensions.setdefault("live_streams", _Slots())
+    return slots
 
 
 class LiveUnavailable(DomainError):
