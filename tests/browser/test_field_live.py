@@ -205,3 +205,24 @@ def test_overlapping_markers_cluster_and_every_finding_stays_reachable_and_label
     page.wait_for_timeout(400)  # the popup's fade-in
     assert axe_violations(page) == []
     context.close()
+
+
+def test_without_event_source_the_page_polls_and_still_gets_others_findings(
+        browser: Browser, browser_context_args: dict, live_server) -> None:
+    slug, join_url = own_walk(live_server, "Pollvandring")
+    old = browser.new_context(**browser_context_args)
+    old.add_init_script("delete window.EventSource")  # a browser (or proxy) without Server-Sent Events
+    listener = old.new_page()
+    join_walk(listener, join_url)
+    expect(listener.locator(".field[data-live=polling]")).to_have_count(1)
+    other = browser.new_context(**browser_context_args)
+    sender = other.new_page()
+    join_walk(sender, join_url)
+    start = sender.evaluate("JSON.parse(document.getElementById('walk-data').textContent).route.geometry"
+                            ".coordinates[0]")
+    finding = put_finding(sender, slug, start[0], start[1], "Kommer med pollningen")
+    # polled every 20 s while there is no stream
+    item = listener.locator(f"#everyone-list [data-show-finding='{finding}']")
+    expect(item).to_have_count(1, timeout=25_000)
+    old.close()
+    other.close()
