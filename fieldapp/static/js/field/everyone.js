@@ -31,11 +31,16 @@ export class EveryoneList {
   constructor({ list, basis, count, start, onShow }) {
     Object.assign(this, { list, basis, count, start, onShow });
     this.features = [];
+    this.key = null;
     this.position = null;
     this.drawnFrom = null;
   }
 
+  /** New findings: drawn again only when something in them changed (keeps focus and scroll otherwise). */
   update(features) {
+    const key = JSON.stringify(features.map((f) => [f.id, f.geometry?.coordinates, f.properties]));
+    if (key === this.key) return;
+    this.key = key;
     this.features = features;
     this.draw();
   }
