@@ -127,6 +127,12 @@ def load_config(instance_path: Path) -> dict:
         "RETENTION_SUBSCRIPTION_MONTHS": int(env("FIELDAPP_RETENTION_SUBSCRIPTION_MONTHS") or 24),
         # Who is responsible for the personal data (privacy notice, accessibility statement, footers).
         # No invented defaults: unset values say so on the pages (set them before going live).
+        # Live updates (Server-Sent Events, fieldapp/field/live.py): each open stream holds one server thread,
+        # so a process takes at most this many at once (more are told to poll); a stream ends after
+        # LIVE_STREAM_SECONDS (the browser reconnects) and looks for changes every LIVE_POLL_SECONDS.
+        "LIVE_MAX_STREAMS": int(env("FIELDAPP_LIVE_MAX_STREAMS") or 40),
+        "LIVE_STREAM_SECONDS": float(env("FIELDAPP_LIVE_STREAM_SECONDS") or 300),
+        "LIVE_POLL_SECONDS": float(env("FIELDAPP_LIVE_POLL_SECONDS") or 1.0),
         "MUNICIPALITY_NAME": env("FIELDAPP_MUNICIPALITY_NAME") or "",
         "MUNICIPALITY_CONTACT": env("FIELDAPP_MUNICIPALITY_CONTACT") or "",
         "MUNICIPALITY_DPO_CONTACT": env("FIELDAPP_MUNICIPALITY_DPO_CONTACT") or "",

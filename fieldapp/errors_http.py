@@ -15,8 +15,12 @@ from gis.errors import GeometryError
 JSON_PREFIXES = ("/api/", "/open311/")
 
 
+# Machine clients: an EventSource (live updates) asks for text/event-stream and gets JSON errors too.
+JSON_ACCEPTS = ("application/json", "text/event-stream")
+
+
 def wants_json() -> bool:
-    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best in JSON_ACCEPTS
 
 
 def error_response(

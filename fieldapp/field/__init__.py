@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("field", __name__)
 
-from fieldapp.field import photos, views  # noqa: E402,F401  (registers routes)
+from fieldapp.field import live, photos, views  # noqa: E402,F401  (registers routes)

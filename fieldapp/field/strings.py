@@ -88,6 +88,12 @@ def js_strings() -> dict[str, str]:
         "themeDark": _("Dark theme"),
         "themeLight": _("Light theme"),
         "noFindings": _("You have not added any findings yet."),
+        "noFindingsOnWalk": _("No findings on this walk yet."),
+        "nearestToYou": _("Nearest to you first."),
+        "nearestToStart": _("Nearest to the start of the route first (your position is not known)."),
+        "everyoneUnsorted": _("In the order they were made."),
+        "clusterLabel": _plural(lambda n: ngettext("%(count)s finding here – zoom in",
+                                                   "%(count)s findings here – zoom in", n, count="{count}")),
         "safe": _("Safe"),
         "unsafe": _("Unsafe"),
     }

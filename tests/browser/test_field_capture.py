@@ -1,6 +1,8 @@
 """Field capture on a phone: join, add findings with photos, offline first, keyboard only, accessibility."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -64,7 +66,12 @@ def test_join_add_three_findings_with_photos_seen_by_a_second_participant(page: 
     uuids = [row[0] for row in live_server.query(
         "SELECT uuid FROM findings WHERE note IN (?, ?, ?)", *notes)]
     for finding_uuid in uuids:
-        expect(second.locator(f"[data-finding='{finding_uuid}']")).to_have_count(1)
+        # in "All findings", and on the map (as a marker or inside a cluster: the list brings it out)
+        item = second.locator(f"#everyone-list [data-show-finding='{finding_uuid}']")
+        expect(item).to_have_count(1)
+        second.get_by_role("tab", name=re.compile(r"^Alla")).click()
+        item.click()
+        expect(second.locator(f".leaflet-marker-icon[data-finding='{finding_uuid}']")).to_be_visible()
     other.close()
 
 

@@ -55,13 +55,16 @@ class Server:
     port: int
     log: Path
     workers: int = 2
+    threads: int = 1  # more than one: gunicorn's gthread worker class (what live updates need, README)
     process: subprocess.Popen | None = None
 
     def start(self) -> Server:
         log = open(self.log, "ab")  # noqa: SIM115 - handed to the child, closed with the process
         self.process = subprocess.Popen(
             [*GUNICORN, "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-             "--graceful-timeout", "5", "fieldapp:create_app()"],
+             "--graceful-timeout", "5",
+             *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
+             "fieldapp:create_app()"],
             env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()

@@ -1,5 +1,6 @@
-// The field map: route, numbered stops, my position with its accuracy circle, everyone's findings,
-// and a draggable marker for placing a finding by hand.
+// The field map: route, numbered stops, my position with its accuracy circle, everyone's findings
+// (clustered where their markers would overlap: Leaflet.markercluster), and a draggable marker for placing
+// a finding by hand.
 /* global L */
 import { defaultView } from "../map-view.js";
 import { t } from "./i18n.js";
@@ -11,11 +12,50 @@ function stopIcon(seq) {
   return L.divIcon({ className: "stop-marker", html: `<span>${Number(seq)}</span>`, iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
 }
 
+// Markers whose 44 px hit areas would overlap are drawn as one cluster (count and a name for screen
+// readers); a tap zooms in, and at the closest zoom a cluster spreads its markers out.
+const CLUSTER_RADIUS_PX = HIT;
+// A finding or cluster at a stop (within AT_STOP_M) is drawn as a badge on the stop's rim, pushed away from
+// the stop's centre (up-right when exactly on it), so the stop's number stays readable and both take taps.
+const AT_STOP_M = 20;
+const BADGE_OFFSET_PX = 20;
+
+/** The icon anchor for a marker pushed by BADGE_OFFSET_PX along `direction` ([x, y] on screen), or centred. */
+function anchor(direction) {
+  if (!direction) return [HIT / 2, HIT / 2];
+  return [HIT / 2 - direction[0] * BADGE_OFFSET_PX, HIT / 2 - direction[1] * BADGE_OFFSET_PX];
+}
+
+let LabelledIcon = null;
+/** A div icon whose element carries an accessible name and data attributes (findings and clusters). */
+function labelledIcon(options) {
+  LabelledIcon ??= L.DivIcon.extend({
+    createIcon(oldIcon) {
+      const element = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      element.setAttribute("aria-label", this.options.label);
+      Object.assign(element.dataset, this.options.data ?? {});
+      return element;
+    },
+  });
+  return new LabelledIcon({ iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2], ...options });
+}
+
+function findingLabel(props) {
+  return [props.category_name, t(props.polarity === "safe" ? "safe" : "unsafe"),
+          props.mine ? t("yourFinding") : null].filter(Boolean).join(" · ");
+}
+
 /** A finding's dot: colour by polarity (class, no inline style under the CSP), larger for my own. */
-function findingIcon(props) {
+function findingIcon(id, props, push) {
   const kind = props.pending ? "pending" : ["safe", "unsafe"].includes(props.polarity) ? props.polarity : "other";
-  return L.divIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
-                     iconSize: [HIT, HIT], iconAnchor: [HIT / 2, HIT / 2] });
+  return labelledIcon({ className: `finding-marker finding-${kind}${props.mine ? " mine" : ""}`, html: "<span></span>",
+                        label: findingLabel(props), data: { finding: id }, iconAnchor: anchor(push) });
+}
+
+function clusterIcon(cluster, push) {
+  const count = cluster.getChildCount();
+  return labelledIcon({ className: "finding-cluster", html: `<span aria-hidden="true">${Number(count)}</span>`,
+                        label: t("clusterLabel", { count }), iconAnchor: anchor(push) });
 }
 
 function findingPopup(props) {
@@ -47,6 +87,10 @@ export class FieldMap {
     // Panes: my accuracy circle under the findings, my position above stops, findings and the picker.
     this.map.createPane("meAccuracy").style.zIndex = "350";
     this.map.createPane("me").style.zIndex = "680";
+    // Findings and their clusters above the stops (a stop is also in the list under the map and in the
+    // sheet), so every finding can be tapped at every zoom.
+    this.map.createPane("findings").style.zIndex = "640";
+    this.map.createPane("picker").style.zIndex = "660";
     L.tileLayer(container.dataset.tileUrl, { maxZoom: 19, attribution: container.dataset.tileAttribution }).addTo(this.map);
     const layers = [];
     if (walk.route) {
@@ -59,7 +103,14 @@ export class FieldMap {
       onEachFeature: (feature, layer) => layer.bindPopup(`<strong>${Number(feature.properties.seq)}. ${text(feature.properties.name)}</strong>`),
     }).addTo(this.map);
     layers.push(this.stops);
-    this.findings = L.layerGroup().addTo(this.map);
+    this.findings = L.markerClusterGroup({
+      maxClusterRadius: CLUSTER_RADIUS_PX,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      clusterPane: "findings",
+      iconCreateFunction: (cluster) => clusterIcon(cluster, this.awayFromStop(cluster.getLatLng())),
+    }).addTo(this.map);
+    this.markers = new Map(); // finding id → {key, marker}
     const bounds = L.featureGroup(layers).getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] });
     else this.map.setView(...defaultView());
@@ -129,25 +180,64 @@ export class FieldMap {
     }
   }
 
-  /** Everyone's findings (GeoJSON features); pending local ones are drawn in another colour. */
+  /** Everyone's findings (GeoJSON features); pending local ones are drawn in another colour. Only markers
+   * that changed are replaced, so a popup someone is reading stays open when others' findings arrive. */
   setFindings(features) {
-    this.findings.clearLayers();
+    const current = new Set();
+    const added = [];
     for (const feature of features) {
       if (!feature.geometry) continue;
+      const key = JSON.stringify([feature.geometry.coordinates, feature.properties]);
+      current.add(feature.id);
+      const known = this.markers.get(feature.id);
+      if (known?.key === key) continue;
+      if (known) this.findings.removeLayer(known.marker);
       const [lon, lat] = feature.geometry.coordinates;
       const props = feature.properties;
-      const marker = L.marker([lat, lon], { icon: findingIcon(props), title: props.category_name ?? "" });
+      const icon = findingIcon(feature.id, props, this.awayFromStop(L.latLng(lat, lon)));
+      const marker = L.marker([lat, lon], { icon, title: props.category_name ?? "",
+                                            pane: "findings" });
       marker.bindPopup(findingPopup(props), { minWidth: 140 });
-      marker.addTo(this.findings);
-      marker.getElement()?.setAttribute("data-finding", feature.id);
+      this.markers.set(feature.id, { key, marker });
+      added.push(marker);
     }
+    for (const [id, { marker }] of this.markers) {
+      if (!current.has(id)) {
+        this.findings.removeLayer(marker);
+        this.markers.delete(id);
+      }
+    }
+    this.findings.addLayers(added);
+  }
+
+  /** For a place at a stop: the screen direction [x, y] (unit) from the stop's centre to it; else null. */
+  awayFromStop(latlng) {
+    const stop = this.stops.getLayers().map((layer) => layer.getLatLng())
+      .find((point) => this.map.distance(point, latlng) <= AT_STOP_M);
+    if (!stop) return null;
+    const dx = (latlng.lng - stop.lng) * Math.cos((stop.lat * Math.PI) / 180);
+    const dy = stop.lat - latlng.lat; // screen y grows southwards
+    const length = Math.hypot(dx, dy);
+    return length ? [dx / length, dy / length] : [Math.SQRT1_2, -Math.SQRT1_2];
+  }
+
+  /** Bring a finding into view (out of its cluster) and open it; the map stops following the walker. */
+  showFinding(id) {
+    const entry = this.markers.get(id);
+    if (!entry) return;
+    this.setFollowing(false);
+    this.findings.zoomToShowLayer(entry.marker, () => {
+      entry.marker.openPopup();
+      entry.marker.getElement()?.focus({ preventScroll: true });
+    });
   }
 
   /** Show a draggable marker at lat/lon; taps on the map move it. Calls onMove({lat, lon}). */
   startPicking(position, onMove) {
     this.stopPicking();
     const latlng = position ? [position.lat, position.lon] : this.map.getCenter();
-    this.picker = L.marker(latlng, { draggable: true, autoPan: true, keyboard: true, title: t("mapPosition") }).addTo(this.map);
+    this.picker = L.marker(latlng, { draggable: true, autoPan: true, keyboard: true, title: t("mapPosition"),
+                                     pane: "picker" }).addTo(this.map);
     const report = () => {
       const { lat, lng } = this.picker.getLatLng();
       onMove({ lat, lon: lng });

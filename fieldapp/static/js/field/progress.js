@@ -47,3 +47,19 @@ export function currentStop(routeGeometry, stops, alongM) {
   }
   return reached;
 }
+
+/** Metres between two points [lon, lat] (the same local frame; fine within a walk). */
+export function distanceM(a, b) {
+  const project = frame((a[1] + b[1]) / 2);
+  const [ax, ay] = project(a);
+  const [bx, by] = project(b);
+  return Math.hypot(ax - bx, ay - by);
+}
+
+/** Where the walk begins [lon, lat]: the route's first point, else the first stop, else null. */
+export function walkStart(walk) {
+  const first = lines(walk.route?.geometry)[0]?.[0];
+  if (first) return first;
+  const stops = walk.stops.features.slice().sort((a, b) => a.properties.seq - b.properties.seq);
+  return stops[0]?.geometry.coordinates ?? null;
+}

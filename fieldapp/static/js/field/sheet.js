@@ -86,7 +86,6 @@ export class FindingSheet {
     this.renderPhotos();
     this.showError(null);
     this.show();
-    this.openedAt = performance.now();
   }
 
   /** A new finding placed where the map was tapped (no GPS); latlng is Leaflet's {lat, lng}. */
@@ -303,9 +302,8 @@ export class FindingSheet {
       this.form.querySelector("[data-action=use-gps]").focus();
       return;
     }
-    const started = performance.now();
     const newPhotos = this.photos.filter((p) => !p.existing);
-    const saved = await this.onSave({ record: this.record, body, newPhotos, removedPhotos: this.removedPhotos, started });
+    const saved = await this.onSave({ record: this.record, body, newPhotos, removedPhotos: this.removedPhotos });
     if (saved === false) {
       this.showError(t("storageFull")); // nothing was stored: keep the sheet (and what was typed) open
       return;

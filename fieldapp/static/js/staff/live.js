@@ -1,8 +1,10 @@
-// Live view: poll the staff findings feed every few seconds; new findings appear on the map and in the list.
+// Live view: the walk's event stream says when findings changed and the staff findings feed is fetched at
+// once (polled every few seconds while there is no stream); new findings appear on the map and in the list.
 /* global L */
+import { LiveUpdates } from "../field/live.js";
 import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./map-base.js";
 
-const POLL_MS = 4000;
+const POLL_MS = 4000; // only while there is no live stream
 const container = document.getElementById("live-map");
 const data = readJson("walk-data");
 const list = document.getElementById("live-list");
@@ -72,7 +74,23 @@ if (container && data) {
     } catch {
       status.textContent = status.dataset.offline;
     }
-    window.setTimeout(poll, POLL_MS);
   }
-  poll();
+  // One fetch at a time; a change announced during a fetch is fetched right after it.
+  let running = null;
+  let again = false;
+  function refresh() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = poll().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    });
+  }
+  new LiveUpdates({ url: container.dataset.events, onChange: refresh, pollMs: POLL_MS, element: container }).start();
+  refresh();
 }
