@@ -25,6 +25,7 @@ from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
 from fieldapp.labels import GROUP, MEASURE_STATUS, PlaceWords, label
 from fieldapp.models import Participant, ProtocolVersion, Walk
+from fieldapp.services import follow_up as follow_up_walks
 from fieldapp.services.exports import iter_findings, iter_photos, stop_rows
 from fieldapp.services.protocol_map import MapSvg, build_map, map_json
 from fieldapp.services.protocol_pdf import pdf_refusal
@@ -102,6 +103,7 @@ class ProtocolData:
     route_length_km: float | None
     version_number: int | None = None
     published_at: datetime | None = None
+    compared: follow_up_walks.Comparison | None = None  # a follow-up walk against the walk before it
 
     @property
     def is_public(self) -> bool:
@@ -265,6 +267,7 @@ def build_protocol(
         route_length_km=round(walk.route.length_m / 1000, 2) if walk.route else None,
         version_number=version_number,
         published_at=published_at,
+        compared=follow_up_walks.comparison(walk),
     )
 
 

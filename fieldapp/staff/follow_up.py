@@ -11,7 +11,6 @@ from fieldapp.services import walks as walk_service
 from fieldapp.staff import bp
 from fieldapp.staff.access import user_id
 from fieldapp.staff.forms import ActionForm
-from fieldapp.staff.labels import measure_status_names
 from fieldapp.staff.views import checked
 
 
@@ -28,5 +27,4 @@ def plan_follow_up(slug: str) -> Response:
 @bp.get("/walks/<slug>/follow-up")
 def follow_up_comparison(slug: str) -> str:
     walk = walk_service.walk_by_slug(slug)
-    return render_template("staff/follow_up.html", walk=walk, comparison=follow_up.comparison(walk),
-                           status_names=measure_status_names())
+    return render_template("staff/follow_up.html", walk=walk, comparison=follow_up.comparison(walk))

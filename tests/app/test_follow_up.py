@@ -122,6 +122,10 @@ def test_the_comparison_tells_what_was_fixed_broke_again_remains_or_was_not_chec
     page = staff_client.get(f"/staff/walks/{planned.slug}/follow-up").text
     assert "Åtgärdat, bekräftat på vandringen: 1" in page and "Lampan är trasig igen" in page
     assert "Åtgärdat, men ett problem igen" in page and "Fortfarande ett problem" in page
+    protocol = staff_client.get(f"/walks/{planned.slug}/protocol").text  # the follow-up walk's protocol
+    assert "Vad det blev av den förra vandringens iakttagelser" in protocol
+    assert "Åtgärdat, men ett problem igen" in protocol and "Lampan är trasig igen" in protocol
+    assert "Vad det blev av den förra" not in staff_client.get(f"/walks/{earlier.slug}/protocol").text
     assert follow_up.comparison(earlier) is None
     assert "följer inte upp" in staff_client.get(f"/staff/walks/{earlier.slug}/follow-up").text
 
