@@ -28,11 +28,11 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
+from fieldapp.finding_rules import FELT_SAFETY_COLUMNS, FINDING_CHECKS, LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES
+
+__all__ = ["LIGHTING_CHECKS", "POLARITIES", "POSITION_SOURCES"]  # re-exported: the values live in finding_rules
 
 WALK_STATUSES = ("draft", "open", "walked", "protocol_draft", "published", "closed")
-POLARITIES = ("unsafe", "safe")
-POSITION_SOURCES = ("gps", "map", "stop")
-LIGHTING_CHECKS = ("out", "weak", "flickering", "glaring", "ok")
 PRIORITIES = ("acute", "high", "normal", "low")
 MEASURE_STATUSES = ("new", "assessed", "sent", "planned", "done", "rejected", "referred", "verified")
 ROLES = ("admin", "organizer")
@@ -148,8 +148,11 @@ class Category(db.Model):
         ForeignKey("responsible_parties.id", ondelete="SET NULL")
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A sub-choice (e.g. "Graffiti" under "Upkeep: litter, graffiti, damage") names its top-level category.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))  # categories are hidden, never deleted
 
     default_responsible_party: Mapped[ResponsibleParty | None] = relationship()
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_sv
@@ -263,13 +266,8 @@ class Finding(db.Model):
 
     __tablename__ = "findings"
     __table_args__ = (
-        _in("polarity", POLARITIES),
-        _in("position_source", POSITION_SOURCES),
-        CheckConstraint("felt_safety IS NULL OR felt_safety BETWEEN 1 AND 3", name="ck_felt_safety_range"),
-        CheckConstraint(
-            "lighting_check IS NULL OR lighting_check IN ('out', 'weak', 'flickering', 'glaring', 'ok')",
-            name="ck_lighting_check_values",
-        ),
+        # Every CHECK on a finding's values comes from fieldapp/finding_rules.py (one definition).
+        *(CheckConstraint(sql, name=name) for name, sql in FINDING_CHECKS.items()),
         # Findings are numbered and listed in the order they were made: exports and the protocol read
         # them in index order instead of sorting the whole walk first.
         Index("ix_findings_walk_created", "walk_id", "created_at", "id"),
@@ -286,7 +284,10 @@ class Finding(db.Model):
     position_source: Mapped[str] = mapped_column(String(10), default="gps")
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     polarity: Mapped[str] = mapped_column(String(10), default="unsafe")
+    # Felt safety, one column per scale it was asked on (fieldapp.finding_rules.FELT_SAFETY_COLUMNS):
+    # ``felt_safety`` the 3-point answers of older walks, ``felt_safety4`` the 4-point word scale.
     felt_safety: Mapped[int | None] = mapped_column(SmallInteger)
+    felt_safety4: Mapped[int | None] = mapped_column(SmallInteger)
     lighting_check: Mapped[str | None] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
     internal_note: Mapped[str] = mapped_column(Text, default="")
@@ -312,6 +313,15 @@ class Finding(db.Model):
     participant: Mapped[Participant | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(back_populates="finding", order_by="Photo.id")
     measure: Mapped[Measure | None] = relationship(back_populates="finding", uselist=False)
+
+    @property
+    def felt(self) -> tuple[int, int] | None:
+        """The felt-safety answer as (value, scale), or None."""
+        for scale, column in FELT_SAFETY_COLUMNS.items():
+            value = getattr(self, column)
+            if value is not None:
+                return value, scale
+        return None
 
 
 class Photo(db.Model):
