@@ -32,6 +32,13 @@ def felt_safety_points(scale: int) -> tuple[int, ...]:
     return tuple(range(1, scale + 1))
 
 
+def felt_safety_scale_of(value: int | None, scale: int | None) -> int | None:
+    """The scale an answer was given on: as sent, or the legacy scale for an answer sent without one."""
+    if value is not None and scale is None:
+        return LEGACY_FELT_SAFETY_SCALE
+    return scale
+
+
 def felt_safety_problem(value: int | None, scale: int | None) -> str | None:
     """Why (value, scale) is not a valid felt-safety answer, or None when it is (both empty is valid)."""
     if value is None:

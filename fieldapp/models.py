@@ -28,9 +28,11 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
-from fieldapp.finding_rules import FELT_SAFETY_COLUMNS, FINDING_CHECKS, LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES
+from fieldapp.finding_rules import FELT_SAFETY_COLUMNS, FINDING_CHECKS, POLARITIES
 
-__all__ = ["LIGHTING_CHECKS", "POLARITIES", "POSITION_SOURCES"]  # re-exported: the values live in finding_rules
+# Re-exported for older imports; the values live in fieldapp/finding_rules.py.
+from fieldapp.finding_rules import LIGHTING_CHECKS as LIGHTING_CHECKS  # noqa: E402,I001
+from fieldapp.finding_rules import POSITION_SOURCES as POSITION_SOURCES  # noqa: E402,I001
 
 WALK_STATUSES = ("draft", "open", "walked", "protocol_draft", "published", "closed")
 PRIORITIES = ("acute", "high", "normal", "low")
@@ -149,7 +151,8 @@ class Category(db.Model):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A sub-choice (e.g. "Graffiti" under "Upkeep: litter, graffiti, damage") names its top-level category.
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))  # categories are hidden, never deleted
+    # Categories are hidden, never deleted, so the parent always exists.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
 
     default_responsible_party: Mapped[ResponsibleParty | None] = relationship()
     parent: Mapped[Category | None] = relationship(remote_side=[id])
