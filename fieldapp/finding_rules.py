@@ -6,6 +6,8 @@ value the phone may send is a value the service and the database accept, and not
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 POLARITIES: tuple[str, ...] = ("unsafe", "safe")
 POSITION_SOURCES: tuple[str, ...] = ("gps", "map", "stop")
 LIGHTING_CHECKS: tuple[str, ...] = ("out", "weak", "flickering", "glaring", "ok")
@@ -30,6 +32,14 @@ STOP_SEQ_MAX = 1000
 def felt_safety_points(scale: int) -> tuple[int, ...]:
     """The answers allowed on ``scale`` (1 … scale)."""
     return tuple(range(1, scale + 1))
+
+
+def felt_answer(values: Sequence[int | None]) -> tuple[int, int] | None:
+    """(value, scale) from the felt-safety columns' values in ``FELT_SAFETY_COLUMNS`` order, or None."""
+    for scale, value in zip(FELT_SAFETY_SCALES, values, strict=True):
+        if value is not None:
+            return value, scale
+    return None
 
 
 def felt_safety_scale_of(value: int | None, scale: int | None) -> int | None:

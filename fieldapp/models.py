@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
-from fieldapp.finding_rules import FELT_SAFETY_COLUMNS, FINDING_CHECKS, POLARITIES
+from fieldapp.finding_rules import FELT_SAFETY_COLUMNS, FINDING_CHECKS, POLARITIES, felt_answer
 
 # Re-exported for older imports; the values live in fieldapp/finding_rules.py.
 from fieldapp.finding_rules import LIGHTING_CHECKS as LIGHTING_CHECKS  # noqa: E402,I001
@@ -320,11 +320,7 @@ class Finding(db.Model):
     @property
     def felt(self) -> tuple[int, int] | None:
         """The felt-safety answer as (value, scale), or None."""
-        for scale, column in FELT_SAFETY_COLUMNS.items():
-            value = getattr(self, column)
-            if value is not None:
-                return value, scale
-        return None
+        return felt_answer([getattr(self, column) for column in FELT_SAFETY_COLUMNS.values()])
 
 
 class Photo(db.Model):

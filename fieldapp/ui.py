@@ -27,4 +27,9 @@ def local_datetime(value: datetime | None) -> str:
 
 
 def register(app: Flask) -> None:
+    from fieldapp.exporters.labels import felt_safety_choices, felt_safety_label
+    from fieldapp.finding_rules import FELT_SAFETY_SCALE
+
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals.update(felt_safety_label=felt_safety_label, felt_safety_choices=felt_safety_choices,
+                                 FELT_SAFETY_SCALE=FELT_SAFETY_SCALE)

@@ -35,6 +35,7 @@ def finding_properties(row: FindingRow, audience: str = "internal") -> dict:
         "category_name": row.category_name,
         "polarity": row.polarity,
         "felt_safety": row.felt_safety,
+        "felt_safety_scale": row.felt_safety_scale,
         "lighting_check": row.lighting_check,
         "note": row.note,
         "internal_note": row.internal_note,

@@ -82,6 +82,7 @@ def _finding_batch(
         y = np.fromiter((r.lat for r in rows), float, len(rows))
     geometry = shapely.to_wkb(shapely.points(x, y))
     felt, felt_mask = _optional_ints([r.felt_safety for r in rows])
+    scale, scale_mask = _optional_ints([r.felt_safety_scale for r in rows])
     stop, stop_mask = _optional_ints([r.stop_seq for r in rows])
     accuracy = np.array([np.nan if r.accuracy_m is None else r.accuracy_m for r in rows], dtype=float)
     created = np.array(
@@ -94,6 +95,7 @@ def _finding_batch(
         "number",
         *TEXT_FIELDS[:5],
         "felt_safety",
+        "felt_safety_scale",
         "stop",
         "at_stop",
         "lon",
@@ -108,6 +110,7 @@ def _finding_batch(
     values = {
         "number": np.array([r.number for r in rows], dtype="int32"),
         "felt_safety": felt,
+        "felt_safety_scale": scale,
         "stop": stop,
         "at_stop": np.array([r.at_stop for r in rows], dtype=bool),
         "lon": np.array([r.lon for r in rows]),
@@ -119,7 +122,7 @@ def _finding_batch(
         "deadline": deadline,
         **texts,
     }
-    masks = {"felt_safety": felt_mask, "stop": stop_mask}
+    masks = {"felt_safety": felt_mask, "felt_safety_scale": scale_mask, "stop": stop_mask}
     tz = {"created_at": np.full(len(rows), GDAL_TZ_UTC, dtype="int16")}
     if external:
         fields.remove("internal_note")  # the external audience's file has no such column

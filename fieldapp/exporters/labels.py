@@ -23,6 +23,31 @@ LIGHTING = {
     "glaring": _l("Glaring"),
     "ok": _l("Light OK"),
 }
+# Felt safety per scale (fieldapp.finding_rules.FELT_SAFETY_SCALES): every answer is named on the scale it
+# was asked on, so answers from different walks and years read the same. The 3-point scale asked "How
+# unsafe does it feel?" (very / somewhat / a little); the 4-point scale has words from very unsafe to very safe.
+FELT_SAFETY = {
+    3: {
+        1: _l("Very unsafe (1 of 3)"),
+        2: _l("Somewhat unsafe (2 of 3)"),
+        3: _l("A little unsafe (3 of 3)"),
+    },
+    4: {1: _l("Very unsafe"), 2: _l("Fairly unsafe"), 3: _l("Fairly safe"), 4: _l("Very safe")},
+}
+
+
+def felt_safety_label(value: int | None, scale: int | None) -> str:
+    """The words for a felt-safety answer on its own scale; '' for no answer."""
+    if value is None or scale is None:
+        return ""
+    return str(FELT_SAFETY.get(scale, {}).get(value, f"{value}/{scale}"))
+
+
+def felt_safety_choices(scale: int) -> list[tuple[int, str]]:
+    """(value, words) of every point of ``scale``, most unsafe first (the field form)."""
+    return [(value, str(text)) for value, text in FELT_SAFETY[scale].items()]
+
+
 POSITION_SOURCE = {"gps": _l("GPS"), "map": _l("Map"), "stop": _l("Stop")}
 GROUP = {
     "resident": _l("Residents"),

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 
-from fieldapp.exporters.labels import LIGHTING, MEASURE_STATUS, POLARITY, POSITION_SOURCE, PRIORITY, label
+from fieldapp.exporters.labels import (
+    LIGHTING,
+    MEASURE_STATUS,
+    POLARITY,
+    POSITION_SOURCE,
+    PRIORITY,
+    felt_safety_label,
+    label,
+)
 
 if TYPE_CHECKING:
     from fieldapp.services.exports import FindingRow
@@ -50,7 +58,8 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
         Column(gettext("No."), lambda r: r.number, "int", 6),
         Column(gettext("Category"), lambda r: r.category_name, width=28),
         Column(gettext("Unsafe or safe"), lambda r: label(polarity, r.polarity), width=10),
-        Column(gettext("Felt safety (1 unsafe – 3 fairly safe)"), lambda r: r.felt_safety, "int", 10),
+        Column(gettext("Felt safety"), lambda r: felt_safety_label(r.felt_safety, r.felt_safety_scale),
+               width=16),
         Column(gettext("Lighting"), lambda r: label(lighting, r.lighting_check), width=12),
         Column(gettext("Observation"), lambda r: r.note, width=50),
         Column(gettext("Place (stop)"), place, width=30),

@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from fieldapp import finding_rules
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name, photo_file_name
@@ -70,7 +71,7 @@ class FindingRow:
     category_code: str
     category_name: str
     polarity: str
-    felt_safety: int | None
+    felt_safety: int | None  # the answer on its own scale (felt_safety_scale); labels: exporters/labels.py
     lighting_check: str | None
     note: str
     internal_note: str
@@ -96,6 +97,7 @@ class FindingRow:
     status_reason: str = ""
     public_answer: str = ""
     arrival: str = "on_time"  # "late": synced after the walk was marked done (services/late_sync.py)
+    felt_safety_scale: int | None = None  # fieldapp.finding_rules.FELT_SAFETY_SCALES
 
     @property
     def photo_files(self) -> str:
@@ -320,6 +322,7 @@ def iter_findings(
             Measure.public_answer,
             Measure.responsible_party_id,
             Finding.arrival,
+            *(getattr(Finding, column) for column in finding_rules.FELT_SAFETY_COLUMNS.values()),
         )
         .outerjoin(Measure, Measure.finding_id == Finding.id)
         .where(_visible(walk.id))
@@ -352,8 +355,9 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
     rows = []
     for i, (
         fid, uuid, _x, _y, accuracy, source, polarity, felt, lighting, note, internal, created, category_id,
-        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival,
+        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival, *felt_columns,
     ) in enumerate(batch):
+        felt, felt_scale = finding_rules.felt_answer(felt_columns) or (None, None)
         at_stop = stop_id is not None
         seq = stop_seq.get(stop_id) if at_stop else nearest[i]
         code, category_name = category[category_id]
@@ -367,7 +371,7 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
                 None if at_stop or distances is None else distances[i],
                 confirmations.get(fid, 0), photo_counts.get(fid, 0), proposal or "",
                 responsible.get(party_id, "") if party_id is not None else "",
-                priority or "", deadline, status or "", reason or "", answer or "", arrival,
+                priority or "", deadline, status or "", reason or "", answer or "", arrival, felt_scale,
             )
         )
     return rows

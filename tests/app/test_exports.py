@@ -125,6 +125,12 @@ def download(client, fmt: str, **params) -> bytes:
     return response.get_data()
 
 
+FELT_WORDS = {
+    None: "", (1, 3): "Very unsafe (1 of 3)", (2, 3): "Somewhat unsafe (2 of 3)", (3, 3): "A little unsafe (3 of 3)",
+    (1, 4): "Very unsafe", (2, 4): "Fairly unsafe", (3, 4): "Fairly safe", (4, 4): "Very safe",
+}
+
+
 # --------------------------------------------------------------------------- GeoPackage
 
 
@@ -352,7 +358,7 @@ def test_csv_has_bom_semicolons_decimal_commas_and_swedish_text(staff_client, pr
         assert row[column["Observation"]].lstrip("'") == finding.note
         local = finding.created_at.astimezone(ZoneInfo("Europe/Stockholm"))
         assert row[column["Reported"]] == local.strftime("%Y-%m-%d %H:%M")  # Swedish wall-clock time
-        assert row[column["Felt safety (1 unsafe – 3 fairly safe)"]] == str(finding.felt_safety or "")
+        assert row[column["Felt safety"]] == FELT_WORDS[finding.felt]  # words on the answer's own scale
     numbers = [int(row[column["No."]]) for row in body]
     assert numbers == list(range(1, len(body) + 1))
     assert body[0][column["Deadline"]] == "2026-11-30" and body[0][column["Priority"]] == "High"
