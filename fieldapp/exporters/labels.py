@@ -25,7 +25,8 @@ LIGHTING = {
 }
 # Felt safety per scale (fieldapp.finding_rules.FELT_SAFETY_SCALES): every answer is named on the scale it
 # was asked on, so answers from different walks and years read the same. The 3-point scale asked "How
-# unsafe does it feel?" (very / somewhat / a little); the 4-point scale has words from very unsafe to very safe.
+# unsafe does it feel?" (very / somewhat / a little); the 4-point scale has words from very unsafe to very
+# safe.
 FELT_SAFETY = {
     3: {
         1: _l("Very unsafe (1 of 3)"),

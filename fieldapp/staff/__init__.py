@@ -18,4 +18,5 @@ from fieldapp.staff import review  # noqa: E402,F401
 from fieldapp.staff import duplicates  # noqa: E402,F401
 from fieldapp.staff import measures  # noqa: E402,F401
 from fieldapp.staff import admin  # noqa: E402,F401
+from fieldapp.staff import categories_admin  # noqa: E402,F401  (the finding categories)
 from fieldapp.staff import privacy_views  # noqa: E402,F401  (participants' removal requests)

@@ -220,3 +220,18 @@ class ParticipantRemovalForm(Form):
         _l("Participant id"), validators=[DataRequired(), Length(min=36, max=36)],
         description=_l("The id shown under “My findings” on the participant's phone."),
     )
+
+
+class CategoryForm(Form):
+    """A finding category (admin): names, icon, safe/unsafe, Open311 service code, top-level category."""
+
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=60)])
+    icon = SelectField(_l("Icon"), validators=[DataRequired()])
+    polarity = SelectField(_l("About"), validators=[DataRequired()])
+    service_code = StringField(_l("Open311 service code"), validators=[Optional(), Length(max=50)])
+    parent_code = SelectField(_l("Sub-choice of"), validators=[Optional()])
+
+
+class NewCategoryForm(CategoryForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)])

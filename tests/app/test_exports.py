@@ -126,7 +126,8 @@ def download(client, fmt: str, **params) -> bytes:
 
 
 FELT_WORDS = {
-    None: "", (1, 3): "Very unsafe (1 of 3)", (2, 3): "Somewhat unsafe (2 of 3)", (3, 3): "A little unsafe (3 of 3)",
+    None: "",
+    (1, 3): "Very unsafe (1 of 3)", (2, 3): "Somewhat unsafe (2 of 3)", (3, 3): "A little unsafe (3 of 3)",
     (1, 4): "Very unsafe", (2, 4): "Fairly unsafe", (3, 4): "Fairly safe", (4, 4): "Very safe",
 }
 
