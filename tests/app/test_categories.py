@@ -102,7 +102,7 @@ def test_admin_adds_a_category_and_bad_input_is_shown_next_to_the_field(app, adm
             "icon": "other", "polarity": "unsafe", "service_code": "", "parent_code": ""}
     bad_code = admin_client.post("/staff/admin/categories", data={**good, "code": "Cykel parkering!"})
     assert bad_code.status_code == 422
-    assert re.search(r'id="code-error">[^<]*letters', bad_code.text)
+    assert re.search(r'id="code-error">[^<]*små bokstäver', bad_code.text)
     assert 'value="Cykelparkering"' in bad_code.text  # what was typed is kept
     taken = admin_client.post("/staff/admin/categories", data={**good, "code": "lighting"})
     assert taken.status_code == 422 and 'id="code-error"' in taken.text
@@ -150,8 +150,8 @@ def test_admin_reorders_and_hides_with_confirmation(app, admin_client) -> None:
     assert tops[:2] == ["lighting", "safe_place"]
     maintenance = category_service.category_by_code("maintenance")
     question = admin_client.get(f"/staff/admin/categories/{maintenance.id}/hide")
-    assert question.status_code == 200 and "Walks already planned keep it" in question.text
-    assert "Its 4 sub-choices are hidden with it." in question.text
+    assert question.status_code == 200 and "Vandringar som redan är planerade behåller den" in question.text
+    assert "Dess 4 underval döljs också." in question.text
     assert category_service.category_by_code("maintenance").active  # asking changed nothing
     assert admin_client.post(f"/staff/admin/categories/{maintenance.id}/hide").status_code == 302
     codes = [c.code for c in category_service.all_categories()]
