@@ -60,6 +60,14 @@ def felt_safety_problem(value: int | None, scale: int | None) -> str | None:
     return None
 
 
+def polarity_of(felt: tuple[int, int] | None, category_polarity: str) -> str:
+    """Whether a finding is about an unsafe or a safe place: the 4-point answer says it (its upper half is
+    safe); without one (or on the 3-point scale, asked only about unsafe places) the category does."""
+    if felt is not None and felt[1] == FELT_SAFETY_SCALE:
+        return "safe" if felt[0] > FELT_SAFETY_SCALE // 2 else "unsafe"
+    return category_polarity
+
+
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 

@@ -106,6 +106,11 @@ def _felt_scale(data: FindingInput) -> int | None:
     return rules.felt_safety_scale_of(data.felt_safety, data.felt_safety_scale)
 
 
+def _felt_answer(data: FindingInput) -> tuple[int, int] | None:
+    scale = _felt_scale(data)
+    return (data.felt_safety, scale) if data.felt_safety is not None and scale is not None else None
+
+
 def _felt_columns(data: FindingInput) -> dict[str, int | None]:
     """The felt-safety answer in the column of its scale (the other columns empty)."""
     scale = _felt_scale(data)
@@ -132,7 +137,7 @@ def _values(walk: Walk, data: FindingInput, current_created_at: datetime | None,
         "accuracy_m": data.accuracy_m,
         "position_source": "stop" if (stop and data.lon is None) else data.position_source,
         "category_id": category.id,
-        "polarity": data.polarity or category.polarity,
+        "polarity": data.polarity or rules.polarity_of(_felt_answer(data), category.polarity),
         **_felt_columns(data),
         "lighting_check": data.lighting_check if category.code == rules.LIGHTING_CATEGORY else None,
         "note": data.note.strip(),

@@ -128,3 +128,16 @@ def test_model_checks_are_the_rules(app) -> None:
     table_checks = [c for c in Finding.__table__.constraints if isinstance(c, sa.CheckConstraint)]
     checks = {c.name: str(c.sqltext) for c in table_checks}
     assert {name: checks[name] for name in rules.FINDING_CHECKS} == rules.FINDING_CHECKS
+
+
+@pytest.mark.parametrize(("category", "felt", "polarity"), [
+    ("lighting", (4, 4), "safe"), ("lighting", (3, 4), "safe"), ("lighting", (2, 4), "unsafe"),
+    ("safe_place", (1, 4), "unsafe"), ("safe_place", None, "safe"), ("lighting", None, "unsafe"),
+    ("lighting", (3, 3), "unsafe"),  # the 3-point scale asked only how unsafe a place felt
+])
+def test_polarity_follows_the_felt_answer_else_the_category(walk, category, felt, polarity) -> None:
+    value, scale = felt or (None, None)
+    finding = save_finding(walk, str(uuid.uuid4()), FindingInput(
+        lon=12.069, lat=57.895, category=category, felt_safety=value, felt_safety_scale=scale)).finding
+    assert finding.polarity == polarity
+    assert rules.polarity_of(felt, finding.category.polarity) == polarity

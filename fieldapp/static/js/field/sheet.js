@@ -108,7 +108,6 @@ export class FindingSheet {
     const parent = this.categories[body.category]?.parent;
     this.form.querySelector(`input[name=category][value="${parent ?? body.category}"]`)?.click();
     if (parent) this.form.querySelector(`input[name=sub_category][value="${body.category}"]`).checked = true;
-    this.form.querySelector(`input[name=polarity][value="${body.polarity}"]`)?.click();
     // An answer given on another scale (an older page) is kept as it was unless a new one is chosen.
     const sameScale = body.felt_safety_scale === this.feltScale;
     this.keptFelt = body.felt_safety && !sameScale
@@ -118,7 +117,7 @@ export class FindingSheet {
     }
     if (body.lighting_check) this.form.querySelector(`input[name=lighting_check][value="${body.lighting_check}"]`).checked = true;
     this.field("note").value = body.note ?? "";
-    this.categoryChanged(false);
+    this.categoryChanged();
     this.renderPosition();
     this.renderPhotos();
     this.showError(null);
@@ -156,12 +155,8 @@ export class FindingSheet {
     this.dialog.showModal();
   }
 
-  categoryChanged(setPolarity = true) {
+  categoryChanged() {
     const code = this.form.querySelector("input[name=category]:checked")?.value;
-    const category = this.categories[code];
-    if (category && setPolarity) {
-      this.form.querySelector(`input[name=polarity][value="${category.polarity}"]`).checked = true;
-    }
     this.form.querySelector("#lighting-check").hidden = code !== "lighting";
     // The sub-choices of the chosen category (optional); a sub-choice of another category is dropped.
     for (const group of this.form.querySelectorAll(".sub-choices")) {
@@ -291,7 +286,6 @@ export class FindingSheet {
     const checked = (name) => this.form.querySelector(`input[name=${name}]:checked`)?.value ?? null;
     const stop = this.field("stop").value ? Number(this.field("stop").value) : null;
     const category = checked("sub_category") ?? checked("category");
-    const polarity = checked("polarity");
     const usePosition = !stop && this.position;
     return {
       lon: usePosition ? this.position.lon : null,
@@ -300,7 +294,7 @@ export class FindingSheet {
       position_source: stop ? "stop" : this.position?.source ?? "gps",
       stop,
       category,
-      polarity,
+      polarity: null, // the server takes it from the felt-safety answer or the category (finding_rules.py)
       ...this.feltAnswer(),
       lighting_check: category === "lighting" ? checked("lighting_check") : null,
       note: this.field("note").value.trim(),
