@@ -227,8 +227,8 @@ class CategoryForm(Form):
 
     name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=60)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=60)])
-    icon = SelectField(_l("Icon"), validators=[DataRequired()])
-    polarity = SelectField(_l("About"), validators=[DataRequired()])
+    icon = SelectField(_l("Icon"), validators=[DataRequired()], default="other")
+    polarity = SelectField(_l("About"), validators=[DataRequired()], default="unsafe")
     service_code = StringField(_l("Open311 service code"), validators=[Optional(), Length(max=50)])
     parent_code = SelectField(_l("Sub-choice of"), validators=[Optional()])
 
