@@ -207,3 +207,13 @@ def test_migration_renames_untouched_defaults_and_nests_merged_ones(empty_databa
         assert (rows["bicycle"].name_sv, rows["bicycle"].parent) == ("Cykelställ", None)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_phone_api_gives_each_sub_choice_its_category(app, client) -> None:
+    from fieldapp.services.demo import DEMO_SLUG, seed_demo
+
+    demo = seed_demo()
+    client.post(demo.join_url.removeprefix(app.config["PUBLIC_URL"]), data={"group": "resident"})
+    data = client.get(f"/api/v1/walks/{DEMO_SLUG}").get_json()
+    parents = {c["code"]: c["parent"] for c in data["categories"]}
+    assert parents["graffiti"] == "maintenance" and parents["maintenance"] is None
