@@ -97,8 +97,8 @@ class CategorySchema(ma.Schema):
     name = ma.fields.String(required=True)
     icon = ma.fields.String(required=True)
     polarity = ma.fields.String(required=True)
-    parent = ma.fields.String(allow_none=True, metadata={"description": "code of the category this is a "
-                                                                       "sub-choice of; null at the top level"})
+    parent = ma.fields.String(
+        allow_none=True, metadata={"description": "code of the category this is a sub-choice of; null at the top"})
 
 
 class WalkSchema(ma.Schema):
