@@ -98,7 +98,7 @@ class CategorySchema(ma.Schema):
     icon = ma.fields.String(required=True)
     polarity = ma.fields.String(required=True)
     parent = ma.fields.String(
-        allow_none=True, metadata={"description": "code of the category this is a sub-choice of; null at the top"})
+        allow_none=True, metadata={"description": "the category this is a sub-choice of (null: top level)"})
 
 
 class WalkSchema(ma.Schema):
