@@ -50,8 +50,13 @@ def percent(value: float) -> str:
 
 
 def register(app: Flask) -> None:
+    from fieldapp.finding_rules import FELT_SAFETY_SCALE
+    from fieldapp.labels import felt_safety_choices, felt_safety_label
+
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["walk_status_confirmation"] = walk_status_confirmation
     app.jinja_env.globals["labels"] = labels  # the words of coded values (fieldapp/labels.py)
+    app.jinja_env.globals.update(felt_safety_label=felt_safety_label, felt_safety_choices=felt_safety_choices,
+                                 FELT_SAFETY_SCALE=FELT_SAFETY_SCALE)

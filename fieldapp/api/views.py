@@ -138,6 +138,7 @@ def put_finding(body: dict, slug: str, finding_uuid: str):
         category=body["category"],
         polarity=body["polarity"],
         felt_safety=body["felt_safety"],
+        felt_safety_scale=body["felt_safety_scale"],
         lighting_check=body["lighting_check"],
         note=body["note"],
         created_at=body["created_at"],

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from fieldapp import municipality
+from fieldapp import finding_rules, municipality
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name
@@ -218,6 +218,7 @@ def iter_findings(
             Measure.public_answer,
             Measure.responsible_party_id,
             Finding.arrival,
+            *(getattr(Finding, column) for column in finding_rules.FELT_SAFETY_COLUMNS.values()),
         )
         .outerjoin(Measure, Measure.finding_id == Finding.id)
         .where(counting.visible_findings(walk.id))
@@ -259,8 +260,9 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
     rows = []
     for i, (
         fid, uuid, _x, _y, accuracy, source, polarity, felt, lighting, note, internal, created, category_id,
-        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival,
+        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival, *felt_columns,
     ) in enumerate(batch):
+        felt, felt_scale = finding_rules.felt_answer(felt_columns) or (None, None)
         at_stop = stop_id is not None
         seq = stop_seq.get(stop_id) if at_stop else nearest[i]
         code, category_name = category[category_id]
@@ -275,6 +277,7 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
                 counting.confirmations_from(merged.get(fid, 0)), photo_counts.get(fid, 0), proposal or "",
                 responsible.get(party_id, "") if party_id is not None else "",
                 priority or "", deadline, status or "", reason or "", answer or "", arrival, between[i],
+                felt_scale,
             )
         )
     return rows

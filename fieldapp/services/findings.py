@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from fieldapp import finding_rules as rules
 from fieldapp.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import (
-    LIGHTING_CHECKS,
-    POLARITIES,
-    POSITION_SOURCES,
+    Category,
     Event,
     Finding,
     Photo,
@@ -42,6 +41,7 @@ class FindingInput:
     position_source: str = "gps"
     stop_seq: int | None = None
     felt_safety: int | None = None
+    felt_safety_scale: int | None = None  # None with an answer = the legacy 3-point scale (old phones)
     lighting_check: str | None = None
     note: str = ""
     created_at: datetime | None = None
@@ -80,18 +80,21 @@ CREATED_AT_SLACK = timedelta(days=1)
 
 
 def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
-    if data.position_source not in POSITION_SOURCES:
-        raise ValidationError("position_source must be gps, map or stop.")
-    if data.polarity is not None and data.polarity not in POLARITIES:
-        raise ValidationError("polarity must be unsafe or safe.")
-    if data.felt_safety is not None and data.felt_safety not in (1, 2, 3):
-        raise ValidationError("felt_safety must be 1, 2 or 3.")
-    if data.lighting_check is not None and data.lighting_check not in LIGHTING_CHECKS:
-        raise ValidationError(f"lighting_check must be one of {', '.join(LIGHTING_CHECKS)}.")
-    if data.accuracy_m is not None and (not math.isfinite(data.accuracy_m) or data.accuracy_m < 0):
-        raise ValidationError("accuracy_m must be a positive number of metres.")
-    if len(data.note) > 5000:
-        raise ValidationError("The note is too long (at most 5000 characters).")
+    if data.position_source not in rules.POSITION_SOURCES:
+        raise ValidationError(f"position_source must be one of {', '.join(rules.POSITION_SOURCES)}.")
+    if data.polarity is not None and data.polarity not in rules.POLARITIES:
+        raise ValidationError(f"polarity must be one of {', '.join(rules.POLARITIES)}.")
+    problem = rules.felt_safety_problem(data.felt_safety, _felt_scale(data))
+    if problem:
+        raise ValidationError(problem)
+    if data.lighting_check is not None and data.lighting_check not in rules.LIGHTING_CHECKS:
+        raise ValidationError(f"lighting_check must be one of {', '.join(rules.LIGHTING_CHECKS)}.")
+    if data.accuracy_m is not None and not (
+        math.isfinite(data.accuracy_m) and 0 <= data.accuracy_m <= rules.ACCURACY_MAX_M
+    ):
+        raise ValidationError(f"accuracy_m must be 0 to {rules.ACCURACY_MAX_M:.0f} metres.")
+    if len(data.note) > rules.NOTE_MAX_CHARS:
+        raise ValidationError(f"The note is too long (at most {rules.NOTE_MAX_CHARS} characters).")
     if data.created_at is not None:
         earliest = (walk.created_at or now) - CREATED_AT_SLACK
         if not earliest <= data.created_at <= now + CREATED_AT_SLACK:
@@ -100,7 +103,23 @@ def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
                 code="invalid_created_at")
 
 
-def _category_for(walk: Walk, code: str):  # noqa: ANN202 - typed when findings.py leaves the list below
+def _felt_scale(data: FindingInput) -> int | None:
+    return rules.felt_safety_scale_of(data.felt_safety, data.felt_safety_scale)
+
+
+def _felt_answer(data: FindingInput) -> tuple[int, int] | None:
+    scale = _felt_scale(data)
+    return (data.felt_safety, scale) if data.felt_safety is not None and scale is not None else None
+
+
+def _felt_columns(data: FindingInput) -> dict[str, int | None]:
+    """The felt-safety answer in the column of its scale (the other columns empty)."""
+    scale = _felt_scale(data)
+    columns = rules.FELT_SAFETY_COLUMNS
+    return {column: data.felt_safety if s == scale else None for s, column in columns.items()}
+
+
+def _category_for(walk: Walk, code: str) -> Category:
     category = next((c for c in walk.categories if c.code == code), None)
     if category is None and not walk.categories:
         category = category_by_code(code)
@@ -121,9 +140,9 @@ def _values(
         "accuracy_m": data.accuracy_m,
         "position_source": "stop" if (stop and data.lon is None) else data.position_source,
         "category_id": category.id,
-        "polarity": data.polarity or category.polarity,
-        "felt_safety": data.felt_safety,
-        "lighting_check": data.lighting_check if category.code == "lighting" else None,
+        "polarity": data.polarity or rules.polarity_of(_felt_answer(data), category.polarity),
+        **_felt_columns(data),
+        "lighting_check": data.lighting_check if category.code == rules.LIGHTING_CATEGORY else None,
         "note": data.note.strip(),
         "created_at": data.created_at or current_created_at or now,
     }
@@ -228,7 +247,8 @@ def _update(
         events.record("edit_after_close", walk_id=walk.id, finding_id=finding.id,
                       participant_id=finding.participant_id, base_version=data.base_version,
                       body={"note": values["note"], "category_id": values["category_id"],
-                            "felt_safety": values["felt_safety"], "polarity": values["polarity"]})
+                            **{c: values[c] for c in rules.FELT_SAFETY_COLUMNS.values()},
+                            "polarity": values["polarity"]})
         db.session.commit()
         return SaveResult(finding, held=True)
     for name, value in values.items():
@@ -340,7 +360,8 @@ def finding_feature(finding: Finding, locale: str = "sv") -> dict[str, Any]:
             "category": finding.category.code,
             "category_name": finding.category.name(locale),
             "polarity": finding.polarity,
-            "felt_safety": finding.felt_safety,
+            "felt_safety": finding.felt[0] if finding.felt else None,
+            "felt_safety_scale": finding.felt[1] if finding.felt else None,
             "lighting_check": finding.lighting_check,
             "note": finding.note,
             "stop": finding.stop.seq if finding.stop else None,

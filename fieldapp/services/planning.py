@@ -13,7 +13,7 @@ from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Route, Stop, Walk, utcnow
 from fieldapp.services import events
-from fieldapp.services.categories import all_categories
+from fieldapp.services.categories import walk_set
 from fieldapp.services.walks import create_walk, new_join_token, prepare_route
 from gis import convert, routes
 from gis.errors import TooManyPoints
@@ -100,7 +100,7 @@ def update_details(walk: Walk, details: WalkDetails, *, user_id: int | None) -> 
     walk.municipality = details.municipality.strip()
     walk.starts_at = details.starts_at
     walk.meeting_point_text = details.meeting_point_text.strip()
-    walk.categories = [c for c in all_categories() if c.code in wanted]
+    walk.categories = walk_set(wanted, keep=walk.categories)  # hidden ones stay with their walk
     _set_record(walk, details)
     events.record("walk_edited", walk_id=walk.id, user_id=user_id)
     db.session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Route, Stop, Walk
-from fieldapp.services.categories import all_categories
+from fieldapp.services.categories import all_categories, in_display_order, walk_set
 from gis import convert, geojson, routes, sun
 from gis.errors import RouteImportError
 
@@ -86,10 +86,9 @@ def create_walk(
         raise ValidationError("The walk needs a title.")
     if starts_at is not None and starts_at.tzinfo is None:
         raise ValidationError("The start time must carry a time zone.")
-    categories = all_categories()
-    if category_codes is not None:
-        wanted = set(category_codes)
-        categories = [c for c in categories if c.code in wanted]
+    if category_codes is None:  # every active category (with its sub-choices)
+        category_codes = [c.code for c in all_categories()]
+    categories = walk_set(category_codes)
     walk = Walk(
         slug=slug or unique_slug(title),
         title=title,
@@ -143,7 +142,7 @@ def route_geom(walk: Walk) -> LineString | MultiLineString | None:
 
 def _category_dict(category: Category, locale: str) -> dict[str, Any]:
     return {"code": category.code, "name": category.name(locale), "icon": category.icon,
-            "polarity": category.polarity}
+            "polarity": category.polarity, "parent": category.parent.code if category.parent else None}
 
 
 def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict[str, Any]:
@@ -167,7 +166,7 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
         "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)})
         if route is not None and walk.route is not None else None,
         "stops": geojson.feature_collection(stops),
-        "categories": [_category_dict(c, locale) for c in walk.categories],
+        "categories": [_category_dict(c, locale) for c in in_display_order(walk.categories)],
     }
     if with_findings:
         from fieldapp.services.findings import finding_feature, visible_findings

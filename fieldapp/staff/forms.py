@@ -311,3 +311,18 @@ class PromiseForm(Form):
             self.ends_on.errors = [*self.ends_on.errors, _l("The promise must end after it starts.")]
             return False
         return valid
+
+
+class CategoryForm(Form):
+    """A finding category (admin): names, icon, safe/unsafe, Open311 service code, top-level category."""
+
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=60)])
+    icon = SelectField(_l("Icon"), validators=[DataRequired()], default="other")
+    polarity = SelectField(_l("About"), validators=[DataRequired()], default="unsafe")
+    service_code = StringField(_l("Open311 service code"), validators=[Optional(), Length(max=50)])
+    parent_code = SelectField(_l("Sub-choice of"), validators=[Optional()])
+
+
+class NewCategoryForm(CategoryForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)])

@@ -11,7 +11,7 @@ from fieldapp import municipality
 from fieldapp.services import invitation
 from fieldapp.services import planning as planning_service
 from fieldapp.services import walks as walk_service
-from fieldapp.services.categories import all_categories
+from fieldapp.services.categories import planning_choices, top_level
 from fieldapp.staff import bp
 from fieldapp.staff.access import safe_referrer, user_id
 from fieldapp.staff.forms import (
@@ -29,12 +29,12 @@ from fieldapp.ui import status_names
 
 def _walk_form(walk=None) -> WalkForm:  # noqa: ANN001 - a Walk or None
     form = WalkForm(obj=walk) if walk is not None and not WalkForm().is_submitted() else WalkForm()
-    form.categories.choices = [(c.code, c.name(locale())) for c in all_categories()]
+    form.categories.choices = [(c.code, c.name(locale())) for c in planning_choices(walk)]
     if not form.is_submitted():
         if walk is None:
             form.categories.data = [code for code, _ in form.categories.choices]
         else:
-            form.categories.data = [c.code for c in walk.categories]
+            form.categories.data = [c.code for c in top_level(walk.categories)]
             if walk.starts_at is not None:
                 local = walk.starts_at.astimezone(municipality.zone())
                 form.date.data, form.time.data = local.date(), local.time().replace(second=0, microsecond=0)

@@ -26,7 +26,7 @@ def create(staff_client, **extra) -> Walk:
         "date": "2026-10-15",
         "time": "18:30",
         "meeting_point_text": "Ale torg",
-        "categories": ["lighting", "vegetation", "safe_place"],
+        "categories": ["lighting", "sightlines", "safe_place"],
         **extra,
     }
     response = staff_client.post("/staff/walks/new", data=data)
@@ -39,7 +39,8 @@ def test_create_walk_with_stockholm_time_and_category_set(staff_client) -> None:
     walk = create(staff_client)
     assert walk.status == "draft"
     assert walk.starts_at == datetime(2026, 10, 15, 16, 30, tzinfo=UTC)  # 18:30 CEST
-    assert [c.code for c in walk.categories] == ["lighting", "vegetation", "safe_place"]
+    # The chosen top-level categories bring their sub-choices (vegetation under sightlines).
+    assert [c.code for c in walk.categories] == ["safe_place", "lighting", "sightlines", "vegetation"]
     page = staff_client.get(f"/staff/walks/{walk.slug}/plan")
     assert page.status_code == 200 and "Kvällsvandring Nödinge" in page.text
     assert "leaflet-geoman-free-2.20.2/leaflet-geoman.min.js" in page.text
