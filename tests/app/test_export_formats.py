@@ -103,7 +103,7 @@ def test_every_format_has_the_same_labels_and_stable_codes(staff_client, prepare
 
 
 def test_felt_safety_words_code_and_scale_come_from_the_labels_table(staff_client, prepared) -> None:
-    """Each answer is named on the scale it was asked on; the code and the scale stand in their own columns."""
+    """Each answer is named on the scale it was asked on; code and scale stand in their own columns."""
     from tests.app.test_exports import FELT_WORDS
 
     rows = csv_rows(download(staff_client, "csv", lang="en"))
@@ -114,7 +114,8 @@ def test_felt_safety_words_code_and_scale_come_from_the_labels_table(staff_clien
         assert row["Felt safety"] == FELT_WORDS[answer]
     joined = staff_client.post(f"/j/{prepared.walk.join_token}", data={"group": "resident", "language": "en"})
     page = staff_client.get(joined.headers["Location"]).get_data(as_text=True)
-    assert len(re.findall(r'name="felt_safety" value="\d"', page)) == len(labels.FELT_SAFETY[FELT_SAFETY_SCALE])
+    choices = re.findall(r'name="felt_safety" value="\d"', page)
+    assert len(choices) == len(labels.FELT_SAFETY[FELT_SAFETY_SCALE])
 
 
 # --------------------------------------------------------------------------- confirmations
