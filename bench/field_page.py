@@ -138,7 +138,7 @@ def tap_until_sheet_opens(page, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            page.click("#add-finding", timeout=200, no_wait_after=True)
+            page.click("#add-finding", timeout=100, force=True, no_wait_after=True)
         except PlaywrightError:
             pass
         try:
@@ -146,7 +146,7 @@ def tap_until_sheet_opens(page, timeout_s: float = 60) -> None:
                 return
         except PlaywrightError:
             pass  # the page is still navigating
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise TimeoutError("the Add button never opened the sheet")
 
 

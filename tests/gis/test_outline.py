@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from shapely.geometry import LineString, MultiLineString, Point
 
 from gis.outline import route_outline

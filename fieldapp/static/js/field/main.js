@@ -1,6 +1,6 @@
 // The field page: boots the map, GPS, the outbox and the add-finding sheet.
 import { t } from "./i18n.js";
-import { FieldMap } from "./map.js";
+import { lazyFieldMap } from "./lazy-map.js";
 import { Outbox } from "./outbox.js";
 import { currentStop, progressAlong } from "./progress.js";
 import { FindingSheet } from "./sheet.js";
@@ -16,7 +16,7 @@ const REFRESH_MS = 20_000;
 let gpsPosition = null;
 let serverFindings = walk.findings?.features ?? [];
 
-const map = new FieldMap(document.getElementById("field-map"), walk);
+const map = lazyFieldMap(document.getElementById("field-map"), walk);
 const outbox = new Outbox(slug);
 
 // ---- theme: dark in the evening unless the person chose otherwise ----

@@ -1,0 +1,77 @@
+// The field map without waiting for it. Leaflet is the largest download of the page (≈ 45 KB), and the
+// first tap ("Add finding") does not need it: the page draws the route as a skeleton (server-rendered SVG,
+// walk.html) and loads Leaflet, its stylesheet and map.js after the page is usable. Until then calls to
+// the map (method calls only) are kept and replayed in order. A hint in the map says what is still coming.
+/* global L */
+import { t } from "./i18n.js";
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(script);
+  });
+}
+
+function loadStyle(href) {
+  return new Promise((resolve, reject) => {
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
+    link.onload = resolve;
+    link.onerror = () => reject(new Error(`could not load ${href}`));
+    document.head.append(link);
+  });
+}
+
+/** The hint over the map ("Loading the map…"); hidden once the tiles are there. */
+function setHint(container, text) {
+  const hint = container.querySelector(".map-hint");
+  if (!hint) return;
+  hint.hidden = !text;
+  hint.textContent = text ?? "";
+  container.dataset.tiles = text ? (text === t("tilesMissing") ? "missing" : "loading") : "loaded";
+}
+
+/** Follow the tile layer: "map images are loading" until the visible ones are there, or say they are missing. */
+function watchTiles(fieldMap, container) {
+  let tiles = null;
+  fieldMap.map.eachLayer((layer) => {
+    if (layer instanceof L.TileLayer) tiles = layer;
+  });
+  if (!tiles) return setHint(container, null);
+  let failed = 0;
+  tiles.on("loading", () => {
+    failed = 0;
+  });
+  tiles.on("tileerror", () => {
+    failed += 1;
+  });
+  tiles.on("load", () => setHint(container, failed ? t("tilesMissing") : null));
+  if (tiles.isLoading()) setHint(container, t("tilesLoading"));
+}
+
+/** A stand-in for FieldMap: method calls are kept until Leaflet and map.js have arrived, then replayed. */
+export function lazyFieldMap(container, walk) {
+  const queued = [];
+  let real = null;
+  const ready = (async () => {
+    await Promise.all([loadStyle(container.dataset.leafletCss), loadScript(container.dataset.leafletJs)]);
+    const { FieldMap } = await import("./map.js");
+    real = new FieldMap(container, walk);
+    container.querySelector(".map-skeleton")?.remove();
+    watchTiles(real, container);
+    for (const [name, args] of queued.splice(0)) real[name](...args);
+    return real;
+  })();
+  ready.catch(() => setHint(container, t("mapUnavailable")));
+  return new Proxy({}, {
+    get(_, name) {
+      if (name === "ready") return ready;
+      if (name === "then") return undefined; // not a thenable
+      return (...args) => (real ? real[name](...args) : queued.push([name, args]));
+    },
+  });
+}
