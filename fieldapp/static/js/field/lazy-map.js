@@ -26,31 +26,38 @@ function loadStyle(href) {
   });
 }
 
-/** The hint over the map ("Loading the map…"); hidden once the tiles are there. */
+/** The hint over the map: a text, or hidden (null). */
 function setHint(container, text) {
   const hint = container.querySelector(".map-hint");
-  if (!hint) return;
   hint.hidden = !text;
   hint.textContent = text ?? "";
-  container.dataset.tiles = text ? (text === t("tilesMissing") ? "missing" : "loading") : "loaded";
 }
 
-/** Follow the tile layer: "map images are loading" until the visible ones are there, or say they are missing. */
+/** Follow the tile layer: "map images are loading" until the first visible ones are there, and say so
+ * when they are missing (offline and not kept). The map's data-tiles says loading / loaded / missing. */
 function watchTiles(fieldMap, container) {
   let tiles = null;
   fieldMap.map.eachLayer((layer) => {
     if (layer instanceof L.TileLayer) tiles = layer;
   });
-  if (!tiles) return setHint(container, null);
+  if (!tiles) {
+    setHint(container, null);
+    return;
+  }
   let failed = 0;
   tiles.on("loading", () => {
     failed = 0;
+    container.dataset.tiles = "loading";
   });
   tiles.on("tileerror", () => {
     failed += 1;
   });
-  tiles.on("load", () => setHint(container, failed ? t("tilesMissing") : null));
+  tiles.on("load", () => {
+    container.dataset.tiles = failed ? "missing" : "loaded";
+    setHint(container, failed ? t("tilesMissing") : null);
+  });
   if (tiles.isLoading()) setHint(container, t("tilesLoading"));
+  else container.dataset.tiles = "loaded";
 }
 
 /** A stand-in for FieldMap: method calls are kept until Leaflet and map.js have arrived, then replayed. */

@@ -105,7 +105,7 @@ async function start() {
   if (["done", "declined", "stopped", "capped"].includes(earlier?.state) || !navigator.onLine || !("caches" in window)) return;
   let plan;
   try {
-    const response = await fetch(section.dataset.planUrl, { credentials: "same-origin" });
+    const response = await fetch(section.dataset.planUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) return;
     plan = await response.json();
   } catch {
