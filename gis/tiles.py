@@ -14,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 from gis.crs import apply_transformer, local_metric_transformer
 
 MAX_LAT = 85.05112878  # Web Mercator's edge
+EQUATOR_M_PER_PX_Z0 = 156_543.03392  # metres per pixel of a 256 px tile at zoom 0 on the equator
 Tile = tuple[int, int, int]
 
 
@@ -54,6 +55,11 @@ def tile_bounds(tile: Tile) -> Polygon:
     return box(x / n * 360.0 - 180.0, lat(y + 1), (x + 1) / n * 360.0 - 180.0, lat(y))
 
 
+def metres_per_pixel(zoom: int, lat: float) -> float:
+    """Ground size of one map pixel at ``zoom`` and latitude ``lat``."""
+    return EQUATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / 2**zoom
+
+
 def tiles_covering(area: BaseGeometry, zoom: int) -> list[Tile]:
     """Every tile at ``zoom`` that touches ``area`` (lon/lat), row by row from the north-west."""
     west, south, east, north = area.bounds
@@ -75,20 +81,26 @@ class TilePlan:
 
 
 def route_tile_plan(route: LineString | MultiLineString | None, stops: Iterable[Point], *, buffer_m: float,
-                    zooms: Sequence[int], max_tiles: int) -> TilePlan:
-    """The tiles covering the route and stops plus ``buffer_m`` at each of ``zooms``, at most ``max_tiles``.
+                    zooms: Sequence[int], max_tiles: int, screen_px: float = 0) -> TilePlan:
+    """The tiles covering the route and stops plus a buffer at each of ``zooms``, at most ``max_tiles``.
 
+    The buffer is ``buffer_m``, or at low zooms wider: ``screen_px`` pixels of that zoom (half a phone
+    screen's diagonal), so that a screen centred anywhere on the route is filled at every zoom level.
     A zoom level is taken whole or not at all (a level with holes would show grey squares), lowest first:
     when the next level would pass the cap it and every higher one are left out.
     """
     parts = [g for g in (route, *stops) if g is not None]
-    area = buffered_area(parts, buffer_m) if parts else None
+    lat = shapely.GeometryCollection(parts).envelope.centroid.y if parts else 0.0
     tiles: list[Tile] = []
     taken: list[int] = []
     left_out: list[int] = []
     for zoom in sorted(set(zooms)):
-        level = tiles_covering(area, zoom) if area is not None else []
-        if left_out or len(tiles) + len(level) > max_tiles:
+        if left_out:
+            left_out.append(zoom)
+            continue
+        buffer = max(buffer_m, screen_px * metres_per_pixel(zoom, lat))
+        level = tiles_covering(buffered_area(parts, buffer), zoom) if parts else []
+        if len(tiles) + len(level) > max_tiles:
             left_out.append(zoom)
             continue
         tiles.extend(level)

@@ -16,6 +16,7 @@ from gis import convert
 from gis.tiles import route_tile_plan
 
 AVERAGE_TILE_BYTES = 15_000  # a typical 256 px street-map PNG; for the size shown before fetching
+SCREEN_RADIUS_PX = 500  # half a phone screen's diagonal (CSS px): the buffer never narrower than a screen
 
 
 class TilePrecache(TypedDict):
@@ -35,7 +36,8 @@ def precache_enabled(config: dict[str, Any] | None = None) -> bool:
 
 
 def tile_precache(walk: Walk) -> TilePrecache:
-    """The tiles covering ``walk``'s route and stops plus the configured buffer at the configured zooms.
+    """The tiles covering ``walk``'s route and stops plus the configured buffer (at least a phone screen
+    around them) at the configured zooms.
 
     Raises ``NotFound`` when pre-caching is off for this installation.
     """
@@ -44,7 +46,8 @@ def tile_precache(walk: Walk) -> TilePrecache:
         raise NotFound("Map pre-loading is not enabled here.", code="precache_disabled")
     stops = [convert.to_geom(stop.geom_el) for stop in walk.stops]
     plan = route_tile_plan(route_geom(walk), stops, buffer_m=config["TILES_PRECACHE_BUFFER_M"],
-                           zooms=config["TILES_PRECACHE_ZOOMS"], max_tiles=config["TILES_PRECACHE_MAX_TILES"])
+                           zooms=config["TILES_PRECACHE_ZOOMS"], max_tiles=config["TILES_PRECACHE_MAX_TILES"],
+                           screen_px=SCREEN_RADIUS_PX)
     return {
         "tile_url": config["TILE_URL"],
         "tiles": [list(tile) for tile in plan.tiles],

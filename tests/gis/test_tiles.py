@@ -7,7 +7,15 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from gis.tiles import buffered_area, route_tile_plan, tile_bounds, tile_x, tile_y, tiles_covering
+from gis.tiles import (
+    buffered_area,
+    metres_per_pixel,
+    route_tile_plan,
+    tile_bounds,
+    tile_x,
+    tile_y,
+    tiles_covering,
+)
 
 # A 1.1 km east–west route at Nödinge (58° N): 0.0187° of longitude ≈ 1.1 km there.
 ROUTE = LineString([(12.060, 57.8945), (12.0787, 57.8945)])
@@ -76,3 +84,18 @@ def test_stops_off_the_route_are_covered_too() -> None:
 def test_a_walk_without_route_or_stops_has_nothing_to_fetch() -> None:
     plan = route_tile_plan(None, [], buffer_m=150, zooms=[15, 16], max_tiles=100)
     assert plan.tiles == () and plan.zooms == (15, 16)
+
+
+def test_low_zooms_get_a_screen_wide_buffer_so_a_phone_screen_on_the_route_is_filled() -> None:
+    assert metres_per_pixel(15, 57.8945) == pytest.approx(2.545, rel=0.01)
+    plan = route_tile_plan(ROUTE, [], buffer_m=200, zooms=[15, 18], max_tiles=10_000, screen_px=500)
+    narrow = route_tile_plan(ROUTE, [], buffer_m=200, zooms=[15, 18], max_tiles=10_000)
+    at = {z: {t for t in plan.tiles if t[0] == z} for z in (15, 18)}
+    narrow_at = {z: {t for t in narrow.tiles if t[0] == z} for z in (15, 18)}
+    assert at[18] == narrow_at[18]  # 500 px at z18 is ~75 m: the 200 m buffer is wider
+    assert at[15] > narrow_at[15]  # 500 px at z15 is ~1.3 km
+    # A 412 × 500 px screen centred on the route's end at z15 lies inside the tiles taken.
+    half_w, half_h = 206 * metres_per_pixel(15, 57.8945), 250 * metres_per_pixel(15, 57.8945)
+    d_lon, d_lat = half_w / (111_320 * math.cos(math.radians(57.8945))), half_h / 111_320
+    screen = shapely.box(12.0787 - d_lon, 57.8945 - d_lat, 12.0787 + d_lon, 57.8945 + d_lat)
+    assert shapely.union_all([tile_bounds(t) for t in at[15]]).contains(screen)
