@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
@@ -32,6 +33,7 @@ class TileServer:
     def __init__(self, body: bytes | None = None) -> None:
         self.body = body if body is not None else tile_png()
         self.requested: list[tuple[int, int, int]] = []
+        self.delay_s = 0.0  # per tile, to watch a download in progress
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,6 +43,7 @@ class TileServer:
                     self.send_error(404)
                     return
                 server.requested.append(tuple(int(v) for v in match.groups()))
+                time.sleep(server.delay_s)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Content-Length", str(len(server.body)))
