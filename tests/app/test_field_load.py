@@ -17,7 +17,7 @@ def test_field_page_draws_the_route_skeleton_and_loads_leaflet_later(joined) -> 
     assert re.search(r'<path class="skeleton-route" d="M[\d. L]+"', skeleton.group(0))
     assert skeleton.group(0).count('class="skeleton-stop"') == 7
     assert 'class="map-hint" role="status">Kartan laddas…<' in html
-    # Leaflet is not a blocking script of the page: lazy-map.js loads it after the first tap works.
+    # Leaflet is not a blocking script of the page: early.js loads it after the first tap works.
     assert "leaflet.js\"></script>" not in html
     assert 'data-leaflet-js="/static/vendor/leaflet-1.9.4/leaflet.js"' in html
     assert '<link rel="modulepreload" href="/static/vendor/idb-8.0.4/index.js">' in html

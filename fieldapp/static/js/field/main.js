@@ -1,6 +1,6 @@
 // The field page: boots the map, GPS, the outbox and the add-finding sheet.
 import { t } from "./i18n.js";
-import { lazyFieldMap } from "./lazy-map.js";
+import { adoptEarlySheet, lazyFieldMap } from "./early.js";
 import { Outbox } from "./outbox.js";
 import { currentStop, progressAlong } from "./progress.js";
 import { FindingSheet } from "./sheet.js";
@@ -171,6 +171,7 @@ const sheet = new FindingSheet({
   pickBar: document.getElementById("pick-bar"),
 });
 document.getElementById("add-finding")?.addEventListener("click", () => sheet.openNew());
+adoptEarlySheet(sheet, document.getElementById("finding-sheet"), document.getElementById("add-finding"));
 // Without GPS the page says "tap the map": a tap there starts a finding at that place.
 if (document.getElementById("add-finding")) {
   map.onTap((latlng) => {

@@ -21,7 +21,7 @@ const SHELL_FILES = [
   "/static/js/field/main.js",
   "/static/js/field/i18n.js",
   "/static/js/field/map.js",
-  "/static/js/field/lazy-map.js",
+  "/static/js/field/early.js",
   "/static/js/field/precache.js",
   "/static/js/field/outbox.js",
   "/static/js/field/photos.js",

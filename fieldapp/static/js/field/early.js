@@ -1,7 +1,13 @@
-// The field map without waiting for it. Leaflet is the largest download of the page (≈ 45 KB), and the
-// first tap ("Add finding") does not need it: the page draws the route as a skeleton (server-rendered SVG,
-// walk.html) and loads Leaflet, its stylesheet and map.js after the page is usable. Until then calls to
-// the map (method calls only) are kept and replayed in order. A hint in the map says what is still coming.
+// The field page before its heavy parts have arrived (slow networks; one module, as every request costs a
+// round trip there).
+// The map: Leaflet is the largest download of the page (≈ 45 KB), and the first tap ("Add finding") does
+// not need it: the page draws the route as a skeleton (server-rendered SVG, walk.html) and loads Leaflet,
+// its stylesheet and map.js after the page is usable. Until then calls to the map (method calls only) are
+// kept and replayed in order. A hint in the map says what is still coming.
+// The sheet: the Add button works before the scripts have arrived: it opens the sheet by itself (the HTML
+// command="show-modal", walk.html) and a person can start choosing. When the scripts are there, the sheet
+// that is already open is set up like a new one, keeping what was chosen and the photos picked, and Save
+// (disabled until then, so nothing is lost by saving too early) is turned on.
 /* global L */
 import { t } from "./i18n.js";
 
@@ -81,4 +87,31 @@ export function lazyFieldMap(container, walk) {
       return (...args) => (real ? real[name](...args) : queued.push([name, args]));
     },
   });
+}
+
+/** Hand the Add button and the sheet over to the scripts; set up a sheet the button already opened. */
+export function adoptEarlySheet(sheet, dialog, addButton) {
+  addButton?.removeAttribute("command");
+  addButton?.removeAttribute("commandfor");
+  const save = dialog.querySelector("#sheet-save");
+  if (dialog.open) {
+    const form = dialog.querySelector("form");
+    const chosen = [...new FormData(form).entries()];
+    const photos = ["photo-camera", "photo-gallery"].flatMap((id) => [...(form.querySelector(`#${id}`)?.files ?? [])]);
+    sheet.openNew(); // resets the form; the dialog stays open
+    for (const [name, value] of chosen) {
+      const field = form.elements.namedItem(name);
+      if (field instanceof RadioNodeList) {
+        for (const radio of field) radio.checked = radio.value === value;
+      } else if (field && typeof value === "string") {
+        field.value = value;
+      }
+    }
+    sheet.categoryChanged(false);
+    sheet.renderPosition();
+    sheet.renderNoteCount();
+    if (photos.length) sheet.addPhotos(photos);
+  }
+  save.disabled = false;
+  dialog.dataset.ready = "true";
 }
