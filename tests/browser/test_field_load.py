@@ -62,6 +62,45 @@ def test_skeleton_route_shows_and_add_works_before_leaflet_and_tiles(browser: Br
     context.close()
 
 
+def test_add_opens_the_sheet_before_the_scripts_and_keeps_what_was_chosen(browser: Browser,
+                                                                         browser_context_args: dict,
+                                                                         live_server) -> None:
+    context = browser.new_context(**browser_context_args, service_workers="block")
+    page = context.new_page()
+    join(page, live_server)
+    held = []
+    page.route(re.compile(r".*/js/field/main\.js$"), lambda route: held.append(route))
+    page.reload(wait_until="commit")  # DOMContentLoaded waits for the held module script
+    page.wait_for_selector("#add-finding")
+    page.wait_for_function("() => performance.getEntriesByType('paint').length > 0")
+    assert held and page.evaluate("document.querySelector('.field').dataset.ready") is None
+
+    # No script yet: the button opens the sheet by itself; choices can be made, Save waits.
+    page.click("#add-finding")
+    sheet = page.locator("#finding-sheet")
+    expect(sheet).to_be_visible()
+    page.check("input[name=category][value=vegetation]", force=True)
+    page.check("input[name=polarity][value=unsafe]", force=True)
+    page.fill("#sheet-note", "Buskarna skymmer gångvägen")
+    save = page.locator("#sheet-save")
+    expect(save).to_be_disabled()
+    assert axe_violations(page, "#finding-sheet") == []
+
+    for route_request in held:
+        route_request.continue_()
+    page.wait_for_selector(".field[data-ready=true]", state="attached")
+    expect(save).to_be_enabled()
+    expect(sheet).to_be_visible()
+    expect(page.locator("input[name=category][value=vegetation]")).to_be_checked()
+    expect(page.locator("#sheet-note")).to_have_value("Buskarna skymmer gångvägen")
+    # Set up like a new finding: the GPS position, once the phone has one.
+    expect(page.locator("#sheet-position")).to_contain_text("GPS")
+    save.click()
+    expect(sheet).to_be_hidden()
+    expect(page.locator("#my-findings-list")).to_contain_text("Buskarna skymmer gångvägen")
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def tile_server() -> Iterator[TileServer]:
     with TileServer() as tiles:

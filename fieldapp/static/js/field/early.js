@@ -89,6 +89,20 @@ export function lazyFieldMap(container, walk) {
   });
 }
 
+/** The GPS position usually arrives just after the scripts: put it into the early sheet when it does,
+ * unless a position or a stop was chosen meanwhile. */
+function waitForGps(sheet, dialog, form) {
+  const timer = setInterval(() => {
+    if (!dialog.open || sheet.position || form.elements.namedItem("stop")?.value) {
+      clearInterval(timer);
+    } else if (sheet.gps()) {
+      clearInterval(timer);
+      sheet.useGps();
+    }
+  }, 250);
+  setTimeout(() => clearInterval(timer), 60_000);
+}
+
 /** Hand the Add button and the sheet over to the scripts; set up a sheet the button already opened. */
 export function adoptEarlySheet(sheet, dialog, addButton) {
   addButton?.removeAttribute("command");
@@ -111,6 +125,7 @@ export function adoptEarlySheet(sheet, dialog, addButton) {
     sheet.renderPosition();
     sheet.renderNoteCount();
     if (photos.length) sheet.addPhotos(photos);
+    waitForGps(sheet, dialog, form);
   }
   save.disabled = false;
   dialog.dataset.ready = "true";
