@@ -141,20 +141,17 @@ def throttle_service_workers(browser) -> None:
 
 def tap_until_sheet_opens(page, timeout_s: float = 60) -> None:
     """Once the page has painted (a person taps what they see), tap "Add finding" again and again, as an
-    impatient walker would, until the sheet opens. The robot's own tap takes 0.1–0.3 s, counted in."""
+    impatient walker would, until the sheet opens. The robot's own tap (~0.1–0.3 s) is counted in."""
+    page.wait_for_function("() => performance.getEntriesByType('paint').length > 0", polling="raf",
+                           timeout=timeout_s * 1000)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            if page.evaluate("document.getElementById('finding-sheet')?.open === true"):
+            page.click("#add-finding", timeout=100, force=True, no_wait_after=True)
+            if page.evaluate("document.getElementById('finding-sheet').open"):
                 return
-            painted = page.evaluate("performance.getEntriesByType('paint').length > 0")
         except PlaywrightError:
-            painted = False  # the page is still navigating
-        if painted:
-            try:
-                page.click("#add-finding", timeout=100, force=True, no_wait_after=True)
-            except PlaywrightError:
-                pass
+            pass
         time.sleep(0.02)
     raise TimeoutError("the Add button never opened the sheet")
 

@@ -50,7 +50,10 @@ class TileServer:
                 self.send_header("Access-Control-Allow-Origin", "*")
                 self.send_header("Cache-Control", "max-age=86400")
                 self.end_headers()
-                self.wfile.write(server.body)
+                try:
+                    self.wfile.write(server.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the browser gave up on this tile (the map moved on)
 
             def log_message(self, *args: object) -> None:
                 pass
