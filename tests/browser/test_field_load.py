@@ -94,7 +94,7 @@ def test_add_opens_the_sheet_before_the_scripts_and_keeps_what_was_chosen(browse
     expect(page.locator("input[name=category][value=vegetation]")).to_be_checked()
     expect(page.locator("#sheet-note")).to_have_value("Buskarna skymmer gångvägen")
     # Set up like a new finding: the GPS position, once the phone has one.
-    expect(page.locator("#sheet-position")).to_contain_text("GPS")
+    expect(page.locator("#sheet-position")).to_contain_text("Position från GPS")
     save.click()
     expect(sheet).to_be_hidden()
     expect(page.locator("#my-findings-list")).to_contain_text("Buskarna skymmer gångvägen")
@@ -187,6 +187,7 @@ def test_precache_fills_the_tile_cache_and_the_walk_renders_offline_without_grey
     assert axe_violations(page, "#precache") == []
     expect(section).to_have_attribute("data-state", "done", timeout=60_000)
     expect(section).to_contain_text(f"({len(plan['tiles'])} kartbilder, ")
+    assert axe_violations(page, "#precache") == []
     tile_server.delay_s = 0
 
     cached = set(page.evaluate(
@@ -214,4 +215,42 @@ def test_precache_fills_the_tile_cache_and_the_walk_renders_offline_without_grey
         assert_no_grey_tiles(page, zoom)
     expect(page.locator("#field-map .map-hint")).to_be_hidden()
     assert tile_server.requested == []
+    context.close()
+
+
+def test_on_wifi_the_download_starts_by_itself_and_stops_at_the_size_cap(
+        browser: Browser, browser_context_args: dict, precache_server: LiveServer,
+        tile_server: TileServer) -> None:
+    context = browser.new_context(**browser_context_args)
+    # A phone on Wi-Fi (Chromium on Android says so through navigator.connection).
+    context.add_init_script("Object.defineProperty(navigator, 'connection', "
+                            "{ value: { type: 'wifi', saveData: false }, configurable: true })")
+    page = context.new_page()
+    tile_bytes = len(tile_server.body)
+    plans_asked = []
+
+    def small_cap(route) -> None:  # the server's plan, with room for ten tiles only
+        plans_asked.append(route.request.url)
+        response = route.fetch()
+        plan = response.json()
+        plan["max_bytes"] = tile_bytes * 10 + tile_bytes // 2
+        route.fulfill(response=response, json=plan)
+
+    page.route("**/tiles.json", small_cap)
+    tile_server.requested.clear()
+    join(page, precache_server)
+    section = page.locator("#precache")
+    expect(section).to_have_attribute("data-state", "capped", timeout=30_000)
+    expect(section).to_contain_text("Nedladdningen stannade vid storleksgränsen")
+    assert page.locator("#precache [data-action=precache-start]").is_hidden()  # it did not ask
+    cached = page.evaluate("caches.open('fieldapp-tiles').then((c) => c.keys()).then((keys) => keys.length)")
+    assert 10 <= cached <= 10 + 9  # ten from the download, plus those the map itself showed
+    assert axe_violations(page, "#precache") == []
+    # Remembered: the next visit does not ask for the tiles again.
+    page.reload()
+    page.wait_for_selector(".field[data-ready=true]")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1000)
+    expect(section).to_be_hidden()
+    assert len(plans_asked) == 1
     context.close()
