@@ -32,13 +32,13 @@ def buffered_area(geoms: Sequence[BaseGeometry], buffer_m: float) -> BaseGeometr
 
 def tile_x(lon: float, zoom: int) -> int:
     """Column of the tile holding longitude ``lon`` at ``zoom``."""
-    n = 2**zoom
+    n = 1 << zoom
     return min(n - 1, max(0, int((lon + 180.0) / 360.0 * n)))
 
 
 def tile_y(lat: float, zoom: int) -> int:
     """Row of the tile holding latitude ``lat`` at ``zoom`` (row 0 at the top, the north)."""
-    n = 2**zoom
+    n = 1 << zoom
     lat = max(-MAX_LAT, min(MAX_LAT, lat))
     rad = math.radians(lat)
     return min(n - 1, max(0, int((1.0 - math.asinh(math.tan(rad)) / math.pi) / 2.0 * n)))
@@ -47,7 +47,7 @@ def tile_y(lat: float, zoom: int) -> int:
 def tile_bounds(tile: Tile) -> Polygon:
     """The lon/lat rectangle a tile covers."""
     z, x, y = tile
-    n = 2**z
+    n = 1 << z
 
     def lat(row: int) -> float:
         return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
@@ -57,7 +57,7 @@ def tile_bounds(tile: Tile) -> Polygon:
 
 def metres_per_pixel(zoom: int, lat: float) -> float:
     """Ground size of one map pixel at ``zoom`` and latitude ``lat``."""
-    return EQUATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / 2**zoom
+    return EQUATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / (1 << zoom)
 
 
 def tiles_covering(area: BaseGeometry, zoom: int) -> list[Tile]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from flask import current_app
+from shapely.geometry import Point
 
 from fieldapp.errors import NotFound
 from fieldapp.models import Walk
@@ -44,7 +45,7 @@ def tile_precache(walk: Walk) -> TilePrecache:
     config = current_app.config
     if not precache_enabled(config):
         raise NotFound("Map pre-loading is not enabled here.", code="precache_disabled")
-    stops = [convert.to_geom(stop.geom_el) for stop in walk.stops]
+    stops = [geom for stop in walk.stops if isinstance(geom := convert.to_geom(stop.geom_el), Point)]
     plan = route_tile_plan(route_geom(walk), stops, buffer_m=config["TILES_PRECACHE_BUFFER_M"],
                            zooms=config["TILES_PRECACHE_ZOOMS"], max_tiles=config["TILES_PRECACHE_MAX_TILES"],
                            screen_px=SCREEN_RADIUS_PX)
