@@ -3,16 +3,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: ``code`` is machine-readable, ``message`` is safe to show to a user."""
+    """Base class: ``code`` is machine-readable, ``message`` is safe to show to a user, ``field`` (optional)
+    names the form input it is about."""
 
     status = 400
     code = "bad_request"
     retry_after: int | None = None  # seconds, sent as Retry-After (503 busy, 429); a class may set a default
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict | None = None, retry_after: int | None = None):
+                 details: dict | None = None, retry_after: int | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field the message belongs next to, when one does
         self.details = details
         if retry_after is not None:
             self.retry_after = retry_after

@@ -1,15 +1,18 @@
 """The one place where domain errors and HTTP errors become responses.
 
 API paths (``/api/``, ``/open311/``) get JSON ``{"error": {"code", "message"}}``; pages get a
-readable HTML page. Nothing here turns bad input into a 500.
+readable HTML page; a failed staff form gets its page again with the input kept
+(``fieldapp.form_again``). Nothing here turns bad input into a 500.
 """
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.errors import N_, DomainError
+from fieldapp.form_again import page_again
 from gis.errors import GeometryError
 
 JSON_PREFIXES = ("/api/", "/open311/")
@@ -35,6 +38,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
+        again = None if wants_json() else page_again(err.status, gettext(err.message), err.field)
+        if again is not None:
+            return again
         response = app.make_response(error_response(err.status, err.code, gettext(err.message), err.details))
         if err.retry_after is not None:
             response.headers["Retry-After"] = str(err.retry_after)
@@ -42,6 +48,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(GeometryError)
     def _geometry(err: GeometryError):
+        again = None if wants_json() else page_again(422, gettext(str(err)))
+        if again is not None:
+            return again
         return error_response(422, "invalid_geometry", gettext(str(err)))
 
     @app.errorhandler(HTTPException)
@@ -52,6 +61,10 @@ def register(app: Flask) -> None:
         message = data.get("message") or err.description or err.name
         if details and err.code == 422:
             message = N_("The request has invalid fields; see details.")
+        if isinstance(err, CSRFError) and not wants_json():
+            again = page_again(400, gettext("The form had expired. Check your input and send it again."))
+            if again is not None:
+                return again
         response = app.make_response(error_response(err.code or 500, code, gettext(message), details))
         original = err.get_response().headers
         for header in ("Allow", "Retry-After"):

@@ -1,5 +1,5 @@
 """The base of every form: Flask-WTF (CSRF) plus the one input rule for text
-(``fieldapp.text.clean_text``)."""
+(``fieldapp.text.clean_text``), and taking back the input of a failed submission (``fieldapp.form_again``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+
+from fieldapp import form_again
 
 
 def _clean(value: Any) -> Any:
@@ -16,7 +18,11 @@ def _clean(value: Any) -> Any:
 
 
 class Form(FlaskForm):
-    """A Flask-WTF form whose text fields (not passwords) drop control characters on the way in."""
+    """A Flask-WTF form whose text fields (not passwords) drop control characters on the way in.
+
+    While the page of a failed submission is rendered again, the form of the same class and prefix takes
+    the posted input and its errors back (and counts as submitted); every other form starts empty.
+    """
 
     class Meta:
         def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201 - WTForms' hook
@@ -24,3 +30,29 @@ class Form(FlaskForm):
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options = {**options, "filters": (*unbound_field.kwargs.get("filters", ()), _clean)}
             return unbound_field.bind(form=form, **options)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        failed = form_again.failed_form()
+        self._again = failed is not None and failed.form_class == type(self).__name__ \
+            and failed.prefix == kwargs.get("prefix", "")
+        if failed is not None and not args and "formdata" not in kwargs:
+            kwargs["formdata"] = failed.data if self._again else None
+        super().__init__(*args, **kwargs)
+        if self._again and failed is not None:
+            for name, errors in failed.errors.items():
+                if name in self._fields:
+                    self._fields[name].errors = list(errors)
+
+    def is_submitted(self) -> bool:
+        if form_again.failed_form() is not None:
+            return self._again
+        return super().is_submitted()
+
+    def validate_on_submit(self, extra_validators: Any = None) -> bool:
+        if form_again.failed_form() is not None:
+            return False
+        return super().validate_on_submit(extra_validators)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        form_again.remember_submitted(self)
+        return super().validate(extra_validators)

@@ -16,7 +16,7 @@ from fieldapp.services import events
 from fieldapp.services.categories import all_categories
 from fieldapp.services.walks import create_walk, new_join_token, prepare_route
 from gis import convert, routes
-from gis.errors import TooManyPoints
+from gis.errors import RouteImportError, TooManyPoints
 
 MAX_STOPS = 50
 # Status changes an organizer makes here; the protocol states are set by publishing.
@@ -134,7 +134,18 @@ def parse_route(data: bytes, filename: str) -> LineString | MultiLineString:
 
 def import_route(walk: Walk, data: bytes, filename: str, *, user_id: int | None) -> RouteSaved:
     """Parse a GPX, KML or GeoJSON file and make it the route (simplified when very detailed)."""
-    return set_route(walk, parse_route(data, filename), source=filename[:200], user_id=user_id)
+    return set_route(walk, parse_route_file(data, filename), source=filename[:200], user_id=user_id)
+
+
+def parse_route_file(data: bytes, filename: str) -> LineString | MultiLineString:
+    """:func:`parse_route` for an uploaded file: a refusal names the ``file`` field it is about."""
+    try:
+        return parse_route(data, filename)
+    except ValidationError as err:
+        err.field = "file"
+        raise
+    except RouteImportError as err:
+        raise ValidationError(str(err), field="file") from err
 
 
 def _stop(walk: Walk, stop_id: int) -> Stop:
