@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from fieldapp.errors import N_, DomainError
 from fieldapp.form_again import page_again
+from fieldapp.forms import EXPIRED
 from gis.errors import GeometryError
 
 JSON_PREFIXES = ("/api/", "/open311/")
@@ -62,7 +63,7 @@ def register(app: Flask) -> None:
         if details and err.code == 422:
             message = N_("The request has invalid fields; see details.")
         if isinstance(err, CSRFError) and not wants_json():
-            again = page_again(400, gettext("The form had expired. Check your input and send it again."))
+            again = page_again(400, gettext(EXPIRED))
             if again is not None:
                 return again
         response = app.make_response(error_response(err.code or 500, code, gettext(message), details))

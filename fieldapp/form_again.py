@@ -94,14 +94,17 @@ def page_again(status: int, message: str, field: str | None = None) -> Response 
     request.environ[FAILED_KEY] = _failed_from_request(field, message)
     from fieldapp.errors import DomainError
 
-    flash(message, "error")
+    flashed = message in [m for _, m in session.get("_flashes", [])]
+    if not flashed:
+        flash(message, "error")
     try:
         response = make_response(current_app.view_functions[endpoint](**args))
     except DomainError:  # the page itself is not there for this user: the plain error page instead
         db.session.rollback()
-        session.get("_flashes", []).pop()
+        if not flashed:
+            session.get("_flashes", []).pop()
         request.environ.pop(FAILED_KEY, None)
         return None
-    if response.status_code < 300:
+    if not 300 <= response.status_code < 400:  # the page's own status was for a submission not made here
         response.status_code = status
     return response

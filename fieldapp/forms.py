@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
 from fieldapp import form_again
+from fieldapp.errors import N_
+
+EXPIRED = N_("The form had expired or could not be read. Check your input and send it again.")
 
 
 def _clean(value: Any) -> Any:
@@ -33,8 +38,13 @@ class Form(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         failed = form_again.failed_form()
-        self._again = failed is not None and failed.form_class == type(self).__name__ \
-            and failed.prefix == kwargs.get("prefix", "")
+        prefix = kwargs.get("prefix", "")
+        if prefix and prefix[-1] not in "-_;:/.":  # as WTForms completes it
+            prefix += "-"
+        self._again = failed is not None and (
+            failed.form_class == type(self).__name__ and failed.prefix == prefix
+            or not failed.form_class and self._takes_all(failed.data.keys(), prefix)
+        )
         if failed is not None and not args and "formdata" not in kwargs:
             kwargs["formdata"] = failed.data if self._again else None
         super().__init__(*args, **kwargs)
@@ -42,6 +52,11 @@ class Form(FlaskForm):
             for name, errors in failed.errors.items():
                 if name in self._fields:
                     self._fields[name].errors = list(errors)
+
+    def _takes_all(self, names: Any, prefix: str) -> bool:
+        """Every posted name is a field of this form (to find a form whose class is not known: bad CSRF)."""
+        fields = {prefix + name for name, _ in self._unbound_fields}  # set by WTForms' FormMeta
+        return bool(fields) and set(names) <= fields
 
     def is_submitted(self) -> bool:
         if form_again.failed_form() is not None:
@@ -55,4 +70,7 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         form_again.remember_submitted(self)
-        return super().validate(extra_validators)
+        ok = super().validate(extra_validators)
+        if "csrf_token" in self.errors:  # not a field anyone sees: say it at the top of the page
+            flash(gettext(EXPIRED), "error")
+        return ok
