@@ -17,6 +17,7 @@ import numpy as np
 import pyproj
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry.base import BaseGeometry
 
 from gis.crs import apply_transformer, local_metric_transformer
 from gis.errors import GeometryError, RouteImportError, TooManyPoints
@@ -45,11 +46,45 @@ Coords = list[tuple[float, float]]
 # --------------------------------------------------------------------------- import
 
 
+@dataclass(frozen=True)
+class Waypoint:
+    """A named point in a route file (GPX ``wpt``, a KML point placemark): a candidate stop."""
+
+    name: str
+    point: Point
+
+
+@dataclass(frozen=True)
+class RouteFile:
+    """What a route file holds: the line (None for a file of waypoints only), its waypoints, and which
+    kind of GPX line was used (``track`` or ``route``; ``line`` for KML/GeoJSON) and how many of the
+    other kind were left out."""
+
+    route: LineString | MultiLineString | None
+    waypoints: tuple[Waypoint, ...] = ()
+    used: str = "line"
+    left_out: int = 0
+    no_line: str = _NO_GEOJSON_LINE  # what parse_route says when ``route`` is None
+
+
 def parse_route(data: bytes, filename: str | None = None) -> LineString | MultiLineString:
     """Parse a GPX, KML or GeoJSON route into a 2D lon/lat (Multi)LineString.
 
     The format is detected from the content; ``filename`` only improves error messages.
     Raises RouteImportError with a message meant for the user (TooManyPoints above MAX_ROUTE_POINTS).
+    """
+    found = read_route_file(data, filename)
+    if found.route is None:
+        raise RouteImportError(found.no_line)
+    return found.route
+
+
+def read_route_file(data: bytes, filename: str | None = None) -> RouteFile:
+    """A route file's line and waypoints; a file with waypoints and no line is accepted (route None).
+
+    GPX: the tracks when the file has any (a track follows the streets walked or drawn point by point),
+    else its routes (a GPX route is often a few via points a device would route between). Both kinds in
+    one line would draw the same way twice.
     """
     if len(data) > MAX_ROUTE_BYTES:
         raise RouteImportError("The file is larger than 10 MB.")
@@ -59,7 +94,7 @@ def parse_route(data: bytes, filename: str | None = None) -> LineString | MultiL
     if not head:
         raise RouteImportError("The file is empty.")
     if head.startswith(b"{"):
-        return _build_route(_geojson_parts(data), _NO_GEOJSON_LINE)
+        return RouteFile(_build_route(_geojson_parts(data), _NO_GEOJSON_LINE))
     if head.startswith(b"<"):
         return _parse_xml_route(data)
     if head.startswith(b"PK") or (filename or "").lower().endswith(".kmz"):
@@ -77,15 +112,17 @@ def _content_head(data: bytes) -> bytes:
     return start.removeprefix(codecs.BOM_UTF8).lstrip()
 
 
-def _parse_xml_route(data: bytes) -> LineString | MultiLineString:
+def _parse_xml_route(data: bytes) -> RouteFile:
     root = _safe_xml_root(data)
     kind = _local_name(root.tag)
     if kind == "gpx":
         # gpxpy needs ~20 µs a point: count first, so a huge track is refused in a fraction of that.
-        _check_point_count(sum(1 for el in root.iter() if _local_name(el.tag) in ("trkpt", "rtept")))
-        return _build_route(_gpx_parts(data), _NO_GPX_LINE)
+        _check_point_count(sum(1 for el in root.iter() if _local_name(el.tag) in ("trkpt", "rtept", "wpt")))
+        return _gpx_file(data)
     if kind == "kml":
-        return _build_route(_kml_parts(root), _NO_KML_LINE)
+        waypoints = _kml_waypoints(root)
+        route = _build_route(_kml_parts(root), _NO_KML_LINE, allow_empty=bool(waypoints))
+        return RouteFile(route, waypoints, no_line=_NO_KML_LINE)
     raise RouteImportError(_NOT_A_ROUTE)
 
 
@@ -125,19 +162,24 @@ def _decode_xml(data: bytes) -> str:
         raise RouteImportError("The file's text encoding could not be read.") from None
 
 
-def _gpx_parts(data: bytes) -> list[Coords]:
-    """Track segments, then routes, of an already safety-checked GPX document."""
+def _gpx_file(data: bytes) -> RouteFile:
+    """Tracks (else routes) and waypoints of an already safety-checked GPX document."""
     try:
         gpx = gpxpy.parse(_decode_xml(data))
     except (gpxpy.gpx.GPXException, ValueError, TypeError):
         raise RouteImportError("The GPX file could not be read; it may be damaged or incomplete.") from None
-    parts: list[Coords] = []
-    for track in gpx.tracks:
-        for segment in track.segments:
-            parts.append([(p.longitude, p.latitude) for p in segment.points])
-    for route in gpx.routes:
-        parts.append([(p.longitude, p.latitude) for p in route.points])
-    return parts
+    tracks: list[Coords] = [
+        [(p.longitude, p.latitude) for p in segment.points] for t in gpx.tracks for segment in t.segments
+    ]
+    routes: list[Coords] = [[(p.longitude, p.latitude) for p in r.points] for r in gpx.routes]
+    use_tracks = any(len(_dedup(part)) >= 2 for part in tracks)
+    parts, used, left_out = (tracks, "track", len(routes)) if use_tracks else (routes, "route", 0)
+    waypoints = []
+    for n, w in enumerate(gpx.waypoints, start=1):
+        _check_lonlat([(w.longitude, w.latitude)])
+        waypoints.append(Waypoint((w.name or "").strip()[:200] or f"{n}", Point(w.longitude, w.latitude)))
+    route = _build_route(parts, _NO_GPX_LINE, allow_empty=bool(waypoints))
+    return RouteFile(route, tuple(waypoints), used, left_out if route is not None else 0, _NO_GPX_LINE)
 
 
 def _kml_parts(root: Element) -> list[Coords]:
@@ -151,6 +193,25 @@ def _kml_parts(root: Element) -> list[Coords]:
         elif name == "Track":
             parts.append([_kml_track_coord(c.text) for c in el if _local_name(c.tag) == "coord"])
     return parts
+
+
+def _kml_waypoints(root: Element) -> tuple[Waypoint, ...]:
+    """Placemarks that are a single point, with their names."""
+    waypoints = []
+    for placemark in (el for el in root.iter() if _local_name(el.tag) == "Placemark"):
+        children = {_local_name(c.tag): c for c in placemark}
+        point = children.get("Point")
+        if point is None:
+            continue
+        coords = next((c for c in point if _local_name(c.tag) == "coordinates"), None)
+        parsed = _kml_coordinates(coords.text if coords is not None else "")
+        if len(parsed) != 1:
+            continue
+        _check_lonlat(parsed)
+        name_el = children.get("name")
+        name = (name_el.text or "").strip()[:200] if name_el is not None else ""
+        waypoints.append(Waypoint(name or f"{len(waypoints) + 1}", Point(parsed[0])))
+    return tuple(waypoints)
 
 
 def _kml_coordinates(text: str | None) -> Coords:
@@ -185,8 +246,10 @@ def _geojson_parts(data: bytes) -> list[Coords]:
     return [list(line.coords) for line in lines]
 
 
-def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | MultiLineString:
-    """Validate and clean parts; one part gives a LineString, several a MultiLineString."""
+def _build_route(parts: Iterable[Coords], empty_message: str,
+                 allow_empty: bool = False) -> LineString | MultiLineString | None:
+    """Validate and clean parts; one part gives a LineString, several a MultiLineString (None: no line,
+    allowed when ``allow_empty``, e.g. a file of waypoints)."""
     parts = list(parts)
     _check_point_count(sum(len(part) for part in parts))
     lines = []
@@ -196,6 +259,8 @@ def _build_route(parts: Iterable[Coords], empty_message: str) -> LineString | Mu
         if len(cleaned) >= 2:
             lines.append(LineString(cleaned))
     if not lines:
+        if allow_empty:
+            return None
         raise RouteImportError(empty_message)
     return lines[0] if len(lines) == 1 else MultiLineString(lines)
 
@@ -283,6 +348,12 @@ def _inverse(tr: pyproj.Transformer) -> pyproj.Transformer:
 def route_length_m(route: LineString | MultiLineString) -> float:
     """Geodesic length of a lon/lat route in metres (WGS84 ellipsoid)."""
     return float(_GEOD.geometry_length(route))
+
+
+def distance_from_m(geom: BaseGeometry, centre: Point) -> float:
+    """Metres from ``centre`` to the nearest part of ``geom`` (both lon/lat), in a projection centred there."""
+    tr = local_metric_transformer(centre.x, centre.y)
+    return float(apply_transformer(geom, tr).distance(Point(0, 0)))
 
 
 @dataclass(frozen=True)
