@@ -17,9 +17,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from fieldapp.errors import DomainError
+from fieldapp.extensions import db
+
 STAFF_PREFIX = "/staff/"
-# A user's mistake (bad input, a refused change); not found, not allowed and too many tries stay error pages.
-USER_MISTAKES = (400, 409, 422)
+# A user's mistake (bad input, a refused change, a page older than a change: a stop since removed);
+# not allowed and too many tries stay error pages.
+USER_MISTAKES = (400, 404, 409, 422)
 NOT_KEPT = ("csrf_token",)
 # Kept on the request (not ``g``: an app context, and so ``g``, can outlive one request).
 SUBMITTED_KEY = "fieldapp.submitted_form"
@@ -88,15 +92,12 @@ def page_again(status: int, message: str, field: str | None = None) -> Response 
     if page is None:
         return None
     endpoint, args = page
-    from fieldapp.extensions import db
-
     db.session.rollback()  # nothing half-done from the failed attempt
     request.environ[FAILED_KEY] = _failed_from_request(field, message)
-    from fieldapp.errors import DomainError
-
     flashed = message in [m for _, m in session.get("_flashes", [])]
     if not flashed:
         flash(message, "error")
+    request.method = "GET"  # the page's view runs as for a GET (views that also take POST branch on it)
     try:
         response = make_response(current_app.view_functions[endpoint](**args))
     except DomainError:  # the page itself is not there for this user: the plain error page instead
@@ -105,6 +106,8 @@ def page_again(status: int, message: str, field: str | None = None) -> Response 
             session.get("_flashes", []).pop()
         request.environ.pop(FAILED_KEY, None)
         return None
+    finally:
+        request.method = "POST"
     if not 300 <= response.status_code < 400:  # the page's own status was for a submission not made here
         response.status_code = status
     return response

@@ -1,10 +1,10 @@
-"""Small presentation helpers shared by templates: translated names and date formatting."""
+"""Small presentation helpers shared by templates: translated names, date, number and length formatting."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime, lazy_gettext
+from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext
 
 
 def status_names() -> dict[str, str]:
@@ -26,5 +26,24 @@ def local_datetime(value: datetime | None) -> str:
     return format_datetime(value, "d MMM y HH:mm")
 
 
+def number(value: float | None, decimals: int = 0) -> str:
+    """A number in the current language ("2,77" in Swedish, "2.77" in English), ``decimals`` places."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern)
+
+
+def distance(metres: float | None) -> str:
+    """A distance for people: "850 m" below a kilometre, else "2,77 km" (Swedish) / "2.77 km" (English)."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return gettext("%(metres)s m", metres=number(metres))
+    return gettext("%(km)s km", km=number(metres / 1000, 2 if metres < 10_000 else 1))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["distance"] = distance

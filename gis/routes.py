@@ -351,7 +351,7 @@ def route_length_m(route: LineString | MultiLineString) -> float:
 
 
 def distance_from_m(geom: BaseGeometry, centre: Point) -> float:
-    """Metres from ``centre`` to the nearest part of ``geom`` (both lon/lat), in a projection centred there."""
+    """Metres from ``centre`` to the nearest part of ``geom`` (both lon/lat), projected around ``centre``."""
     tr = local_metric_transformer(centre.x, centre.y)
     return float(apply_transformer(geom, tr).distance(Point(0, 0)))
 

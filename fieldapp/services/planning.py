@@ -16,7 +16,7 @@ from fieldapp.services import events
 from fieldapp.services.categories import all_categories
 from fieldapp.services.walks import create_walk, new_join_token, prepare_route
 from gis import convert, routes
-from gis.errors import RouteImportError, TooManyPoints
+from gis.errors import TooManyPoints
 
 MAX_STOPS = 50
 # Status changes an organizer makes here; the protocol states are set by publishing.
@@ -105,6 +105,14 @@ def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
 
     A route of more than ``routes.MAX_STORED_POINTS`` points is simplified first (walks.prepare_route).
     """
+    saved = store_route(walk, route, source=source, user_id=user_id)
+    db.session.commit()
+    return saved
+
+
+def store_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
+                user_id: int | None) -> RouteSaved:
+    """:func:`set_route` without the commit (for a use case that stores more in the same transaction)."""
     kept = prepare_route(route)
     route = kept.route
     length = routes.route_length_m(route)
@@ -117,7 +125,6 @@ def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
     events.record("route_set", walk_id=walk.id, user_id=user_id, source=source, length_m=round(length, 1),
                   points=kept.points_after, points_in_file=kept.points_before,
                   simplified_m=kept.tolerance_m or None)
-    db.session.commit()
     return RouteSaved(walk.route, kept.points_before, kept.points_after)
 
 
@@ -126,26 +133,14 @@ def parse_route(data: bytes, filename: str) -> LineString | MultiLineString:
     try:
         return routes.parse_route(data, filename)
     except TooManyPoints as err:
-        raise ValidationError(gettext(
-            "The route has %(count)s points; at most %(limit)s can be imported. Thin out the track first "
-            "(e.g. in the GPS app or QGIS).", count=format_number(err.count),
-            limit=format_number(err.limit))) from err
+        raise too_many_points(err) from err
 
 
-def import_route(walk: Walk, data: bytes, filename: str, *, user_id: int | None) -> RouteSaved:
-    """Parse a GPX, KML or GeoJSON file and make it the route (simplified when very detailed)."""
-    return set_route(walk, parse_route_file(data, filename), source=filename[:200], user_id=user_id)
-
-
-def parse_route_file(data: bytes, filename: str) -> LineString | MultiLineString:
-    """:func:`parse_route` for an uploaded file: a refusal names the ``file`` field it is about."""
-    try:
-        return parse_route(data, filename)
-    except ValidationError as err:
-        err.field = "file"
-        raise
-    except RouteImportError as err:
-        raise ValidationError(str(err), field="file") from err
+def too_many_points(err: TooManyPoints) -> ValidationError:
+    """The refusal of a file with too many points, in the user's language."""
+    return ValidationError(gettext(
+        "The route has %(count)s points; at most %(limit)s can be imported. Thin out the track first "
+        "(e.g. in the GPS app or QGIS).", count=format_number(err.count), limit=format_number(err.limit)))
 
 
 def _stop(walk: Walk, stop_id: int) -> Stop:
@@ -162,6 +157,13 @@ def _check_point(point: Point) -> None:
 
 def add_stop(walk: Walk, name: str, point: Point, *, questions: str = "", user_id: int | None) -> Stop:
     """Append a numbered stop at ``point``."""
+    stop = append_stop(walk, name, point, questions=questions, user_id=user_id)
+    db.session.commit()
+    return stop
+
+
+def append_stop(walk: Walk, name: str, point: Point, *, questions: str = "", user_id: int | None) -> Stop:
+    """:func:`add_stop` without the commit."""
     if len(walk.stops) >= MAX_STOPS:
         raise Conflict(gettext("A walk can have at most %(n)d stops.", n=MAX_STOPS))
     _check_point(point)
@@ -174,7 +176,6 @@ def add_stop(walk: Walk, name: str, point: Point, *, questions: str = "", user_i
     )
     walk.stops.append(stop)
     events.record("stop_added", walk_id=walk.id, user_id=user_id, name=stop.name)
-    db.session.commit()
     return stop
 
 

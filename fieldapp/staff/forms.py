@@ -77,6 +77,16 @@ class RouteImportForm(Form):
     file = FileField(_l("Route file (GPX, KML or GeoJSON)"), validators=[FileRequired(_l("Choose a file."))])
 
 
+class RouteImportConfirmForm(Form):
+    """The second step of an import: the file's content as read, waypoints to add, warnings accepted."""
+
+    filename = HiddenField()
+    route_geojson = HiddenField()
+    waypoints_geojson = HiddenField()
+    waypoints = MultiCheckboxField(_l("Add as stops"), coerce=int, validate_choice=False)
+    accept_warnings = BooleanField(_l("Import anyway: the file is right"))
+
+
 class StopForm(Form):
     name = StringField(_l("Name of the stop"), validators=[Optional(), Length(max=200)])
     questions = TextAreaField(_l("Questions to discuss here"), validators=[Optional(), Length(max=2000)])

@@ -110,6 +110,21 @@ function setupStops(map) {
   return layers;
 }
 
+// A file read but not yet imported: its route dashed, its waypoints as small labelled circles.
+function showPreview(map) {
+  if (!data.preview) return null;
+  const group = L.featureGroup().addTo(map);
+  if (data.preview.route) {
+    L.geoJSON(data.preview.route, { pmIgnore: true, style: { color: "#c2410c", weight: 4, dashArray: "8 6" } }).addTo(group);
+  }
+  for (const feature of data.preview.waypoints.features) {
+    const [lon, lat] = feature.geometry.coordinates;
+    L.circleMarker([lat, lon], { pmIgnore: true, radius: 7, color: "#c2410c", fillOpacity: 0.8 })
+      .bindTooltip(feature.properties.name, { permanent: true, direction: "right" }).addTo(group);
+  }
+  return group.getLayers().length ? group : null;
+}
+
 if (container && data) {
   const map = baseMap(container);
   map.pm.setLang(container.dataset.lang === "sv" ? "sv" : "en");
@@ -129,6 +144,7 @@ if (container && data) {
   }
   setupRoute(map, routeGroup);
   const stops = setupStops(map);
-  fitTo(map, [routeGroup, ...stops]);
+  const preview = showPreview(map);
+  fitTo(map, preview ? [preview] : [routeGroup, ...stops]);
   container.dataset.ready = "true";
 }
