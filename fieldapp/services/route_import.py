@@ -132,7 +132,8 @@ def read_chosen(route_geojson: str, waypoints_geojson: str, filename: str,
     except (GeometryError, KeyError, TypeError, AttributeError) as err:
         message = gettext("The waypoints could not be read. Import the file again.")
         raise ValidationError(message) from err
-    return RoutePreview(filename[:200], route, route, waypoints, plausibility_warnings(route, waypoints, centre))
+    warnings = plausibility_warnings(route, waypoints, centre)
+    return RoutePreview(filename[:200], route, route, waypoints, warnings)
 
 
 def _point(geom: object) -> Point:
