@@ -6,14 +6,16 @@ axis order the EPSG definition declares.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from gis.errors import GeometryError
+from gis.errors import N_, GeometryError
 
 WGS84 = 4326
 SWEREF99_TM = 3006
@@ -89,3 +91,26 @@ def en_to_lonlat(easting: float, northing: float, epsg: int = SWEREF99_TM) -> tu
     """(easting, northing) in metres in ``epsg`` to WGS84 (longitude, latitude) in degrees."""
     lon, lat = transformer(epsg, WGS84).transform(easting, northing)
     return float(lon), float(lat)
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def parse_position(text: str) -> Point:
+    """A typed position as a lon/lat point: WGS 84 decimal degrees, latitude first as people write them
+    ("57.8945, 12.0688", "57,8945 12,0688", "N 57.8945 E 12.0688"), or SWEREF 99 TM metres in either
+    order ("N 6421234 E 320456"; northing and easting are told apart by size). GeometryError otherwise.
+    """
+    numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(text or "")]
+    if len(numbers) != 2:
+        raise GeometryError(N_("Type two numbers: latitude and longitude (57.8945, 12.0688) "
+                               "or SWEREF 99 TM northing and easting (N 6421234, E 320456)."))
+    a, b = numbers
+    if abs(a) <= 90 and abs(b) <= 180:
+        return Point(b, a)
+    northing, easting = (a, b) if a > b else (b, a)
+    if not (6_100_000 <= northing <= 7_700_000 and 200_000 <= easting <= 1_000_000):
+        raise GeometryError(
+            N_("These coordinates are neither degrees (WGS 84) nor SWEREF 99 TM metres in Sweden."))
+    lon, lat = en_to_lonlat(easting, northing)
+    return Point(lon, lat)

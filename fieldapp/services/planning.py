@@ -241,6 +241,18 @@ def delete_stop(walk: Walk, stop_id: int, *, user_id: int | None) -> None:
     db.session.commit()
 
 
+def set_meeting_point(walk: Walk, point: Point | None, *, user_id: int | None) -> Walk:
+    """Place the meeting point on the map (None removes it; the text description stays)."""
+    if point is not None:
+        _check_point(point)
+    walk.meeting_point_el = convert.to_element(point) if point is not None else None
+    events.record("meeting_point_set", walk_id=walk.id, user_id=user_id,
+                  lon=round(point.x, 7) if point is not None else None,
+                  lat=round(point.y, 7) if point is not None else None)
+    db.session.commit()
+    return walk
+
+
 def allowed_statuses(walk: Walk) -> tuple[str, ...]:
     """The statuses the organizer can move this walk to from here."""
     return STATUS_TRANSITIONS.get(walk.status, ())

@@ -148,6 +148,7 @@ def _category_dict(category: Category, locale: str) -> dict:
 def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict:
     """The walk as plain JSON-ready data: route and stops as GeoJSON (WGS84), categories."""
     route = route_geom(walk)
+    meeting = meeting_point_geom(walk)
     stops = [
         geojson.feature(convert.to_geom(stop.geom_el), {"seq": stop.seq, "name": stop.name,
                                                          "questions": stop.questions}, id=stop.id)
@@ -162,6 +163,7 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
         "accepts_findings": walk.accepts_findings,
         "starts_at": walk.starts_at.isoformat() if walk.starts_at else None,
         "meeting_point": walk.meeting_point_text,
+        "meeting_point_geometry": (geojson.geometry_to_geojson(meeting) if meeting is not None else None),
         "is_demo": walk.is_demo,
         "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)}) if route else None,
         "stops": geojson.feature_collection(stops),
@@ -174,6 +176,14 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
             finding_feature(f, locale) for f in visible_findings(walk)
         )
     return data
+
+
+def meeting_point_geom(walk: Walk) -> Point | None:
+    """The meeting point placed on the map (lon/lat), or None when only described in words."""
+    if walk.meeting_point_el is None:
+        return None
+    geom = convert.to_geom(walk.meeting_point_el)
+    return geom if isinstance(geom, Point) else None
 
 
 def join_url(walk: Walk, public_url: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from shapely.geometry import Point
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +29,8 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from fieldapp.forms import Form
 from fieldapp.services.passwords import password_problem
+from gis.crs import parse_position
+from gis.errors import GeometryError
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -87,17 +91,48 @@ class RouteImportConfirmForm(Form):
     accept_warnings = BooleanField(_l("Import anyway: the file is right"))
 
 
+def typed_position(form: Form, field: StringField) -> None:
+    """A position typed or filled in from the map (WGS 84 or SWEREF 99 TM), kept as ``field.point``."""
+    field.point = None
+    if field.data:
+        try:
+            field.point = parse_position(field.data)
+        except GeometryError as err:
+            raise FieldError(gettext(str(err))) from err
+
+
 class StopForm(Form):
     name = StringField(_l("Name of the stop"), validators=[Optional(), Length(max=200)])
     questions = TextAreaField(_l("Questions to discuss here"), validators=[Optional(), Length(max=2000)])
-    lon = FloatField(
-        _l("Longitude"),
-        validators=[InputRequired(_l("Click on the map to place the stop.")), NumberRange(-180, 180)],
-    )
-    lat = FloatField(
-        _l("Latitude"),
-        validators=[InputRequired(_l("Click on the map to place the stop.")), NumberRange(-90, 90)],
-    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=100), typed_position])
+    # Longitude/latitude as numbers (scripts and older pages); the position field wins when both are given.
+    lon = FloatField(validators=[Optional(), NumberRange(-180, 180)])
+    lat = FloatField(validators=[Optional(), NumberRange(-90, 90)])
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms signature
+        ok = super().validate(extra_validators)
+        if ok and self.point() is None:
+            self.position.errors = [*self.position.errors, _l(
+                "Click on the map where the stop is (press “Place a stop on the map” first), or type its "
+                "coordinates.")]
+            return False
+        return ok
+
+    def point(self) -> Point | None:
+        if getattr(self.position, "point", None) is not None:
+            return self.position.point
+        if self.lon.data is not None and self.lat.data is not None:
+            return Point(self.lon.data, self.lat.data)
+        return None
+
+
+class MeetingPointForm(Form):
+    position = StringField(_l("Meeting point on the map"),
+                           validators=[Optional(), Length(max=100), typed_position])
+
+    def point(self) -> Point | None:
+        """The typed or clicked position; None when the field was left empty (removes the point)."""
+        return getattr(self.position, "point", None)
 
 
 class StopEditForm(Form):

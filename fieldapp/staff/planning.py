@@ -20,6 +20,7 @@ from fieldapp.staff.access import safe_referrer, user_id
 from fieldapp.staff.forms import (
     STOCKHOLM,
     ActionForm,
+    MeetingPointForm,
     RouteForm,
     RouteImportConfirmForm,
     RouteImportForm,
@@ -115,11 +116,20 @@ def _plan_page(walk, preview: route_import.RoutePreview | None = None) -> str:  
         confirm_form=confirm_form,
         preview=preview,
         stop_form=StopForm(),
+        meeting_form=_meeting_form(walk),
         action_form=ActionForm(),
         status_names=status_names(),
         next_statuses=planning_service.allowed_statuses(walk),
         join_url=walk_service.join_url(walk, current_app.config["PUBLIC_URL"]),
     )
+
+
+def _meeting_form(walk) -> MeetingPointForm:  # noqa: ANN001 - a Walk
+    form = MeetingPointForm()
+    point = walk_service.meeting_point_geom(walk)
+    if not form.is_submitted() and point is not None:
+        form.position.data = f"{point.y:.6f}, {point.x:.6f}"
+    return form
 
 
 def _map_centre() -> tuple[float, float] | None:
@@ -197,12 +207,22 @@ def add_stop(slug: str) -> Response:
     stop = planning_service.add_stop(
         walk,
         form.name.data or "",
-        Point(form.lon.data, form.lat.data),
+        form.point(),
         questions=form.questions.data or "",
         user_id=user_id(),
     )
     flash(gettext("Stop %(n)d was added.", n=stop.seq), "success")
     return redirect(url_for("staff.plan", slug=slug, _anchor="stops"))
+
+
+@bp.post("/walks/<slug>/meeting-point")
+def set_meeting_point(slug: str) -> Response:
+    walk = walk_service.walk_by_slug(slug)
+    form = checked(MeetingPointForm())
+    planning_service.set_meeting_point(walk, form.point(), user_id=user_id())
+    flash(gettext("The meeting point was placed on the map.") if form.point() is not None
+          else gettext("The meeting point was removed from the map."), "success")
+    return redirect(url_for("staff.plan", slug=slug, _anchor="meeting-point"))
 
 
 @bp.post("/walks/<slug>/stops/<int:stop_id>")

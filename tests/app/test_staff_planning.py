@@ -75,7 +75,7 @@ def test_drawn_route_is_saved_with_its_length(staff_client) -> None:
     assert shape(data["route"]["geometry"]).equals_exact(LineString(DRAWN["coordinates"]), 1e-7)
     length = data["route"]["properties"]["length_m"]
     assert 200 < length < 300
-    assert f"{length / 1000:.2f}".rstrip("0") in page.text
+    assert f"{round(length)} m" in page.text  # under a kilometre: metres (ui.distance)
 
 
 def test_import_gpx_and_refuse_a_bad_file(staff_client) -> None:

@@ -45,6 +45,16 @@ export function renderWalkMap(container, data) {
       layer.bindPopup(`<strong>${Number(feature.properties.seq)}. ${escapeText(feature.properties.name)}</strong>`),
   }).addTo(map);
   layers.push(stops);
+  if (data.meeting_point_geometry) {
+    const [lon, lat] = data.meeting_point_geometry.coordinates;
+    const label = container.dataset.meetingLabel ?? "";
+    const meeting = L.marker([lat, lon], {
+      icon: L.divIcon({ className: "meeting-marker", html: "<span>⚑</span>", iconSize: [32, 32], iconAnchor: [16, 16] }),
+      title: label, keyboard: true,
+    }).bindPopup(`<strong>${escapeText(label)}</strong>${data.meeting_point ? `<br>${escapeText(data.meeting_point)}` : ""}`);
+    meeting.addTo(map);
+    layers.push(meeting);
+  }
 
   if (data.findings) {
     const findings = L.geoJSON(data.findings, {

@@ -1,6 +1,6 @@
 // Live view: poll the staff findings feed every few seconds; new findings appear on the map and in the list.
 /* global L */
-import { baseMap, escapeText, findingMarker, fitTo, readJson, stopIcon } from "./map-base.js";
+import { baseMap, escapeText, findingMarker, fitTo, meetingMarker, readJson, stopIcon } from "./map-base.js";
 
 const POLL_MS = 4000;
 const container = document.getElementById("live-map");
@@ -30,7 +30,8 @@ if (container && data) {
   const stops = L.geoJSON(data.stops, { pointToLayer: (f, latlng) => L.marker(latlng, { icon: stopIcon(f.properties.seq), title: f.properties.name }) }).addTo(map);
   const findings = L.layerGroup().addTo(map);
   const seen = new Map();
-  fitTo(map, [route, stops]);
+  const meeting = meetingMarker(data, container.dataset.meetingLabel ?? "")?.addTo(map);
+  fitTo(map, [route, stops, meeting]);
 
   async function poll() {
     try {
