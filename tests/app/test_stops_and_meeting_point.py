@@ -40,7 +40,8 @@ def test_a_stop_without_a_position_says_what_to_do_and_keeps_the_name(staff_clie
     response = staff_client.post(f"/staff/walks/{slug}/stops", data={"name": "Tunneln"},
                                  headers={"Referer": "http://localhost" + page})
     assert response.status_code == 422
-    assert 'id="stop-position-error"' in response.text and "Klicka på kartan där stoppet ligger" in response.text
+    assert 'id="stop-position-error"' in response.text
+    assert "Klicka på kartan där stoppet ligger" in response.text
     assert 'value="Tunneln"' in response.text
     bad = staff_client.post(f"/staff/walks/{slug}/stops", data={"name": "Tunneln", "position": "100, 200000"},
                             headers={"Referer": "http://localhost" + page})
