@@ -127,7 +127,7 @@ def _plan_page(walk, preview: route_import.RoutePreview | None = None) -> str:  
 def _meeting_form(walk) -> MeetingPointForm:  # noqa: ANN001 - a Walk
     form = MeetingPointForm()
     point = walk_service.meeting_point_geom(walk)
-    if not form.is_submitted() and point is not None:
+    if not form.position.data and not form.position.errors and point is not None:
         form.position.data = f"{point.y:.6f}, {point.x:.6f}"
     return form
 
