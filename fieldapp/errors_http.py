@@ -34,6 +34,15 @@ def error_response(
     return render_template("error.html", status=status, code=code, message=message), status
 
 
+def geometry_message(err: GeometryError) -> str:
+    """A geometry error's message in the user's language, its values filled in (a value that is itself a
+    geometry error, the reason behind it, is translated too)."""
+    if not err.params:
+        return gettext(err.template)
+    params = {k: geometry_message(v) if isinstance(v, GeometryError) else v for k, v in err.params.items()}
+    return gettext(err.template, **params)
+
+
 def register(app: Flask) -> None:
     """Install the handlers on ``app``."""
 
@@ -49,10 +58,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(GeometryError)
     def _geometry(err: GeometryError):
-        again = None if wants_json() else page_again(422, gettext(str(err)))
+        message = geometry_message(err)
+        again = None if wants_json() else page_again(422, message)
         if again is not None:
             return again
-        return error_response(422, "invalid_geometry", gettext(str(err)))
+        return error_response(422, "invalid_geometry", message)
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

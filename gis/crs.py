@@ -29,13 +29,13 @@ def check_export_crs(epsg: int) -> int:
     try:
         code = int(epsg)
     except (TypeError, ValueError):
-        raise GeometryError(f"The value “{epsg}” is not a coordinate system code.") from None
+        message = N_("The value “%(value)s” is not a coordinate system code.")
+        raise GeometryError(message, value=epsg) from None
     if code not in EXPORT_CRS:
         raise GeometryError(
-            f"Coordinate system EPSG:{code} is not offered for export. "
-            "Choose WGS 84 (EPSG:4326), SWEREF 99 TM (EPSG:3006) "
-            "or a local SWEREF 99 zone (EPSG:3007–3018)."
-        )
+            N_("Coordinate system EPSG:%(code)s is not offered for export. "
+               "Choose WGS 84 (EPSG:4326), SWEREF 99 TM (EPSG:3006) "
+               "or a local SWEREF 99 zone (EPSG:3007–3018)."), code=code)
     return code
 
 
@@ -70,7 +70,7 @@ def apply_transformer(geom: BaseGeometry, tr: pyproj.Transformer) -> BaseGeometr
 
     result = shapely.transform(geom, _apply, include_z=has_z)
     if not np.isfinite(shapely.get_coordinates(result, include_z=has_z)).all():
-        raise GeometryError("The shape cannot be converted to the requested coordinate system.")
+        raise GeometryError(N_("The shape cannot be converted to the requested coordinate system."))
     return result
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.sql.schema import Column
 from sqlalchemy.sql.selectable import Join
 
 from gis.crs import WGS84
-from gis.errors import GeometryError
+from gis.errors import N_, GeometryError
 
 METRES_PER_DEGREE_LAT_MIN = 110_574.0  # at the equator; the smallest value, so the box is never too small
 
@@ -59,7 +59,7 @@ def _compile_cross_join(join: _CrossJoin, compiler, **kw) -> str:  # noqa: ANN00
 def _deltas(metres: float, abs_lat: float) -> tuple[float, float]:
     """Degrees of latitude and longitude that surely cover ``metres`` around latitude ±``abs_lat``."""
     if metres < 0 or not math.isfinite(metres):
-        raise GeometryError("The search radius must be a non-negative number of metres.")
+        raise GeometryError(N_("The search radius must be a non-negative number of metres."))
     margin = 1.01
     dlat = metres * margin / METRES_PER_DEGREE_LAT_MIN
     max_lat = min(89.9, abs_lat + dlat)
@@ -101,7 +101,8 @@ def within_metres(
             )
         )
         return and_(pk_col.in_(candidates), func.PtDistWithin(geom_col, centre, metres, 1) == 1)
-    raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
+    message = N_("Spatial queries are not supported on the '%(name)s' database.")
+    raise GeometryError(message, name=dialect_name)
 
 
 def pairs_within_metres(

@@ -20,7 +20,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import apply_transformer, local_metric_transformer
-from gis.errors import GeometryError, RouteImportError, TooManyPoints
+from gis.errors import N_, GeometryError, RouteImportError, TooManyPoints
 from gis.geojson import lines_from_geojson, load_json
 
 MAX_ROUTE_BYTES = 10 * 1024 * 1024
@@ -33,11 +33,10 @@ SIMPLIFY_START_M = 1.0  # first tolerance; doubled until the route fits
 SIMPLIFY_MAX_M = 64.0
 
 _GEOD = pyproj.Geod(ellps="WGS84")
-_NOT_A_ROUTE = "This file is not GPX, KML or GeoJSON."
-_NO_GPX_LINE = "The GPX file has no track or route with at least two points."
-_NO_KML_LINE = "The KML file has no path (LineString) with at least two points."
-_NO_GEOJSON_LINE = "The GeoJSON file has no line with at least two points."
-_SECURITY = "which are not allowed for security reasons."
+_NOT_A_ROUTE = N_("This file is not GPX, KML or GeoJSON.")
+_NO_GPX_LINE = N_("The GPX file has no track or route with at least two points.")
+_NO_KML_LINE = N_("The KML file has no path (LineString) with at least two points.")
+_NO_GEOJSON_LINE = N_("The GeoJSON file has no line with at least two points.")
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 Coords = list[tuple[float, float]]
@@ -87,19 +86,19 @@ def read_route_file(data: bytes, filename: str | None = None) -> RouteFile:
     one line would draw the same way twice.
     """
     if len(data) > MAX_ROUTE_BYTES:
-        raise RouteImportError("The file is larger than 10 MB.")
+        raise RouteImportError(N_("The file is larger than 10 MB."))
     if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         data = data.removeprefix(codecs.BOM_UTF8).lstrip()
     head = _content_head(data)
     if not head:
-        raise RouteImportError("The file is empty.")
+        raise RouteImportError(N_("The file is empty."))
     if head.startswith(b"{"):
         return RouteFile(_build_route(_geojson_parts(data), _NO_GEOJSON_LINE))
     if head.startswith(b"<"):
         return _parse_xml_route(data)
     if head.startswith(b"PK") or (filename or "").lower().endswith(".kmz"):
         raise RouteImportError(
-            "Compressed files (KMZ or ZIP) are not supported. Unzip it and upload the KML file inside."
+            N_("Compressed files (KMZ or ZIP) are not supported. Unzip it and upload the KML file inside.")
         )
     raise RouteImportError(_NOT_A_ROUTE)
 
@@ -132,16 +131,18 @@ def _safe_xml_root(data: bytes) -> Element:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DTDForbidden:
         raise RouteImportError(
-            f"The file contains a document type declaration (DOCTYPE), {_SECURITY}"
+            N_("The file contains a document type declaration (DOCTYPE), which is not allowed for "
+               "security reasons.")
         ) from None
     except defusedxml.DefusedXmlException:
         raise RouteImportError(
-            f"The file declares XML entities or external references, {_SECURITY}"
+            N_("The file declares XML entities or external references, which are not allowed for "
+               "security reasons.")
         ) from None
     except ParseError as exc:
-        raise RouteImportError(f"The file is not well-formed XML ({exc}).") from None
+        raise RouteImportError(N_("The file is not well-formed XML (%(detail)s)."), detail=str(exc)) from None
     except (ValueError, LookupError):
-        raise RouteImportError("The file's XML text encoding is not supported.") from None
+        raise RouteImportError(N_("The file's XML text encoding is not supported.")) from None
 
 
 def _local_name(tag: str) -> str:
@@ -159,7 +160,7 @@ def _decode_xml(data: bytes) -> str:
     try:
         return data.decode(encoding)
     except (LookupError, UnicodeDecodeError):
-        raise RouteImportError("The file's text encoding could not be read.") from None
+        raise RouteImportError(N_("The file's text encoding could not be read.")) from None
 
 
 def _gpx_file(data: bytes) -> RouteFile:
@@ -167,7 +168,8 @@ def _gpx_file(data: bytes) -> RouteFile:
     try:
         gpx = gpxpy.parse(_decode_xml(data))
     except (gpxpy.gpx.GPXException, ValueError, TypeError):
-        raise RouteImportError("The GPX file could not be read; it may be damaged or incomplete.") from None
+        message = N_("The GPX file could not be read; it may be damaged or incomplete.")
+        raise RouteImportError(message) from None
     tracks: list[Coords] = [
         [(p.longitude, p.latitude) for p in segment.points] for t in gpx.tracks for segment in t.segments
     ]
@@ -227,22 +229,22 @@ def _kml_track_coord(text: str | None) -> tuple[float, float]:
 
 def _kml_tuple(values: Sequence[str]) -> tuple[float, float]:
     if len(values) < 2:
-        raise RouteImportError("The KML file has a coordinate without both longitude and latitude.")
+        raise RouteImportError(N_("The KML file has a coordinate without both longitude and latitude."))
     try:
         return float(values[0]), float(values[1])
     except ValueError:
-        raise RouteImportError("The KML file has a coordinate that is not a number.") from None
+        raise RouteImportError(N_("The KML file has a coordinate that is not a number.")) from None
 
 
 def _geojson_parts(data: bytes) -> list[Coords]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RouteImportError("The GeoJSON file is not UTF-8 text.") from None
+        raise RouteImportError(N_("The GeoJSON file is not UTF-8 text.")) from None
     try:
         lines = lines_from_geojson(load_json(text))
     except GeometryError as exc:
-        raise RouteImportError(f"The GeoJSON file could not be used. {exc}") from None
+        raise RouteImportError(N_("The GeoJSON file could not be used. %(reason)s"), reason=exc) from None
     return [list(line.coords) for line in lines]
 
 
@@ -284,8 +286,8 @@ def _check_lonlat(part: Coords) -> None:
     for lon, lat in part:
         if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise RouteImportError(
-                f"The file has a point outside the valid range (longitude {lon}, latitude {lat})."
-            )
+                N_("The file has a point outside the valid range (longitude %(lon)s, latitude %(lat)s)."),
+                lon=lon, lat=lat)
 
 
 # --------------------------------------------------------------------------- simplifying
@@ -331,7 +333,9 @@ def simplify_route(route: LineString | MultiLineString,
             break
         if tolerance >= SIMPLIFY_MAX_M:
             raise RouteImportError(
-                f"The route is too detailed: even simplified by {tolerance:g} m it keeps {after} points."
+                N_("The route is too detailed: even simplified by %(tolerance)s m it keeps %(after)s "
+                   "points."),
+                tolerance=f"{tolerance:g}", after=after
             )
         tolerance *= 2
     back = apply_transformer(simplified, _inverse(tr))

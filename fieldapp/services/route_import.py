@@ -18,6 +18,7 @@ from shapely.ops import unary_union
 
 from fieldapp import ui
 from fieldapp.errors import ValidationError
+from fieldapp.errors_http import geometry_message
 from fieldapp.extensions import db
 from fieldapp.models import Walk
 from fieldapp.services import planning
@@ -105,7 +106,7 @@ def read_upload(data: bytes, filename: str, centre: tuple[float, float] | None) 
         error.field = "file"
         raise error from err
     except RouteImportError as err:
-        raise ValidationError(str(err), field="file") from err
+        raise ValidationError(geometry_message(err), field="file") from err
     note = ""
     if found.left_out:
         note = ngettext(

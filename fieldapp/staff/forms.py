@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from shapely.geometry import Point
@@ -27,6 +26,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from fieldapp.errors_http import geometry_message
 from fieldapp.forms import Form
 from fieldapp.services.passwords import password_problem
 from gis.crs import parse_position
@@ -98,7 +98,7 @@ def typed_position(form: Form, field: StringField) -> None:
         try:
             field.point = parse_position(field.data)
         except GeometryError as err:
-            raise FieldError(gettext(str(err))) from err
+            raise FieldError(geometry_message(err)) from err
 
 
 class StopForm(Form):

@@ -112,3 +112,16 @@ def test_length_warning_is_written_the_swedish_way(centred, staff_client) -> Non
     far = '<trkpt lat="57.8945" lon="12.0688"/><trkpt lat="58.05" lon="12.0688"/>'
     asked = upload(staff_client, slug, gpx(f"<trk><trkseg>{far}</trkseg></trk>"), "lang.gpx")
     assert re.search(r"17,3 km", asked.text), re.findall(r"\d+[.,]\d km", asked.text)
+
+
+@pytest.mark.parametrize(("body", "swedish"), [
+    (b"hello", "Filen är inte GPX, KML eller GeoJSON."),
+    (b"<gpx><trk>", "Filen är inte korrekt XML"),
+    (b'{"type": "Point", "coordinates": [200, 57]}', "Longituden 200"),
+])
+def test_import_refusals_are_in_swedish_next_to_the_file_field(staff_client, body: bytes, swedish: str) -> None:
+    slug = new_walk()
+    response = upload(staff_client, slug, body, "fel.gpx")
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="file-error">([^<]*)</p>', response.text)
+    assert error and swedish in error.group(1), error
