@@ -43,7 +43,15 @@ def distance(metres: float | None) -> str:
     return gettext("%(km)s km", km=number(metres / 1000, 2 if metres < 10_000 else 1))
 
 
+def group_label(code: str | None) -> str:
+    """A participant group code ("resident", "police") as the translated name used in every export."""
+    from fieldapp.exporters.labels import GROUP, label
+
+    return label(GROUP, code)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["distance"] = distance
+    app.jinja_env.filters["group_label"] = group_label

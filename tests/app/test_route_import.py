@@ -119,7 +119,8 @@ def test_length_warning_is_written_the_swedish_way(centred, staff_client) -> Non
     (b"<gpx><trk>", "Filen är inte korrekt XML"),
     (b'{"type": "Point", "coordinates": [200, 57]}', "Longituden 200"),
 ])
-def test_import_refusals_are_in_swedish_next_to_the_file_field(staff_client, body: bytes, swedish: str) -> None:
+def test_import_refusals_are_in_swedish_next_to_the_file_field(staff_client, body: bytes,
+                                                                 swedish: str) -> None:
     slug = new_walk()
     response = upload(staff_client, slug, body, "fel.gpx")
     assert response.status_code == 422
