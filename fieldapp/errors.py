@@ -11,9 +11,12 @@ class DomainError(Exception):
     retry_after: int | None = None  # seconds, sent as Retry-After (503 busy, 429); a class may set a default
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict | None = None, retry_after: int | None = None, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+                 details: dict | None = None, retry_after: int | None = None, field: str | None = None,
+                 params: dict | None = None):
+        self.template = message  # English, with named %(name)s placeholders for ``params``
+        self.params = params or {}
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field  # the form field the message belongs next to, when one does
         self.details = details
         if retry_after is not None:

@@ -34,6 +34,11 @@ def error_response(
     return render_template("error.html", status=status, code=code, message=message), status
 
 
+def domain_message(err: DomainError) -> str:
+    """A domain error's message in the user's language, its named values filled in."""
+    return gettext(err.template, **err.params) if err.params else gettext(err.template)
+
+
 def geometry_message(err: GeometryError) -> str:
     """A geometry error's message in the user's language, its values filled in (a value that is itself a
     geometry error, the reason behind it, is translated too)."""
@@ -48,10 +53,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        again = None if wants_json() else page_again(err.status, gettext(err.message), err.field)
+        message = domain_message(err)
+        again = None if wants_json() else page_again(err.status, message, err.field)
         if again is not None:
             return again
-        response = app.make_response(error_response(err.status, err.code, gettext(err.message), err.details))
+        response = app.make_response(error_response(err.status, err.code, message, err.details))
         if err.retry_after is not None:
             response.headers["Retry-After"] = str(err.retry_after)
         return response

@@ -186,7 +186,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     if not isinstance(data, bytes):
         raise TypeError("process_photo() takes the uploaded bytes")
     if not data:
-        raise PhotoError("The file is empty.", code="empty", status=400)
+        raise PhotoError(N_("The file is empty."), code="empty", status=400)
     # WeasyPrint (the protocol PDF) sets this process-wide flag to True when it is imported; a cut-off
     # upload must still be refused, not padded with grey.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -251,7 +251,7 @@ def _open(data: bytes) -> Image.Image:
         if _looks_like_allowed_format(data):
             raise _corrupt() from None
         raise PhotoError(
-            "This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image.",
+            N_("This file is not a photo we can use. Please send a JPEG, PNG, WebP or HEIC image."),
             code="unsupported_type",
             status=415,
         ) from None
@@ -259,7 +259,7 @@ def _open(data: bytes) -> Image.Image:
         raise _corrupt() from None
     if im.format not in _REPORTED_FORMAT:  # defensive: _OPEN_FORMATS already restricts this
         im.close()
-        raise PhotoError("This image format is not supported.", code="unsupported_type", status=415)
+        raise PhotoError(N_("This image format is not supported."), code="unsupported_type", status=415)
     if im.format == "HEIF" and not _heif_boxes_complete(data):
         # libheif decodes a cut-off file without complaint, painting the missing tiles green.
         im.close()
@@ -567,7 +567,7 @@ def _looks_like_allowed_format(data: bytes) -> bool:
 
 def _corrupt() -> PhotoError:
     return PhotoError(
-        "The image is damaged or incomplete and could not be read. Please try sending it again.",
+        N_("The image is damaged or incomplete and could not be read. Please try sending it again."),
         code="corrupt_image",
         status=422,
     )
@@ -575,7 +575,8 @@ def _corrupt() -> PhotoError:
 
 def _too_many_pixels() -> PhotoError:
     return PhotoError(
-        f"The image is too large (more than {MAX_PIXELS // 1_000_000} megapixels).",
+        N_("The image is too large (more than %(megapixels)s megapixels)."),
+        params={"megapixels": MAX_PIXELS // 1_000_000},
         code="too_many_pixels",
         status=413,
     )

@@ -6,6 +6,7 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate
 
+from fieldapp.errors import N_
 from fieldapp.models import LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES
 from fieldapp.text import clean_text, has_lone_surrogate
 
@@ -16,7 +17,7 @@ class Text(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202 - marshmallow's signature
         text = super()._deserialize(value, attr, data, **kwargs)
         if has_lone_surrogate(text):
-            raise ma.ValidationError("The text contains an invalid character (half of a UTF-16 pair).")
+            raise ma.ValidationError(N_("The text contains an invalid character (half of a UTF-16 pair)."))
         return clean_text(text)
 
 
@@ -28,7 +29,7 @@ class UTCDateTime(ma.fields.AwareDateTime):
         try:
             return parsed.astimezone(UTC)
         except OverflowError:
-            raise ma.ValidationError("Not a valid date and time.") from None
+            raise ma.ValidationError(N_("Not a valid date and time.")) from None
 
 
 class FindingInSchema(ma.Schema):

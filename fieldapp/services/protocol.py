@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import safe_join
 
-from fieldapp.errors import Conflict, NotFound
+from fieldapp.errors import N_, Conflict, NotFound
 from fieldapp.exporters.labels import GROUP, MEASURE_STATUS, label
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Participant, Photo, ProtocolVersion, Walk, utcnow
@@ -392,7 +392,7 @@ def build_protocol(
 ) -> ProtocolData:
     """Everything the protocol template shows, for ``audience`` internal (staff) or public."""
     if audience not in AUDIENCES:
-        raise NotFound("There is no such protocol version.")
+        raise NotFound(N_("There is no such protocol version."))
     public = audience == "public"
     rows = list(iter_findings(walk, crs.SWEREF99_TM, locale, audience="external" if public else "internal"))
     by_id = {row.id: row for row in rows}
@@ -473,7 +473,7 @@ def published_version(walk: Walk, number: int | None = None) -> ProtocolVersion:
     )
     version = db.session.scalar(stmt)
     if version is None:
-        raise NotFound("The protocol of this walk has not been published yet.", code="not_published")
+        raise NotFound(N_("The protocol of this walk has not been published yet."), code="not_published")
     return version
 
 
@@ -509,7 +509,8 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv") -> ProtocolVers
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("Someone published this protocol at the same moment; reload and try again.") from None
+        message = N_("Someone published this protocol at the same moment; reload and try again.")
+        raise Conflict(message) from None
     if pdf is not None:
         protocol_pdf.start(pdf)  # rendered once, in the job queue; pages say "being prepared" until then
     return version
@@ -525,7 +526,7 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
     publication (services.photo_visibility), once the walk has a published protocol.
     """
     if not staff and not published_versions(walk):
-        raise NotFound("There is no such photo.")  # nothing is public before the first publication
+        raise NotFound(N_("There is no such photo."))  # nothing is public before the first publication
     stmt = select(Photo.id).join(Finding, Photo.finding_id == Finding.id).where(Finding.walk_id == walk.id)
     if staff:
         stmt = stmt.where(
@@ -536,7 +537,7 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
         stmt = stmt.where(photo_visibility.external_condition(), Photo.published_sha256 == sha256)
     data = photo_store().get(sha256) if db.session.scalar(stmt.limit(1)) is not None else None
     if data is None:
-        raise NotFound("There is no such photo.")
+        raise NotFound(N_("There is no such photo."))
     return data
 
 

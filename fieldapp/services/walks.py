@@ -82,9 +82,9 @@ def create_walk(
     """Create a walk with its route, stops and category set, in one transaction."""
     title = title.strip()
     if not title:
-        raise ValidationError("The walk needs a title.")
+        raise ValidationError(N_("The walk needs a title."))
     if starts_at is not None and starts_at.tzinfo is None:
-        raise ValidationError("The start time must carry a time zone.")
+        raise ValidationError(N_("The start time must carry a time zone."))
     categories = all_categories()
     if category_codes is not None:
         wanted = set(category_codes)
