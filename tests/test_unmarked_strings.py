@@ -57,7 +57,8 @@ def python_findings() -> list[str]:
             if name in ERRORS or name == "flash":
                 candidates = node.args[:1]
             elif name in FIELDS:
-                candidates = node.args[:1] + [k.value for k in node.keywords if k.arg in ("label", "description")]
+                named = [k.value for k in node.keywords if k.arg in ("label", "description")]
+                candidates = node.args[:1] + named
             elif name in VALIDATORS:
                 candidates = [k.value for k in node.keywords if k.arg == "message"]
                 if name in ("DataRequired", "InputRequired", "FileRequired", "Optional"):
