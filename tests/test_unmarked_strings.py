@@ -91,7 +91,9 @@ def template_findings() -> list[str]:
         plain = re.sub(r"&[a-z]+;|&#\d+;", " ", plain)
         for line in plain.splitlines():
             text = " ".join(line.split())
-            if text and not text.startswith(COMMANDS) and re.search(r"[A-Za-zÅÄÖåäö]", text) and text not in TEMPLATE_TEXT_OK:
+            if text.startswith(COMMANDS) or text in TEMPLATE_TEXT_OK:
+                continue
+            if re.search(r"[A-Za-zÅÄÖåäö]", text):
                 found.append(f"{rel}: text {text[:70]!r}")
     return found
 
