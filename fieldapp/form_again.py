@@ -10,7 +10,9 @@ forms of the failed form's class and prefix take the posted input and the errors
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, flash, has_request_context, make_response, request, session
 from werkzeug.datastructures import MultiDict
@@ -50,7 +52,7 @@ def failed_form() -> FailedForm | None:
     return request.environ.get(FAILED_KEY) if has_request_context() else None
 
 
-def _form_page() -> tuple[str, dict[str, object]] | None:
+def _form_page() -> tuple[str, Mapping[str, Any]] | None:
     """The GET endpoint the failed form was posted from (referrer on this site, else the posted URL)."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     candidates = []

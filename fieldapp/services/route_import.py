@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
 from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from fieldapp import ui
@@ -86,7 +87,7 @@ def plausibility_warnings(route: Line | None, waypoints: Iterable[Waypoint],
         elif length < MIN_LENGTH_M:
             warnings.append(gettext(
                 "The route is only %(length)s long. Is it the whole route?", length=ui.distance(length)))
-    shapes = [route] if route is not None else []
+    shapes: list[BaseGeometry] = [route] if route is not None else []
     shapes += [w.point for w in waypoints]
     if centre is not None and shapes:
         distance = routes.distance_from_m(unary_union(shapes), Point(centre))
