@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from fieldapp import finding_rules as rules
+from fieldapp.errors import N_
 from fieldapp.models import ARRIVALS, WALK_STATUSES
 from fieldapp.text import clean_text, has_lone_surrogate
 
@@ -17,7 +18,7 @@ class Text(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202 - marshmallow's signature
         text = super()._deserialize(value, attr, data, **kwargs)
         if has_lone_surrogate(text):
-            raise ma.ValidationError("The text contains an invalid character (half of a UTF-16 pair).")
+            raise ma.ValidationError(N_("The text contains an invalid character (half of a UTF-16 pair)."))
         return clean_text(text)
 
 
@@ -29,7 +30,7 @@ class UTCDateTime(ma.fields.AwareDateTime):
         try:
             return parsed.astimezone(UTC)
         except OverflowError:
-            raise ma.ValidationError("Not a valid date and time.") from None
+            raise ma.ValidationError(N_("Not a valid date and time.")) from None
 
 
 class FindingInSchema(ma.Schema):

@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from fieldapp import finding_rules, municipality
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name
 from fieldapp.exporters.rows import FindingRow, PhotoRef, StopRow, WalkExport
@@ -43,7 +43,8 @@ def check_audience(audience: str | None) -> str:
         return "internal"
     if audience not in AUDIENCES:
         raise ValidationError(
-            f"There is no audience “{audience}”. Choose internal or external.", code="unknown_audience"
+            N_("There is no audience “%(audience)s”. Choose internal or external."), code="unknown_audience",
+            params={"audience": audience},
         )
     return audience
 
@@ -53,7 +54,8 @@ def exporter_for(fmt: str) -> Exporter:
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise NotFound(
-            f"There is no export format “{fmt}”. Choose one of: {', '.join(EXPORTERS)}.",
+            N_("There is no export format “%(format)s”. Choose one of: %(formats)s."),
+            params={"format": fmt, "formats": ", ".join(EXPORTERS)},
             code="unknown_format",
         )
     return exporter
@@ -73,7 +75,8 @@ def export_crs(exporter: Exporter, requested: str | int | None) -> int:
     if code not in exporter.crs_choices:
         allowed = ", ".join(f"EPSG:{c}" for c in exporter.crs_choices)
         raise ValidationError(
-            f"{exporter.label} can be exported in {allowed} only, not EPSG:{code}.", code="crs_not_allowed"
+            N_("%(format)s can be exported in %(allowed)s only, not EPSG:%(code)s."), code="crs_not_allowed",
+            params={"format": exporter.label, "allowed": allowed, "code": code},
         )
     return code
 

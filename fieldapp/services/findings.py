@@ -53,7 +53,7 @@ def parse_uuid(value: str) -> str:
     try:
         return str(uuid_lib.UUID(value))
     except (ValueError, AttributeError, TypeError):
-        raise ValidationError("The id must be a UUID.", code="invalid_uuid") from None
+        raise ValidationError(N_("The id must be a UUID."), code="invalid_uuid") from None
 
 
 def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
@@ -61,15 +61,16 @@ def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
     if data.stop_seq is not None:
         stop = next((s for s in walk.stops if s.seq == data.stop_seq), None)
         if stop is None:
-            raise ValidationError(f"This walk has no stop number {data.stop_seq}.", code="unknown_stop")
+            raise ValidationError(N_("This walk has no stop number %(n)s."), code="unknown_stop",
+                                  params={"n": data.stop_seq})
     if data.lon is None or data.lat is None:
         if stop is None:
-            raise ValidationError("Give a position (lon and lat) or a stop number.", code="no_position")
+            raise ValidationError(N_("Give a position (lon and lat) or a stop number."), code="no_position")
         return convert.to_point(stop.geom_el), stop
     if not (math.isfinite(data.lon) and math.isfinite(data.lat)
             and -180 <= data.lon <= 180 and -90 <= data.lat <= 90):
         raise ValidationError(
-            "The position is outside the map (lon −180…180, lat −90…90).", code="bad_position"
+            N_("The position is outside the map (lon −180…180, lat −90…90)."), code="bad_position"
         )
     return Point(data.lon, data.lat), stop
 
@@ -81,20 +82,25 @@ CREATED_AT_SLACK = timedelta(days=1)
 
 def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
     if data.position_source not in rules.POSITION_SOURCES:
-        raise ValidationError(f"position_source must be one of {', '.join(rules.POSITION_SOURCES)}.")
+        raise ValidationError(N_("position_source must be one of %(values)s."),
+                              params={"values": ", ".join(rules.POSITION_SOURCES)})
     if data.polarity is not None and data.polarity not in rules.POLARITIES:
-        raise ValidationError(f"polarity must be one of {', '.join(rules.POLARITIES)}.")
+        raise ValidationError(N_("polarity must be one of %(values)s."),
+                              params={"values": ", ".join(rules.POLARITIES)})
     problem = rules.felt_safety_problem(data.felt_safety, _felt_scale(data))
     if problem:
         raise ValidationError(problem)
     if data.lighting_check is not None and data.lighting_check not in rules.LIGHTING_CHECKS:
-        raise ValidationError(f"lighting_check must be one of {', '.join(rules.LIGHTING_CHECKS)}.")
+        raise ValidationError(N_("lighting_check must be one of %(values)s."),
+                              params={"values": ", ".join(rules.LIGHTING_CHECKS)})
     if data.accuracy_m is not None and not (
         math.isfinite(data.accuracy_m) and 0 <= data.accuracy_m <= rules.ACCURACY_MAX_M
     ):
-        raise ValidationError(f"accuracy_m must be 0 to {rules.ACCURACY_MAX_M:.0f} metres.")
+        raise ValidationError(N_("accuracy_m must be 0 to %(max)s metres."),
+                              params={"max": f"{rules.ACCURACY_MAX_M:.0f}"})
     if len(data.note) > rules.NOTE_MAX_CHARS:
-        raise ValidationError(f"The note is too long (at most {rules.NOTE_MAX_CHARS} characters).")
+        raise ValidationError(N_("The note is too long (at most %(n)d characters)."),
+                              params={"n": rules.NOTE_MAX_CHARS})
     if data.created_at is not None:
         earliest = (walk.created_at or now) - CREATED_AT_SLACK
         if not earliest <= data.created_at <= now + CREATED_AT_SLACK:
@@ -124,7 +130,8 @@ def _category_for(walk: Walk, code: str) -> Category:
     if category is None and not walk.categories:
         category = category_by_code(code)
     if category is None:
-        raise ValidationError(f"Unknown category '{code}'.", code="unknown_category")
+        raise ValidationError(N_("Unknown category “%(code)s”."), code="unknown_category",
+                              params={"code": code})
     return category
 
 
@@ -167,7 +174,7 @@ def _check_writable(walk: Walk, finding: Finding | None, participant_id: int | N
     if finding is None:
         return
     if finding.walk_id != walk.id:
-        raise Conflict("This finding id belongs to another walk.", code="uuid_conflict")
+        raise Conflict(N_("This finding id belongs to another walk."), code="uuid_conflict")
     if finding.participant_id is not None and finding.participant_id != participant_id:
         raise Forbidden(N_("Only the person who added a finding can change it."), code="not_yours")
 
@@ -226,7 +233,7 @@ def _create(
         db.session.rollback()
         existing = _by_uuid(finding_uuid)
         if existing is None or existing.walk_id != walk.id:
-            raise Conflict("This finding id is already in use.", code="uuid_conflict") from None
+            raise Conflict(N_("This finding id is already in use."), code="uuid_conflict") from None
         _check_writable(walk, existing, participant_id)
         if not _same_content(existing, values):
             raise _conflict(existing) from None
@@ -303,7 +310,7 @@ def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> bo
     if finding.hidden and finding.arrival != late_sync.AFTER_CLOSE:
         return True
     if finding.walk_id != walk.id or finding.participant_id != participant_id:
-        raise Forbidden("Only the person who added a finding can delete it.", code="not_yours")
+        raise Forbidden(N_("Only the person who added a finding can delete it."), code="not_yours")
     if finding.arrival != late_sync.AFTER_CLOSE and not late_sync.edits_apply(walk, utcnow()):
         events.record("withdrawal_after_close", walk_id=walk.id, finding_id=finding.id,
                       participant_id=participant_id, uuid=finding.uuid)
@@ -325,13 +332,13 @@ def finding_with_walk(finding_uuid: str) -> tuple[Walk, Finding]:
     """The finding with this UUID and its walk (NotFound if unknown or withdrawn; held ones count)."""
     finding = _by_uuid(parse_uuid(finding_uuid))
     if finding is None or (finding.hidden and finding.arrival != late_sync.AFTER_CLOSE):
-        raise NotFound("No such finding. Send the finding before its photos.", code="unknown_finding")
+        raise NotFound(N_("No such finding. Send the finding before its photos."), code="unknown_finding")
     return db.session.get_one(Walk, finding.walk_id), finding
 
 
 def check_owner(finding: Finding, participant_id: int) -> None:
     if finding.participant_id != participant_id:
-        raise Forbidden("Only the person who added a finding can add photos to it.", code="not_yours")
+        raise Forbidden(N_("Only the person who added a finding can add photos to it."), code="not_yours")
 
 
 def visible_findings(walk: Walk) -> list[Finding]:

@@ -83,9 +83,9 @@ def create_walk(
     """Create a walk with its route, stops and category set, in one transaction."""
     title = title.strip()
     if not title:
-        raise ValidationError("The walk needs a title.")
+        raise ValidationError(N_("The walk needs a title."))
     if starts_at is not None and starts_at.tzinfo is None:
-        raise ValidationError("The start time must carry a time zone.")
+        raise ValidationError(N_("The start time must carry a time zone."))
     if category_codes is None:  # every active category (with its sub-choices)
         category_codes = [c.code for c in all_categories()]
     categories = walk_set(category_codes)
@@ -148,6 +148,7 @@ def _category_dict(category: Category, locale: str) -> dict[str, Any]:
 def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict[str, Any]:
     """The walk as plain JSON-ready data: route and stops as GeoJSON (WGS84), categories."""
     route = route_geom(walk)
+    meeting = meeting_point_geom(walk)
     stops = [
         geojson.feature(convert.to_point(stop.geom_el), {"seq": stop.seq, "name": stop.name,
                                                          "questions": stop.questions}, id=stop.id)
@@ -162,6 +163,7 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
         "accepts_findings": walk.accepts_findings,
         "starts_at": walk.starts_at.isoformat() if walk.starts_at else None,
         "meeting_point": walk.meeting_point_text,
+        "meeting_point_geometry": (geojson.geometry_to_geojson(meeting) if meeting is not None else None),
         "is_demo": walk.is_demo,
         "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)})
         if route is not None and walk.route is not None else None,
@@ -175,6 +177,14 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
             finding_feature(f, locale) for f in visible_findings(walk)
         )
     return data
+
+
+def meeting_point_geom(walk: Walk) -> Point | None:
+    """The meeting point placed on the map (lon/lat), or None when only described in words."""
+    if walk.meeting_point_el is None:
+        return None
+    geom = convert.to_geom(walk.meeting_point_el)
+    return geom if isinstance(geom, Point) else None
 
 
 def join_url(walk: Walk, public_url: str) -> str:
