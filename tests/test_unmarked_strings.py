@@ -29,7 +29,8 @@ TEMPLATE_TEXT_OK = {"fieldapp", "·", "–", "—", "×", "←", "→", "↑", "
                     "· fieldapp",  # the product name after the page title
                     "field-page", "protocol-page", "invitation-page",  # CSS class names given by a block
                     "N",  # the north arrow on a map
-                    "PDF: %"}  # a progress figure
+                    "PDF: %",  # a progress figure
+                    "#1b5e8c"}  # an example colour code (admin: municipality settings)
 COMMANDS = ("fieldapp ",)  # command lines shown to GIS staff are not translated
 TEMPLATE_FILES_OK = {"protocol/_document.html"}  # rendered by the exports engineer's protocol, checked there
 

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 from flask import current_app
 from shapely.geometry import Point
 
-from fieldapp.errors import NotFound
+from fieldapp.errors import N_, NotFound
 from fieldapp.models import Walk
 from fieldapp.services.walks import route_geom
 from gis import convert
@@ -44,7 +44,7 @@ def tile_precache(walk: Walk) -> TilePrecache:
     """
     config = current_app.config
     if not precache_enabled(config):
-        raise NotFound("Map pre-loading is not enabled here.", code="precache_disabled")
+        raise NotFound(N_("Map pre-loading is not enabled here."), code="precache_disabled")
     stops = [geom for stop in walk.stops if isinstance(geom := convert.to_geom(stop.geom_el), Point)]
     plan = route_tile_plan(route_geom(walk), stops, buffer_m=config["TILES_PRECACHE_BUFFER_M"],
                            zooms=config["TILES_PRECACHE_ZOOMS"], max_tiles=config["TILES_PRECACHE_MAX_TILES"],

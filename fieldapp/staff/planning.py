@@ -9,7 +9,6 @@ from flask_babel import format_number, gettext, ngettext
 from shapely.geometry import Point
 from werkzeug.wrappers import Response
 
-from fieldapp import config as app_config
 from fieldapp import municipality
 from fieldapp.errors import ValidationError
 from fieldapp.services import invitation, route_import
@@ -104,7 +103,7 @@ def _plan_page(walk, preview: route_import.RoutePreview | None = None) -> str:  
         try:
             preview = route_import.read_chosen(confirm_form.route_geojson.data or "",
                                                confirm_form.waypoints_geojson.data or "",
-                                               confirm_form.filename.data or "", _map_centre())
+                                               confirm_form.filename.data or "", municipality.area_centre())
         except ValidationError:
             preview = None  # what the form carried cannot be read: the message asks for the file again
     if preview is not None:
@@ -138,14 +137,6 @@ def _meeting_form(walk) -> MeetingPointForm:  # noqa: ANN001 - a Walk
     return form
 
 
-def _map_centre() -> tuple[float, float] | None:
-    """The configured map centre (lon, lat) for the plausibility check; None while it is the default."""
-    centre = current_app.config.get("MAP_CENTRE")
-    if not centre or tuple(centre) == getattr(app_config, "DEFAULT_MAP_CENTRE", None):
-        return None
-    return float(centre[0]), float(centre[1])
-
-
 @bp.post("/walks/<slug>/route")
 def save_route(slug: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
@@ -175,7 +166,7 @@ def import_route(slug: str) -> str | Response:
         return _plan_page(walk)
     form = checked(RouteImportForm())
     upload = form.file.data
-    preview = route_import.read_upload(upload.read(), upload.filename or "route", _map_centre())
+    preview = route_import.read_upload(upload.read(), upload.filename or "route", municipality.area_centre())
     if preview.needs_a_choice:
         return _plan_page(walk, preview)
     saved = route_import.save_import(walk, preview, (), accept_warnings=False, user_id=user_id())
@@ -188,7 +179,7 @@ def confirm_import(slug: str) -> Response:
     walk = walk_service.walk_by_slug(slug)
     form = checked(RouteImportConfirmForm())
     preview = route_import.read_chosen(form.route_geojson.data or "", form.waypoints_geojson.data or "",
-                                       form.filename.data or "", _map_centre())
+                                       form.filename.data or "", municipality.area_centre())
     saved = route_import.save_import(walk, preview, form.waypoints.data or (),
                                      accept_warnings=bool(form.accept_warnings.data), user_id=user_id())
     _flash_import(preview, saved)
