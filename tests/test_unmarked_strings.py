@@ -85,7 +85,8 @@ def template_findings() -> list[str]:
         source = path.read_text(encoding="utf-8")
         source = re.sub(r"<(script|style)\b.*?</\1>", "", source, flags=re.S)
         for match in ATTRIBUTE.finditer(source):
-            if match.group(2).strip() and "{{" not in match.group(2) and match.group(2) not in TEMPLATE_TEXT_OK:
+            value = match.group(2)
+            if value.strip() and "{{" not in value and value not in TEMPLATE_TEXT_OK:
                 found.append(f"{rel}: {match.group(1)}=\"{match.group(2)}\"")
         plain = EXPRESSION.sub(" ", source)
         plain = re.sub(r"<[^>]*>", "\n", plain)
