@@ -15,6 +15,7 @@ from fieldapp.forms import Form
 from fieldapp.models import Walk
 from fieldapp.public import atom, bp
 from fieldapp.services import feedback as feedback_service
+from fieldapp.services import promises as promise_service
 from fieldapp.services import subscriptions as subscription_service
 
 SUBSCRIBE_LIMIT = "10 per hour"
@@ -31,7 +32,8 @@ def _locale() -> str:
 
 @bp.get("/feedback")
 def feedback_index() -> str:
-    return render_template("public/feedback_index.html", areas=feedback_service.public_index())
+    return render_template("public/feedback_index.html", areas=feedback_service.public_index(),
+                           promises=promise_service.published_promises(), progress=promise_service.progress)
 
 
 def _item_labels() -> dict[str, str]:

@@ -82,6 +82,12 @@ def list_promises() -> list[CitizenPromise]:
                                                                    CitizenPromise.id.desc())))
 
 
+def published_promises() -> list[CitizenPromise]:
+    """The promises residents can read, the newest period first."""
+    return list(db.session.scalars(select(CitizenPromise).where(CitizenPromise.published_at.is_not(None))
+                                   .order_by(CitizenPromise.starts_on.desc(), CitizenPromise.id.desc())))
+
+
 def promise_by_slug(slug: str, *, public: bool = False) -> CitizenPromise:
     """The promise; for the public only a published one (else 404, as if it did not exist)."""
     query = select(CitizenPromise).where(CitizenPromise.slug == slug)

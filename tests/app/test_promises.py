@@ -60,12 +60,16 @@ def test_staff_make_a_promise_choose_measures_and_publish_it(app, client, staff_
     assert "Intern" not in text and "400 000" not in text and "Trafikverkets mark" not in text
     assert "Gallra buskarna" not in text  # the internal proposal is not the public answer
 
+    index = client.get("/feedback").text  # residents find it from the public index
+    assert "Medborgarlöften" in index and f"/promises/{promise.slug}" in index
+
     measures[1].status = "done"  # the page reads the measures live: no republishing
     db.session.commit()
     assert "2 av 4 åtgärder klara" in client.get(f"/promises/{promise.slug}").text
 
     assert staff_client.post(publication, data={"publish": "0"}).status_code == 302
     assert client.get(f"/promises/{promise.slug}").status_code == 404
+    assert f"/promises/{promise.slug}" not in client.get("/feedback").text
 
 
 def test_promises_are_staff_pages(client) -> None:
