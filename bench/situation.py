@@ -42,7 +42,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def seed(findings: int, walks: int) -> None:
     """Walks spread over 10 years and 10 areas; 70 % of findings near 400 recurring places."""
     from shapely.geometry import Point
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
     from fieldapp.extensions import db
     from fieldapp.models import Finding, Measure, ResponsibleParty, Walk
@@ -99,6 +99,10 @@ def seed(findings: int, walks: int) -> None:
     } for fid in ids if fid % 3 == 0]
     for start in range(0, len(measure_rows), 5000):
         db.session.execute(insert(Measure), measure_rows[start:start + 5000])
+    db.session.commit()
+    # A database that grew over years has planner statistics (PostgreSQL's autovacuum analyses tables as
+    # they grow); a bulk load has none until analysed, and the planner then guesses one row per table.
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
 
 

@@ -25,9 +25,10 @@ from fieldapp.errors import N_, NotFound
 from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
 from fieldapp.models import Event, Finding, Measure, Photo, Walk
-from fieldapp.services import photo_visibility
+from fieldapp.services import measures, photo_visibility
 from fieldapp.services.exports import iter_findings
 from fieldapp.services.publication import published_condition
+from fieldapp.services.walks import held_at
 
 # How a measure's status reads to the public: the summary's buckets.
 BUCKETS: dict[str, tuple[str, ...]] = {
@@ -197,23 +198,9 @@ def _public_photos(walk: Walk) -> dict[int, list[PublicPhoto]]:
     return photos
 
 
-def _done_times(walk: Walk) -> dict[int, datetime]:
-    """When each measure of the walk last became done (its finding id → time), from the history."""
-    rows = db.session.execute(
-        select(Event.finding_id, Event.data, Event.created_at)
-        .where(Event.walk_id == walk.id, Event.kind == "measure_status")
-        .order_by(Event.created_at, Event.id)
-    )
-    done: dict[int, datetime] = {}
-    for finding_id, data, at in rows:
-        if finding_id is not None and (data or {}).get("new") == "done":
-            done[finding_id] = at
-    return done
-
-
 def walk_start(walk: Walk) -> datetime:
-    """The moment the time to fix counts from: the walk's start, else when it was marked walked."""
-    return walk.starts_at or walk.walked_at or walk.created_at
+    """The moment the time to fix counts from (services.walks.held_at)."""
+    return held_at(walk)
 
 
 def summarize(walk: Walk, items: Iterable[FeedbackItem]) -> Summary:
@@ -237,7 +224,7 @@ def summarize(walk: Walk, items: Iterable[FeedbackItem]) -> Summary:
 def walk_feedback(walk: Walk, locale: str) -> Feedback:
     """The feedback page's content for a published walk, read live."""
     photos = _public_photos(walk)
-    done_times = _done_times(walk)
+    done_times = measures.done_times([walk.id])
     items = []
     for row in iter_findings(walk, locale=locale, audience="external"):
         status_bucket = item_bucket(row.status, row.polarity)

@@ -5,8 +5,9 @@ Every change is recorded as an Event, which is the measure's history.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.errors import Conflict, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import PRIORITIES, Finding, Measure, ResponsibleParty, Walk
+from fieldapp.models import PRIORITIES, Event, Finding, Measure, ResponsibleParty, Walk
 from fieldapp.services import events
 
 # new → assessed → sent → planned → done | rejected (reason) | referred (other owner) → verified.
@@ -161,3 +162,20 @@ def action_list(walk: Walk) -> list[Finding]:
     return sorted(
         findings, key=lambda f: (f.measure is None, order.get(f.measure.priority, 9) if f.measure else 9)
     )
+
+
+def done_times(walk_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each measure of these walks last became done (its finding id → time), from its history."""
+    ids = list(walk_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Event.finding_id, Event.data, Event.created_at)
+        .where(Event.walk_id.in_(ids), Event.kind == "measure_status")
+        .order_by(Event.created_at, Event.id)
+    )
+    done: dict[int, datetime] = {}
+    for finding_id, data, at in rows:
+        if finding_id is not None and (data or {}).get("new") == "done":
+            done[finding_id] = at
+    return done

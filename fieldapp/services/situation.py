@@ -4,7 +4,7 @@ Everything is counted in the database (GROUP BY over grid cells), never by loopi
 Python, so it stays fast for a municipality with years of walks (bench/situation.py).
 
 Findings counted: every visible canonical finding (not hidden, not merged into another) of every walk.
-Years are the walks' years (a walk's planned start, else when it was made).
+Years are the walks' years (services.walks.held_at).
 
 Map clusters: the findings in view are grouped into square grid cells of ``CLUSTER_PX`` screen pixels at
 the map's zoom level (Web Mercator: a pixel is ``360 / (256 · 2^zoom)`` degrees of longitude); each cell
@@ -20,15 +20,19 @@ cost is that two findings a few metres apart on either side of a cell edge fall 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, case, distinct, func, literal, select
+from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from fieldapp.extensions import db
+from fieldapp.finding_rules import FELT_SAFETY_COLUMNS
 from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
+from fieldapp.services.measures import done_times
+from fieldapp.services.walks import held_at_sql
 from gis import nearby
 
 Row = TypeVarTuple("Row")
@@ -83,6 +87,7 @@ class PartyFigures:
     fixed: int
     open: int
     overdue: int
+    median_days_to_fix: float | None = None  # from the walk to the measure becoming done
 
 
 def _visible() -> ColumnElement[bool]:
@@ -94,8 +99,8 @@ def _year_start(year: int) -> datetime:
 
 
 def walk_date() -> ColumnElement[datetime]:
-    """When a walk took place (its planned start, else when it was made): the year filters count by it."""
-    return func.coalesce(Walk.starts_at, Walk.created_at)
+    """When a walk took place (services.walks.held_at): the year filters count by it."""
+    return held_at_sql()
 
 
 def _where(f: SituationFilter) -> list[ColumnElement[bool]]:
@@ -210,7 +215,8 @@ def categories_by_year(f: SituationFilter, locale: str = "sv") -> list[tuple[int
 
 
 def party_figures(f: SituationFilter, today: date) -> list[PartyFigures]:
-    """Per responsible party: measures, fixed (done or verified), still open, and open past the deadline."""
+    """Per responsible party: measures, fixed (done or verified), still open, open past the deadline, and
+    the median days from the walk to the fix."""
     fixed = func.sum(case((Measure.status.in_(FIXED_MEASURE_STATUSES), 1), else_=0))
     still_open = func.sum(case((Measure.status.in_(OPEN_MEASURE_STATUSES), 1), else_=0))
     overdue = func.sum(case((and_(Measure.status.in_(OPEN_MEASURE_STATUSES), Measure.deadline < today), 1),
@@ -223,8 +229,61 @@ def party_figures(f: SituationFilter, today: date) -> list[PartyFigures]:
         .group_by(party)
         .order_by(func.count(Measure.id).desc(), party)
     )
-    return [PartyFigures(str(p), int(n), int(fx or 0), int(op or 0), int(od or 0))
+    days = _days_to_fix(f)
+    return [PartyFigures(str(p), int(n), int(fx or 0), int(op or 0), int(od or 0), days.get(str(p)))
             for p, n, fx, op, od in db.session.execute(query)]
+
+
+def _days_to_fix(f: SituationFilter) -> dict[str, float]:
+    """Median days from the walk to the fix, per responsible party name ('' for none), for fixed measures
+    whose history says when they became done."""
+    party_name = func.coalesce(ResponsibleParty.name, "")
+    rows = db.session.execute(
+        _joined(select(Finding.id, Finding.walk_id, held_at_sql(), party_name), f)
+        .join(Measure, Measure.finding_id == Finding.id)
+        .join(Walk, Walk.id == Finding.walk_id)
+        .outerjoin(ResponsibleParty, ResponsibleParty.id == Measure.responsible_party_id)
+        .where(Measure.status.in_(FIXED_MEASURE_STATUSES))
+    ).all()
+    done = done_times({walk_id for _, walk_id, _, _ in rows})
+    per_party: dict[str, list[float]] = {}
+    for finding_id, _, held, name in rows:
+        if finding_id in done:
+            days = (done[finding_id] - _aware(held)).total_seconds() / 86400
+            per_party.setdefault(str(name), []).append(max(days, 0.0))
+    return {party: statistics.median(values) for party, values in per_party.items()}
+
+
+@dataclass(frozen=True)
+class FeltSafety:
+    """Felt-safety answers of one area in one year. "Very unsafe" is the first point of both scales (the
+    3-point scale of older walks and today's 4-point one), so its share compares across years."""
+
+    area: str
+    year: int
+    answers: int
+    very_unsafe: int
+
+    @property
+    def share_very_unsafe(self) -> float:
+        return self.very_unsafe / self.answers if self.answers else 0.0
+
+
+def felt_safety_by_area(f: SituationFilter) -> list[FeltSafety]:
+    """Per area and year (newest first): how many answered how safe the place felt, and how many "very
+    unsafe"."""
+    columns = [getattr(Finding, column) for column in FELT_SAFETY_COLUMNS.values()]
+    answered = or_(*(column.is_not(None) for column in columns))
+    very_unsafe = func.sum(case((or_(*(column == 1 for column in columns)), 1), else_=0))
+    year = _year(walk_date())
+    query = (
+        _joined(select(Walk.area_name, year, func.count(Finding.id), very_unsafe), f)
+        .join(Walk, Walk.id == Finding.walk_id)
+        .where(answered)
+        .group_by(Walk.area_name, year)
+        .order_by(Walk.area_name, year.desc())
+    )
+    return [FeltSafety(str(area), int(y), int(n), int(v or 0)) for area, y, n, v in db.session.execute(query)]
 
 
 def overdue_measures(f: SituationFilter, today: date,

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import format_number, gettext
 from shapely.geometry import LineString, MultiLineString, Point
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.extensions import db
@@ -115,6 +115,17 @@ def create_walk(
     db.session.add(walk)
     db.session.commit()
     return walk
+
+
+def held_at(walk: Walk) -> datetime:
+    """When the walk took place: its planned start, else when it was marked walked, else when it was made.
+    Years of walks and the time from a walk to a fix count from it (held_at_sql is the same in SQL)."""
+    return walk.starts_at or walk.walked_at or walk.created_at
+
+
+def held_at_sql() -> ColumnElement[datetime]:
+    """``held_at`` as an SQL expression on Walk."""
+    return func.coalesce(Walk.starts_at, Walk.walked_at, Walk.created_at)
 
 
 def walk_by_slug(slug: str) -> Walk:

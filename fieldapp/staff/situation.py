@@ -70,6 +70,7 @@ def situation_figures() -> str:
         parties=situation.party_figures(the_filter, today),
         overdue=situation.overdue_measures(the_filter, today),
         by_year=situation.year_table(situation.categories_by_year(the_filter, str(get_locale()))),
+        felt=situation.felt_safety_by_area(the_filter),
         status_names=measure_status_names(),
     )
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from shapely.geometry import Point
 
 from fieldapp.extensions import db
-from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
+from fieldapp.models import Category, Event, Finding, Measure, ResponsibleParty, Walk
 from fieldapp.services import situation
 from fieldapp.services.categories import ensure_default_categories
 from fieldapp.services.situation import SituationFilter
@@ -74,6 +74,8 @@ def picture(app) -> Fixture:
         "f8": _finding(w3, at(B, east_m=-8), "vegetation", "unsafe", nov25),
         "f9": _finding(w3, at(A, north_m=5), "lighting", "unsafe", nov25),
     }
+    f["f1"].felt_safety, f["f2"].felt_safety = 1, 2  # the older 3-point scale
+    f["f4"].felt_safety4, f["f5"].felt_safety4 = 1, 3  # today's 4-point scale
     f["f10"] = _finding(w3, at(D), "lighting", "unsafe", nov25, hidden=True)
     f["f11"] = _finding(w3, at(D, east_m=3), "lighting", "unsafe", nov25, canonical_id=f["f9"].id)
     tech = ResponsibleParty(name="Tekniska förvaltningen", kind="municipal")
@@ -87,6 +89,9 @@ def picture(app) -> Fixture:
         Measure(finding_id=f["f7"].id, responsible_party_id=park.id, status="new", deadline=date(2027, 1, 1)),
         Measure(finding_id=f["f4"].id, status="rejected", status_reason="Trafikverket äger tunneln"),
     ])
+    # f1's measure became done 90 days after its walk (the history says when)
+    db.session.add(Event(walk_id=w1.id, finding_id=f["f1"].id, kind="measure_status",
+                         data={"old": "planned", "new": "done"}, created_at=oct24 + timedelta(days=90)))
     db.session.commit()
     return Fixture({"w1": w1, "w2": w2, "w3": w3}, f)
 
@@ -141,8 +146,12 @@ def test_map_clusters_group_by_zoom_and_keep_every_finding(picture) -> None:
 
 def test_figures_per_party_and_year(picture) -> None:
     figures = situation.party_figures(SituationFilter(), today=date(2026, 11, 30))
-    assert [(p.party, p.measures, p.fixed, p.open, p.overdue) for p in figures] == [
-        ("Tekniska förvaltningen", 2, 1, 1, 1), ("", 1, 0, 0, 0), ("Parkenheten", 1, 0, 1, 0)]
+    summary = [(p.party, p.measures, p.fixed, p.open, p.overdue, p.median_days_to_fix) for p in figures]
+    assert summary == [("Tekniska förvaltningen", 2, 1, 1, 1, 90.0), ("", 1, 0, 0, 0, None),
+                       ("Parkenheten", 1, 0, 1, 0, None)]
+    rows = situation.felt_safety_by_area(SituationFilter())
+    felt = [(r.area, r.year, r.answers, r.very_unsafe) for r in rows]
+    assert felt == [("Nödinge", 2025, 2, 1), ("Nödinge", 2024, 2, 1)]  # one "very unsafe" on each scale
     overdue = situation.overdue_measures(SituationFilter(), today=date(2026, 11, 30))
     assert [finding.id for finding, _, _ in overdue] == [picture.findings["f2"].id]
     by_year = situation.categories_by_year(SituationFilter(), "en")
