@@ -41,6 +41,15 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _zoom_range(text: str) -> tuple[int, ...]:
+    """``"13-18"`` → (13, …, 18); one number is one level. Web map zoom levels run from 0 to 22."""
+    low, _, high = text.partition("-")
+    first, last = int(low), int(high or low)
+    if not 0 <= first <= last <= 22:
+        raise ValueError(f"FIELDAPP_TILES_PRECACHE_ZOOMS: {text!r} is not a range like 13-18 within 0-22")
+    return tuple(range(first, last + 1))
+
+
 def load_config(instance_path: Path) -> dict:
     """All settings as a dict for ``app.config``."""
     env = os.environ.get
@@ -60,6 +69,13 @@ def load_config(instance_path: Path) -> dict:
         "TILE_URL": env("FIELDAPP_TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": env("FIELDAPP_TILE_ATTRIBUTION")
         or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        # Pre-fetching the route area's tiles on joining: only for a tile source whose usage policy allows
+        # bulk fetching (your own tile server, a licensed provider); OpenStreetMap's public tiles do not.
+        "TILES_ALLOW_PRECACHE": env("FIELDAPP_TILES_ALLOW_PRECACHE", "0") == "1",
+        "TILES_PRECACHE_ZOOMS": _zoom_range(env("FIELDAPP_TILES_PRECACHE_ZOOMS") or "13-18"),
+        "TILES_PRECACHE_BUFFER_M": float(env("FIELDAPP_TILES_PRECACHE_BUFFER_M") or 200),
+        "TILES_PRECACHE_MAX_TILES": int(env("FIELDAPP_TILES_PRECACHE_MAX_TILES") or 1500),
+        "TILES_PRECACHE_MAX_MB": float(env("FIELDAPP_TILES_PRECACHE_MAX_MB") or 30),
         "MAX_CONTENT_LENGTH": int(env("FIELDAPP_MAX_UPLOAD_BYTES") or 25 * 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": time_zone,

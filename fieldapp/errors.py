@@ -3,16 +3,21 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: ``code`` is machine-readable, ``message`` is safe to show to a user."""
+    """Base class: ``code`` is machine-readable, ``message`` is safe to show to a user, ``field`` (optional)
+    names the form input it is about."""
 
     status = 400
     code = "bad_request"
     retry_after: int | None = None  # seconds, sent as Retry-After (503 busy, 429); a class may set a default
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict | None = None, retry_after: int | None = None):
-        super().__init__(message)
-        self.message = message
+                 details: dict | None = None, retry_after: int | None = None, field: str | None = None,
+                 params: dict | None = None):
+        self.template = message  # English, with named %(name)s placeholders for ``params``
+        self.params = params or {}
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
+        self.field = field  # the form field the message belongs next to, when one does
         self.details = details
         if retry_after is not None:
             self.retry_after = retry_after

@@ -597,7 +597,8 @@ def _corrupt() -> PhotoError:
 
 def _too_many_pixels() -> PhotoError:
     return PhotoError(
-        f"The image is too large (more than {MAX_PIXELS // 1_000_000} megapixels).",
+        N_("The image is too large (more than %(megapixels)s megapixels)."),
+        params={"megapixels": MAX_PIXELS // 1_000_000},
         code="too_many_pixels",
         status=413,
     )

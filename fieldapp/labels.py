@@ -33,9 +33,14 @@ MEASURE_STATUS: Table = {
     "referred": _l("Referred to other owner"),
     "verified": _l("Verified"),
 }
-# What a participant answered to "How unsafe does it feel?" (the field page shows FELT_SAFETY_CHOICES).
-FELT_SAFETY: Table = {1: _l("Very unsafe"), 2: _l("Somewhat unsafe"), 3: _l("A little unsafe")}
-FELT_SAFETY_CHOICES: Table = {1: _l("Very"), 2: _l("Somewhat"), 3: _l("A little")}
+# Felt safety per scale (fieldapp.finding_rules.FELT_SAFETY_SCALES): every answer is named on the scale it
+# was asked on, so answers from different walks and years read the same. The 3-point scale of older walks
+# asked "How unsafe does it feel?" (very / somewhat / a little); the 4-point scale has words from very
+# unsafe to very safe.
+FELT_SAFETY: dict[int, Table] = {
+    3: {1: _l("Very unsafe (1 of 3)"), 2: _l("Somewhat unsafe (2 of 3)"), 3: _l("A little unsafe (3 of 3)")},
+    4: {1: _l("Very unsafe"), 2: _l("Fairly unsafe"), 3: _l("Fairly safe"), 4: _l("Very safe")},
+}
 LIGHTING: Table = {
     "out": _l("Light out"),
     "weak": _l("Weak light"),
@@ -77,9 +82,16 @@ def names(table: Table) -> dict[str | int | None, str]:
     return {key: str(value) for key, value in table.items()}
 
 
-def felt_safety_scale() -> str:
-    """The scale as participants saw it, e.g. '1 very unsafe, 2 somewhat unsafe, 3 a little unsafe'."""
-    return ", ".join(f"{key} {str(value).lower()}" for key, value in FELT_SAFETY.items())
+def felt_safety_label(value: int | None, scale: int | None) -> str:
+    """The words for a felt-safety answer on its own scale; '' for no answer."""
+    if value is None or scale is None:
+        return ""
+    return label(FELT_SAFETY.get(scale, {}), value) if scale in FELT_SAFETY else f"{value}/{scale}"
+
+
+def felt_safety_choices(scale: int) -> list[tuple[int, str]]:
+    """(value, words) of every point of ``scale``, most unsafe first (the field form)."""
+    return [(int(value or 0), str(text)) for value, text in FELT_SAFETY[scale].items()]
 
 
 @dataclass(frozen=True)
@@ -92,9 +104,9 @@ class CodedField:
 
 
 # The coded fields of a finding row, in export column order (exporters/rows.py FindingRow attributes).
+# Felt safety is not one of them: its words depend on the scale of each answer (felt_safety_label).
 CODED_FIELDS: tuple[CodedField, ...] = (
     CodedField("polarity", "polarity", POLARITY),
-    CodedField("felt_safety", "felt_safety", FELT_SAFETY),
     CodedField("lighting_check", "lighting_check", LIGHTING),
     CodedField("position_source", "position_source", POSITION_SOURCE),
     CodedField("priority", "priority", PRIORITY),

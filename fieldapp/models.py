@@ -28,13 +28,15 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from fieldapp.extensions import db
+from fieldapp.finding_rules import FELT_SAFETY_COLUMNS, FINDING_CHECKS, POLARITIES, felt_answer
+
+# Re-exported for older imports; the values live in fieldapp/finding_rules.py.
+from fieldapp.finding_rules import LIGHTING_CHECKS as LIGHTING_CHECKS  # noqa: E402,I001
+from fieldapp.finding_rules import POSITION_SOURCES as POSITION_SOURCES  # noqa: E402,I001
 
 # The walk's own life: planned, taking findings, walked (late findings for a grace window), closed. Whether
 # its protocol is published is a separate fact (ProtocolVersion rows), so publishing never closes a walk.
 WALK_STATUSES = ("draft", "open", "walked", "closed")
-POLARITIES = ("unsafe", "safe")
-POSITION_SOURCES = ("gps", "map", "stop")
-LIGHTING_CHECKS = ("out", "weak", "flickering", "glaring", "ok")
 PRIORITIES = ("acute", "high", "normal", "low")
 MEASURE_STATUSES = ("new", "assessed", "sent", "planned", "done", "rejected", "referred", "verified")
 ROLES = ("admin", "organizer")
@@ -193,8 +195,12 @@ class Category(db.Model):
         ForeignKey("responsible_parties.id", ondelete="SET NULL")
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A sub-choice (e.g. "Graffiti" under "Upkeep: litter, graffiti, damage") names its top-level category.
+    # Categories are hidden, never deleted, so the parent always exists.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
 
     default_responsible_party: Mapped[ResponsibleParty | None] = relationship()
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_sv
@@ -316,13 +322,8 @@ class Finding(db.Model):
 
     __tablename__ = "findings"
     __table_args__ = (
-        _in("polarity", POLARITIES),
-        _in("position_source", POSITION_SOURCES),
-        CheckConstraint("felt_safety IS NULL OR felt_safety BETWEEN 1 AND 3", name="ck_felt_safety_range"),
-        CheckConstraint(
-            "lighting_check IS NULL OR lighting_check IN ('out', 'weak', 'flickering', 'glaring', 'ok')",
-            name="ck_lighting_check_values",
-        ),
+        # Every CHECK on a finding's values comes from fieldapp/finding_rules.py (one definition).
+        *(CheckConstraint(sql, name=name) for name, sql in FINDING_CHECKS.items()),
         # Findings are numbered and listed in the order they were made: exports and the protocol read
         # them in index order instead of sorting the whole walk first.
         Index("ix_findings_walk_created", "walk_id", "created_at", "id"),
@@ -339,7 +340,10 @@ class Finding(db.Model):
     position_source: Mapped[str] = mapped_column(String(10), default="gps")
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     polarity: Mapped[str] = mapped_column(String(10), default="unsafe")
+    # Felt safety, one column per scale it was asked on (fieldapp.finding_rules.FELT_SAFETY_COLUMNS):
+    # ``felt_safety`` the 3-point answers of older walks, ``felt_safety4`` the 4-point word scale.
     felt_safety: Mapped[int | None] = mapped_column(SmallInteger)
+    felt_safety4: Mapped[int | None] = mapped_column(SmallInteger)
     lighting_check: Mapped[str | None] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
     internal_note: Mapped[str] = mapped_column(Text, default="")
@@ -365,6 +369,11 @@ class Finding(db.Model):
     participant: Mapped[Participant | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(back_populates="finding", order_by="Photo.id")
     measure: Mapped[Measure | None] = relationship(back_populates="finding", uselist=False)
+
+    @property
+    def felt(self) -> tuple[int, int] | None:
+        """The felt-safety answer as (value, scale), or None."""
+        return felt_answer([getattr(self, column) for column in FELT_SAFETY_COLUMNS.values()])
 
 
 class Photo(db.Model):

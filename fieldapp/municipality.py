@@ -141,6 +141,16 @@ def configured() -> Municipality:
     return _merge(None)
 
 
+def area_centre() -> tuple[float, float] | None:
+    """The municipality's own map centre (lon, lat) — the configuration or the admin page — or None while
+    it is still the default view of all Sweden (no place to compare an imported route with)."""
+    from fieldapp.config import DEFAULT_MAP_CENTRE
+
+    here = current()
+    centre = (here.map_lon, here.map_lat)
+    return None if centre == DEFAULT_MAP_CENTRE else centre
+
+
 def configured_sweref_epsg() -> int:
     return int(current_app.config["SWEREF_EPSG"])
 

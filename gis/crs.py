@@ -6,14 +6,16 @@ axis order the EPSG definition declares.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from gis.errors import GeometryError
+from gis.errors import N_, GeometryError
 
 WGS84 = 4326
 SWEREF99_TM = 3006
@@ -27,13 +29,13 @@ def check_export_crs(epsg: int) -> int:
     try:
         code = int(epsg)
     except (TypeError, ValueError):
-        raise GeometryError(f"The value “{epsg}” is not a coordinate system code.") from None
+        message = N_("The value “%(value)s” is not a coordinate system code.")
+        raise GeometryError(message, value=epsg) from None
     if code not in EXPORT_CRS:
         raise GeometryError(
-            f"Coordinate system EPSG:{code} is not offered for export. "
-            "Choose WGS 84 (EPSG:4326), SWEREF 99 TM (EPSG:3006) "
-            "or a local SWEREF 99 zone (EPSG:3007–3018)."
-        )
+            N_("Coordinate system EPSG:%(code)s is not offered for export. "
+               "Choose WGS 84 (EPSG:4326), SWEREF 99 TM (EPSG:3006) "
+               "or a local SWEREF 99 zone (EPSG:3007–3018)."), code=code)
     return code
 
 
@@ -68,7 +70,7 @@ def apply_transformer(geom: BaseGeometry, tr: pyproj.Transformer) -> BaseGeometr
 
     result = shapely.transform(geom, _apply, include_z=has_z)
     if not np.isfinite(shapely.get_coordinates(result, include_z=has_z)).all():
-        raise GeometryError("The shape cannot be converted to the requested coordinate system.")
+        raise GeometryError(N_("The shape cannot be converted to the requested coordinate system."))
     return result
 
 
@@ -89,3 +91,26 @@ def en_to_lonlat(easting: float, northing: float, epsg: int = SWEREF99_TM) -> tu
     """(easting, northing) in metres in ``epsg`` to WGS84 (longitude, latitude) in degrees."""
     lon, lat = transformer(epsg, WGS84).transform(easting, northing)
     return float(lon), float(lat)
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def parse_position(text: str) -> Point:
+    """A typed position as a lon/lat point: WGS 84 decimal degrees, latitude first as people write them
+    ("57.8945, 12.0688", "57,8945 12,0688", "N 57.8945 E 12.0688"), or SWEREF 99 TM metres in either
+    order ("N 6421234 E 320456"; northing and easting are told apart by size). GeometryError otherwise.
+    """
+    numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(text or "")]
+    if len(numbers) != 2:
+        raise GeometryError(N_("Type two numbers: latitude and longitude (57.8945, 12.0688) "
+                               "or SWEREF 99 TM northing and easting (N 6421234, E 320456)."))
+    a, b = numbers
+    if abs(a) <= 90 and abs(b) <= 180:
+        return Point(b, a)
+    northing, easting = (a, b) if a > b else (b, a)
+    if not (6_100_000 <= northing <= 7_700_000 and 200_000 <= easting <= 1_000_000):
+        raise GeometryError(
+            N_("These coordinates are neither degrees (WGS 84) nor SWEREF 99 TM metres in Sweden."))
+    lon, lat = en_to_lonlat(easting, northing)
+    return Point(lon, lat)

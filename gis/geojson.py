@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.errors import GeometryError
+from gis.errors import N_, GeometryError
 
 GEOMETRY_TYPES = (
     "Point",
@@ -60,12 +60,12 @@ def load_json(obj: dict[str, Any] | str | bytes) -> Any:
         except (ValueError, RecursionError) as exc:
             if isinstance(exc, GeometryError):
                 raise
-            raise GeometryError("The text is not valid JSON.") from None
+            raise GeometryError(N_("The text is not valid JSON.")) from None
     return obj
 
 
 def _reject_constant(name: str) -> float:
-    raise GeometryError(f"The JSON contains {name}, which is not a number GeoJSON allows.")
+    raise GeometryError(N_("The JSON contains %(name)s, which is not a number GeoJSON allows."), name=name)
 
 
 def geometry_from_geojson(obj: dict[str, Any] | str) -> BaseGeometry:
@@ -79,14 +79,14 @@ def geometry_from_geojson(obj: dict[str, Any] | str) -> BaseGeometry:
 def _geometry(data: Any, depth: int) -> BaseGeometry:
     """Validate a geometry object's structure and build the shapely geometry (validity not checked)."""
     if not isinstance(data, dict):
-        raise GeometryError("A GeoJSON geometry must be a JSON object.")
+        raise GeometryError(N_("A GeoJSON geometry must be a JSON object."))
     gtype = data.get("type")
     if gtype not in GEOMETRY_TYPES:
         raise GeometryError(_type_message(gtype))
     if gtype == "GeometryCollection":
         return _collection(data, depth)
     if "coordinates" not in data:
-        raise GeometryError(f"The {gtype} has no “coordinates”.")
+        raise GeometryError(N_("The %(gtype)s has no “coordinates”."), gtype=gtype)
     coords = data["coordinates"]
     _check_coords(coords, _COORD_DEPTH[gtype], gtype)
     _check_parts(gtype, coords)
@@ -98,7 +98,8 @@ def _geometry(data: Any, depth: int) -> BaseGeometry:
     try:
         return shape({"type": gtype, "coordinates": _to_2d(coords, _COORD_DEPTH[gtype])})
     except (ValueError, TypeError, shapely.errors.GEOSException):
-        raise GeometryError(f"The coordinates of the {gtype} cannot form a shape.") from None
+        message = N_("The coordinates of the %(gtype)s cannot form a shape.")
+        raise GeometryError(message, gtype=gtype) from None
 
 
 def _to_2d(coords: Any, depth: int) -> Any:
@@ -117,10 +118,10 @@ def _type_message(gtype: Any) -> str:
 
 def _collection(data: dict[str, Any], depth: int) -> BaseGeometry:
     if depth >= _MAX_COLLECTION_DEPTH:
-        raise GeometryError("The GeometryCollection is nested too deeply.")
+        raise GeometryError(N_("The GeometryCollection is nested too deeply."))
     members = data.get("geometries")
     if not isinstance(members, list) or not members:
-        raise GeometryError("The GeometryCollection must have a non-empty “geometries” list.")
+        raise GeometryError(N_("The GeometryCollection must have a non-empty “geometries” list."))
     return shapely.GeometryCollection([_geometry(m, depth + 1) for m in members])
 
 
@@ -130,9 +131,10 @@ def _check_coords(coords: Any, depth: int, gtype: str) -> None:
         _check_position(coords, gtype)
         return
     if not isinstance(coords, (list, tuple)):
-        raise GeometryError(f"The coordinates of the {gtype} are not nested arrays as GeoJSON requires.")
+        message = N_("The coordinates of the %(gtype)s are not nested arrays as GeoJSON requires.")
+        raise GeometryError(message, gtype=gtype)
     if not coords:
-        raise GeometryError(f"The {gtype} has no coordinates.")
+        raise GeometryError(N_("The %(gtype)s has no coordinates."), gtype=gtype)
     for item in coords:
         _check_coords(item, depth - 1, gtype)
 
@@ -144,12 +146,12 @@ def _check_position(pos: Any, gtype: str) -> None:
         )
     for value in pos:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise GeometryError(f"The coordinates of the {gtype} must be numbers.")
+            raise GeometryError(N_("The coordinates of the %(gtype)s must be numbers."), gtype=gtype)
     lon, lat = pos[0], pos[1]
     if not -180 <= lon <= 180:
-        raise GeometryError(f"Longitude {lon} is outside the range −180 to 180 degrees.")
+        raise GeometryError(N_("Longitude %(lon)s is outside the range −180 to 180 degrees."), lon=lon)
     if not -90 <= lat <= 90:
-        raise GeometryError(f"Latitude {lat} is outside the range −90 to 90 degrees.")
+        raise GeometryError(N_("Latitude %(lat)s is outside the range −90 to 90 degrees."), lat=lat)
 
 
 def _check_parts(gtype: str, coords: list[Any]) -> None:
@@ -168,25 +170,25 @@ def _check_parts(gtype: str, coords: list[Any]) -> None:
 
 def _check_line(line: list[Any]) -> None:
     if len(line) < 2:
-        raise GeometryError("A line needs at least two positions.")
+        raise GeometryError(N_("A line needs at least two positions."))
 
 
 def _check_rings(rings: list[Any]) -> None:
     for ring in rings:
         if len(ring) < 4:
-            raise GeometryError("A polygon ring needs at least four positions.")
+            raise GeometryError(N_("A polygon ring needs at least four positions."))
         if list(ring[0][:2]) != list(ring[-1][:2]):
-            raise GeometryError("A polygon ring must end at the position where it starts.")
+            raise GeometryError(N_("A polygon ring must end at the position where it starts."))
 
 
 def _check_valid(geom: BaseGeometry) -> None:
     if geom.is_empty:
-        raise GeometryError("The shape is empty.")
+        raise GeometryError(N_("The shape is empty."))
     if geom.is_valid:
         return
     reason = shapely.is_valid_reason(geom).split("[", 1)[0].strip()
     friendly = _VALIDITY_REASONS.get(reason, reason.lower() or "it is malformed")
-    raise GeometryError(f"The shape is not valid: {friendly}.")
+    raise GeometryError(N_("The shape is not valid: %(friendly)s."), friendly=friendly)
 
 
 def lines_from_geojson(obj: dict[str, Any] | str) -> list[LineString]:
@@ -203,12 +205,12 @@ def lines_from_geojson(obj: dict[str, Any] | str) -> list[LineString]:
 
 def _geometries(data: Any) -> list[BaseGeometry]:
     if not isinstance(data, dict):
-        raise GeometryError("GeoJSON must be a JSON object.")
+        raise GeometryError(N_("GeoJSON must be a JSON object."))
     kind = data.get("type")
     if kind == "FeatureCollection":
         features = data.get("features")
         if not isinstance(features, list):
-            raise GeometryError("The FeatureCollection has no “features” list.")
+            raise GeometryError(N_("The FeatureCollection has no “features” list."))
         return [g for f in features for g in _feature_geometry(f)]
     if kind == "Feature":
         return _feature_geometry(data)
@@ -217,9 +219,9 @@ def _geometries(data: Any) -> list[BaseGeometry]:
 
 def _feature_geometry(data: Any) -> list[BaseGeometry]:
     if not isinstance(data, dict) or data.get("type") != "Feature":
-        raise GeometryError("Every member of “features” must be a GeoJSON Feature.")
+        raise GeometryError(N_("Every member of “features” must be a GeoJSON Feature."))
     if "geometry" not in data:
-        raise GeometryError("A Feature has no “geometry” member.")
+        raise GeometryError(N_("A Feature has no “geometry” member."))
     if data["geometry"] is None:
         return []
     return [_geometry(data["geometry"], depth=0)]
@@ -241,7 +243,7 @@ def _line_parts(geom: BaseGeometry) -> list[LineString]:
 def geometry_to_geojson(geom: BaseGeometry, precision: int = 7) -> dict[str, Any]:
     """GeoJSON geometry dict for ``geom`` (lon/lat): 2D, rounded, polygons oriented per RFC 7946."""
     if geom is None or geom.is_empty:
-        raise GeometryError("An empty shape cannot be written as GeoJSON.")
+        raise GeometryError(N_("An empty shape cannot be written as GeoJSON."))
     geom = shapely.force_2d(geom)
     geom = shapely.orient_polygons(geom, exterior_cw=False)
     geom = shapely.transform(geom, lambda c: np.round(c, precision))

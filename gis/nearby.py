@@ -37,7 +37,7 @@ from sqlalchemy.sql.schema import Column
 from sqlalchemy.sql.selectable import Join, NamedFromClause
 
 from gis.crs import WGS84
-from gis.errors import GeometryError
+from gis.errors import N_, GeometryError
 
 METRES_PER_DEGREE_LAT_MIN = 110_574.0  # at the equator; the smallest value, so the box is never too small
 
@@ -61,7 +61,7 @@ def _compile_cross_join(join: _CrossJoin, compiler: SQLCompiler, **kw: Any) -> s
 def _deltas(metres: float, abs_lat: float) -> tuple[float, float]:
     """Degrees of latitude and longitude that surely cover ``metres`` around latitude ±``abs_lat``."""
     if metres < 0 or not math.isfinite(metres):
-        raise GeometryError("The search radius must be a non-negative number of metres.")
+        raise GeometryError(N_("The search radius must be a non-negative number of metres."))
     margin = 1.01
     dlat = metres * margin / METRES_PER_DEGREE_LAT_MIN
     max_lat = min(89.9, abs_lat + dlat)
@@ -95,7 +95,8 @@ def within_metres(
     if dialect_name == "sqlite":
         return and_(_spatialite_candidates(geom_col, pk_col, (minx, miny, maxx, maxy)),
                     func.PtDistWithin(geom_col, centre, metres, 1) == 1)
-    raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
+    raise GeometryError(N_("Spatial queries are not supported on the '%(name)s' database."),
+                        name=dialect_name)
 
 
 def _spatialite_candidates(geom_col: Column[Any], pk_col: Column[Any],
@@ -120,7 +121,8 @@ def within_box(dialect_name: str, geom_col: Column[Any], pk_col: Column[Any],
         return geom_col.op("&&")(func.ST_MakeEnvelope(*box, WGS84))
     if dialect_name == "sqlite":
         return _spatialite_candidates(geom_col, pk_col, box)
-    raise GeometryError(f"Spatial queries are not supported on the '{dialect_name}' database.")
+    raise GeometryError(N_("Spatial queries are not supported on the '%(name)s' database."),
+                        name=dialect_name)
 
 
 def pairs_within_metres(

@@ -28,7 +28,7 @@ def run(*args: str) -> None:
 def main() -> int:
     pot = TRANSLATIONS / "messages.pot"
     run("extract", "-F", "babel.cfg", "-k", "lazy_gettext", "-k", "_l", "-k", "N_", "--no-location",
-        "--sort-output", "-o", str(pot), "fieldapp")
+        "--sort-output", "-o", str(pot), "fieldapp", "gis")
     run("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
     pending: dict[str, str] = {}
     for file in sorted((TRANSLATIONS / "pending").glob("*.json")):

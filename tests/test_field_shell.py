@@ -35,3 +35,27 @@ def test_no_benchmark_hook_in_the_field_page() -> None:
         text = module.read_text(encoding="utf-8")
         # timings for benchmarks are taken by the benchmark from outside (bench/field_page.py)
         assert "performance.now()" not in text and "document.body.dataset" not in text, module.name
+
+
+def _static_imports(relative: str, seen: list[str]) -> list[str]:
+    """The module and everything it imports statically (not ``import()``), depth first, once each."""
+    if relative in seen:
+        return seen
+    seen.append(relative)
+    static = (PROJECT_ROOT / "fieldapp" / "static").resolve()
+    path = static / relative
+    source = path.read_text(encoding="utf-8")
+    for target in re.findall(r'^\s*import\s+(?:[^"\']*?from\s+)?"([^"]+)"', source, re.M):
+        _static_imports((path.parent / target).resolve().relative_to(static).as_posix(), seen)
+    return seen
+
+
+def test_the_page_preloads_the_whole_module_graph_of_the_first_tap() -> None:
+    """A module the first tap needs but the page does not preload costs another round trip (2 s on slow 3G);
+    a preloaded module nothing imports is wasted bytes."""
+    graph = set(_static_imports("js/field/main.js", []))
+    page = WALK_PAGE.read_text(encoding="utf-8")
+    block = re.search(r'\{% for module in \[(.*?)\] %\}', page, re.S).group(1)
+    preloaded = set(re.findall(r'"([^"]+)"', block))
+    assert preloaded == graph, {"missing": sorted(graph - preloaded), "unused": sorted(preloaded - graph)}
+    assert "js/field/map.js" not in graph  # Leaflet's map comes after the page is usable (early.js)

@@ -6,7 +6,9 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate
 
-from fieldapp.models import ARRIVALS, LIGHTING_CHECKS, POLARITIES, POSITION_SOURCES, WALK_STATUSES
+from fieldapp import finding_rules as rules
+from fieldapp.errors import N_
+from fieldapp.models import ARRIVALS, WALK_STATUSES
 from fieldapp.text import clean_text, has_lone_surrogate
 
 
@@ -16,7 +18,7 @@ class Text(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN202 - marshmallow's signature
         text = super()._deserialize(value, attr, data, **kwargs)
         if has_lone_surrogate(text):
-            raise ma.ValidationError("The text contains an invalid character (half of a UTF-16 pair).")
+            raise ma.ValidationError(N_("The text contains an invalid character (half of a UTF-16 pair)."))
         return clean_text(text)
 
 
@@ -28,7 +30,7 @@ class UTCDateTime(ma.fields.AwareDateTime):
         try:
             return parsed.astimezone(UTC)
         except OverflowError:
-            raise ma.ValidationError("Not a valid date and time.") from None
+            raise ma.ValidationError(N_("Not a valid date and time.")) from None
 
 
 class FindingInSchema(ma.Schema):
@@ -40,17 +42,32 @@ class FindingInSchema(ma.Schema):
     lon = ma.fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180),
                           metadata={"description": "WGS84 longitude; omit when `stop` is given"})
     lat = ma.fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
-    accuracy_m = ma.fields.Float(allow_none=True, load_default=None, validate=validate.Range(0, 100_000))
-    position_source = ma.fields.String(load_default="gps", validate=validate.OneOf(POSITION_SOURCES))
-    stop = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 1000),
+    accuracy_m = ma.fields.Float(allow_none=True, load_default=None,
+                                 validate=validate.Range(0, rules.ACCURACY_MAX_M))
+    position_source = ma.fields.String(load_default="gps", validate=validate.OneOf(rules.POSITION_SOURCES))
+    stop = ma.fields.Integer(allow_none=True, load_default=None,
+                             validate=validate.Range(1, rules.STOP_SEQ_MAX),
                              metadata={"description": "stop number (sequence) the finding belongs to"})
-    category = Text(required=True, validate=validate.Length(1, 50))
-    polarity = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(POLARITIES))
-    felt_safety = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 3))
+    category = Text(required=True, validate=validate.Length(1, rules.CATEGORY_CODE_MAX_CHARS))
+    polarity = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(rules.POLARITIES))
+    felt_safety = ma.fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(1, max(rules.FELT_SAFETY_SCALES)),
+        metadata={"description": "1 = most unsafe … `felt_safety_scale` = most safe"})
+    felt_safety_scale = ma.fields.Integer(
+        allow_none=True, load_default=None, validate=validate.OneOf(rules.FELT_SAFETY_SCALES),
+        metadata={"description": "the scale of `felt_safety`; omitted = the 3-point scale of older pages"})
     lighting_check = ma.fields.String(
-        allow_none=True, load_default=None, validate=validate.OneOf(LIGHTING_CHECKS)
+        allow_none=True, load_default=None, validate=validate.OneOf(rules.LIGHTING_CHECKS)
     )
-    note = Text(load_default="", validate=validate.Length(max=5000))
+    note = Text(load_default="", validate=validate.Length(max=rules.NOTE_MAX_CHARS))
+
+    @ma.validates_schema
+    def _felt_safety_fits_scale(self, data: dict, **kwargs: object) -> None:
+        value = data.get("felt_safety")
+        scale = rules.felt_safety_scale_of(value, data.get("felt_safety_scale"))
+        problem = rules.felt_safety_problem(value, scale)
+        if problem:
+            raise ma.ValidationError(problem, field_name="felt_safety")
     created_at = UTCDateTime(allow_none=True, load_default=None,
                                          metadata={"description": "device time with offset (ISO 8601)"})
     base_version = ma.fields.Integer(
@@ -105,13 +122,13 @@ class FindingPropertiesSchema(ma.Schema):
     uuid = ma.fields.String(required=True)
     category = ma.fields.String(required=True)
     category_name = ma.fields.String(required=True)
-    polarity = _nullable_choice(POLARITIES)
+    polarity = _nullable_choice(rules.POLARITIES)
     felt_safety = ma.fields.Integer(required=True, allow_none=True)
-    lighting_check = _nullable_choice(LIGHTING_CHECKS)
+    lighting_check = _nullable_choice(rules.LIGHTING_CHECKS)
     note = ma.fields.String(required=True)
     stop = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "stop number"})
     accuracy_m = ma.fields.Float(required=True, allow_none=True)
-    position_source = ma.fields.String(required=True, validate=validate.OneOf(POSITION_SOURCES))
+    position_source = ma.fields.String(required=True, validate=validate.OneOf(rules.POSITION_SOURCES))
     created_at = ma.fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     photo_count = ma.fields.Integer(required=True)
     photos = ma.fields.List(ma.fields.Nested(PhotoRefSchema), required=True)
@@ -169,7 +186,9 @@ class CategorySchema(ma.Schema):
     code = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     icon = ma.fields.String(required=True)
-    polarity = ma.fields.String(required=True, validate=validate.OneOf(POLARITIES))
+    polarity = ma.fields.String(required=True, validate=validate.OneOf(rules.POLARITIES))
+    parent = ma.fields.String(
+        allow_none=True, metadata={"description": "the category this is a sub-choice of (null: top level)"})
 
 
 class WalkSchema(ma.Schema):

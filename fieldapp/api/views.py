@@ -14,7 +14,7 @@ from fieldapp.api.schemas import (
     RejoinOutSchema,
     WalkSchema,
 )
-from fieldapp.errors import ValidationError
+from fieldapp.errors import N_, ValidationError
 from fieldapp.extensions import limiter
 from fieldapp.participant_session import remember_participant, require_participant, require_walk_access
 from fieldapp.ratelimits import (
@@ -138,6 +138,7 @@ def put_finding(body: dict, slug: str, finding_uuid: str):
         category=body["category"],
         polarity=body["polarity"],
         felt_safety=body["felt_safety"],
+        felt_safety_scale=body["felt_safety_scale"],
         lighting_check=body["lighting_check"],
         note=body["note"],
         created_at=body["created_at"],
@@ -185,7 +186,7 @@ def put_photo(finding_uuid: str, photo_uuid: str):
     upload = request.files.get("file")
     data = upload.read() if upload is not None else request.get_data(cache=False)
     if request.mimetype == "multipart/form-data" and upload is None:
-        raise ValidationError("Send the photo in the multipart field 'file'.", code="no_file", status=400)
+        raise ValidationError(N_("Send the photo in the multipart field 'file'."), code="no_file", status=400)
     photo, created = photo_service.add_photo(finding, photo_uuid, data)
     return photo_service.photo_out(photo), 201 if created else 200
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from fieldapp.exporters.base import Exporter
-from fieldapp.labels import Tables, coded_tables, label
+from fieldapp.labels import Tables, coded_tables, felt_safety_label, label
 from gis import crs
 
 if TYPE_CHECKING:
@@ -39,8 +39,9 @@ def finding_properties(
         "category_name": row.category_name,
         "polarity": label(tables["polarity"], row.polarity),
         "polarity_code": row.polarity,
-        "felt_safety": label(tables["felt_safety"], row.felt_safety) or None,
+        "felt_safety": felt_safety_label(row.felt_safety, row.felt_safety_scale) or None,
         "felt_safety_code": row.felt_safety,
+        "felt_safety_scale": row.felt_safety_scale,
         "lighting_check": label(tables["lighting_check"], row.lighting_check) or None,
         "lighting_check_code": row.lighting_check,
         "note": row.note,

@@ -14,7 +14,7 @@ from pyogrio import raw
 from shapely.geometry import LineString, MultiLineString
 
 from fieldapp.exporters.base import Exporter, file_chunks, temp_dir
-from fieldapp.labels import Tables, coded_tables, label
+from fieldapp.labels import Tables, coded_tables, felt_safety_label, label
 from gis import crs
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _text_values(rows: list[FindingRow], tables: Tables) -> dict[str, np.ndarray
         "category": lambda r: r.category_code,
         "category_name": lambda r: r.category_name,
         "polarity": lambda r: label(tables["polarity"], r.polarity),
-        "felt_safety": lambda r: label(tables["felt_safety"], r.felt_safety) or None,
+        "felt_safety": lambda r: felt_safety_label(r.felt_safety, r.felt_safety_scale) or None,
         "lighting_check": lambda r: label(tables["lighting_check"], r.lighting_check) or None,
         "note": lambda r: r.note,
         "internal_note": lambda r: r.internal_note,
@@ -100,6 +100,7 @@ def _finding_batch(
         y = np.fromiter((r.lat for r in rows), float, len(rows))
     geometry = shapely.to_wkb(shapely.points(x, y))
     felt, felt_mask = _optional_ints([r.felt_safety for r in rows])
+    scale, scale_mask = _optional_ints([r.felt_safety_scale for r in rows])
     stop, stop_mask = _optional_ints([r.stop_seq for r in rows])
     accuracy = np.array([np.nan if r.accuracy_m is None else r.accuracy_m for r in rows], dtype=float)
     created = np.array(
@@ -112,6 +113,7 @@ def _finding_batch(
         "number",
         *TEXT_FIELDS[:6],
         "felt_safety_code",
+        "felt_safety_scale",
         "stop",
         "at_stop",
         "lon",
@@ -126,6 +128,7 @@ def _finding_batch(
     values = {
         "number": np.array([r.number for r in rows], dtype="int32"),
         "felt_safety_code": felt,
+        "felt_safety_scale": scale,
         "stop": stop,
         "at_stop": np.array([r.at_stop for r in rows], dtype=bool),
         "lon": np.array([r.lon for r in rows]),
@@ -137,7 +140,7 @@ def _finding_batch(
         "deadline": deadline,
         **texts,
     }
-    masks = {"felt_safety_code": felt_mask, "stop": stop_mask}
+    masks = {"felt_safety_code": felt_mask, "felt_safety_scale": scale_mask, "stop": stop_mask}
     tz = {"created_at": np.full(len(rows), GDAL_TZ_UTC, dtype="int16")}
     if external:
         fields.remove("internal_note")  # the external audience's file has no such column

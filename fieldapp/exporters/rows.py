@@ -41,7 +41,7 @@ class FindingRow:
     category_code: str
     category_name: str
     polarity: str
-    felt_safety: int | None
+    felt_safety: int | None  # the answer on its own scale (felt_safety_scale); words: fieldapp/labels.py
     lighting_check: str | None
     note: str
     internal_note: str
@@ -70,6 +70,7 @@ class FindingRow:
     # Farther than NEAR_STOP_M from every stop: the stops before and after it along the route (None: the
     # start or end of the route). None when near a stop, at a stop, or the walk has no route.
     between: tuple[int | None, int | None] | None = None
+    felt_safety_scale: int | None = None  # the scale of ``felt_safety`` (finding_rules.FELT_SAFETY_SCALES)
 
     @property
     def photo_files(self) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext
 
 from fieldapp import municipality
-from fieldapp.labels import CODED_FIELDS, PlaceWords, coded_tables, felt_safety_scale, label
+from fieldapp.labels import CODED_FIELDS, PlaceWords, coded_tables, felt_safety_label, label
 
 if TYPE_CHECKING:
     from fieldapp.exporters.rows import FindingRow
@@ -33,17 +33,16 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
     # The labels translated once per export (each lazy string costs a gettext call when used).
     tables = coded_tables()
     polarity, lighting, source = tables["polarity"], tables["lighting_check"], tables["position_source"]
-    priority, status, felt = tables["priority"], tables["status"], tables["felt_safety"]
+    priority, status = tables["priority"], tables["status"]
     late = gettext("yes")
-    scale = felt_safety_scale()
     place = PlaceWords().describe
 
     columns = [
         Column(gettext("No."), lambda r: r.number, "int", 6),
         Column(gettext("Category"), lambda r: r.category_name, width=28),
         Column(gettext("Unsafe or safe"), lambda r: label(polarity, r.polarity), width=10),
-        Column(gettext("Felt safety (%(scale)s)", scale=scale), lambda r: r.felt_safety, "int", 10),
-        Column(gettext("Felt safety"), lambda r: label(felt, r.felt_safety), width=14),
+        Column(gettext("Felt safety"), lambda r: felt_safety_label(r.felt_safety, r.felt_safety_scale),
+               width=18),
         Column(gettext("Lighting"), lambda r: label(lighting, r.lighting_check), width=12),
         Column(gettext("Observation"), lambda r: r.note, width=50),
         Column(gettext("Place (stop)"), place, width=30),
@@ -71,6 +70,9 @@ def finding_columns(crs_label: str, audience: str = "internal") -> list[Column]:
         Column("category_code", lambda r: r.category_code, width=14),
         *(Column(f"{f.name}_code", _code_getter(f.attribute), width=12) for f in CODED_FIELDS
           if f.name != "felt_safety"),
+        # Felt safety: the answer and the number of points of the scale it was given on (3 or 4).
+        Column("felt_safety_code", lambda r: r.felt_safety, "int", 8),
+        Column("felt_safety_scale", lambda r: r.felt_safety_scale, "int", 8),
     ]
     if audience == "external":
         columns = [c for c in columns if not c.internal]

@@ -96,4 +96,27 @@ def js_strings() -> dict[str, str]:
                                                    "%(count)s findings here – zoom in", n, count="{count}")),
         "safe": _("Safe"),
         "unsafe": _("Unsafe"),
+        **_map_loading_strings(),
+    }
+
+
+def _map_loading_strings() -> dict[str, str | dict[str, str]]:
+    """The map while it loads (slow networks) and the route-area map download (tile pre-cache)."""
+    return {
+        "tilesLoading": _("Loading map images…"),
+        "tilesMissing": _("Map images cannot be loaded right now; the route and stops are shown."),
+        "mapUnavailable": _("The map could not be loaded. You can still add findings at a stop."),
+        "precacheAsk": _("Download the map around the route now (about %(size)s), so that it shows without a "
+                         "network during the walk?", size="{size}"),
+        "precacheProgress": _plural(lambda n: ngettext(
+            "Downloading the map: %(done)s of %(count)s map image",
+            "Downloading the map: %(done)s of %(count)s map images", n, done="{done}", count="{count}")),
+        "precacheDone": _plural(lambda n: ngettext(
+            "The map around the route is on this phone (%(count)s map image, %(size)s).",
+            "The map around the route is on this phone (%(count)s map images, %(size)s).", n,
+            count="{count}", size="{size}")),
+        "precacheCapped": _("The map download stopped at the size limit (%(size)s); the rest of the map "
+                            "loads when there is a network.", size="{size}"),
+        "precacheFailed": _("The map could not be downloaded. It loads as you go when there is a network."),
+        "precacheStopped": _("Map download stopped. The map loads as you go when there is a network."),
     }

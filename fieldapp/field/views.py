@@ -12,7 +12,7 @@ from fieldapp.field.forms import JoinForm
 from fieldapp.field.offline import service_worker_source
 from fieldapp.field.strings import js_strings
 from fieldapp.participant_session import known_public_id, remember_participant, require_walk_access
-from fieldapp.services import participants
+from fieldapp.services import map_outline, participants, tile_precache
 from fieldapp.services import walks as walk_service
 
 
@@ -46,7 +46,18 @@ def walk_page(slug: str) -> str:
     return render_template("field/walk.html", walk=walk, map_data=map_data, strings=js_strings(),
                            participant=participant, rejoin=rejoin, theme=request.cookies.get("theme", "auto"),
                            dark_now=walk_service.is_dark_now(walk),
+                           precache=tile_precache.precache_enabled(), outline=map_outline.walk_outline(walk),
                            findings_count=len(map_data["findings"]["features"]))
+
+
+@bp.get("/w/<slug>/tiles.json")
+def precache_tiles(slug: str) -> Response:
+    """The map tiles this walk's phones fetch ahead (route plus buffer), when the tile source allows it."""
+    walk = walk_service.walk_by_slug(slug)
+    require_walk_access(walk)
+    response = make_response(tile_precache.tile_precache(walk))
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.get("/w/<slug>/manifest.webmanifest")

@@ -7,7 +7,7 @@ from flask import Response, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from fieldapp.errors import NotFound
+from fieldapp.errors import N_, NotFound
 from fieldapp.extensions import limiter
 from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk
 from fieldapp.public import bp
@@ -47,7 +47,7 @@ def _version_number(wanted: str | None) -> int | None:
         return None
     number = plain_int(wanted, max_digits=6)
     if number is None:
-        raise NotFound("There is no such protocol version.")
+        raise NotFound(N_("There is no such protocol version."))
     return number
 
 
@@ -92,7 +92,7 @@ def send_pdf(pdf: ProtocolPdf, walk: Walk, cache_control: str) -> Response:
 @bp.get("/walks/<slug>/protocol/photos/<sha256>.jpg")
 def protocol_photo(slug: str, sha256: str) -> Response:
     if not is_sha256(sha256):
-        raise NotFound("There is no such photo.")
+        raise NotFound(N_("There is no such photo."))
     walk = walk_service.walk_by_slug(slug)
     staff = current_user.is_authenticated
     data = protocol_files.photo_bytes(walk, sha256, staff=staff)

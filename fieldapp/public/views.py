@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, request
 
 from fieldapp import municipality
-from fieldapp.errors import NotFound
+from fieldapp.errors import N_, NotFound
 from fieldapp.public import bp
 
 
@@ -44,7 +44,7 @@ def municipality_logo() -> Response:
     """The municipality's logo (admin upload or FIELDAPP_MUNICIPALITY_LOGO), cached until it changes."""
     found = municipality.logo()
     if found is None:
-        raise NotFound("No logo is set.")
+        raise NotFound(N_("No logo is set."))
     data, sha256 = found
     response = Response(data, mimetype="image/png")
     response.set_etag(sha256)
@@ -60,7 +60,7 @@ def municipality_css() -> Response:
     """The top bar in the municipality's colour (a stylesheet: the CSP allows no inline styles)."""
     settings = municipality.current()
     if settings.colour is None or not municipality.COLOUR.match(settings.colour):
-        raise NotFound("No colour is set.")
+        raise NotFound(N_("No colour is set."))
     css = f":root {{ --brand: {settings.colour}; --brand-fg: {settings.colour_text}; }}\n"
     response = Response(css, mimetype="text/css")
     if request.args.get("v") == settings.colour[1:]:

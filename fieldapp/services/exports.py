@@ -22,8 +22,8 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from fieldapp import municipality
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp import finding_rules, municipality
+from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.exporters import EXPORTERS, Exporter
 from fieldapp.exporters.base import crs_name
 from fieldapp.exporters.rows import FindingRow, PhotoRef, StopRow, WalkExport
@@ -43,7 +43,8 @@ def check_audience(audience: str | None) -> str:
         return "internal"
     if audience not in AUDIENCES:
         raise ValidationError(
-            f"There is no audience “{audience}”. Choose internal or external.", code="unknown_audience"
+            N_("There is no audience “%(audience)s”. Choose internal or external."), code="unknown_audience",
+            params={"audience": audience},
         )
     return audience
 
@@ -53,7 +54,8 @@ def exporter_for(fmt: str) -> Exporter:
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise NotFound(
-            f"There is no export format “{fmt}”. Choose one of: {', '.join(EXPORTERS)}.",
+            N_("There is no export format “%(format)s”. Choose one of: %(formats)s."),
+            params={"format": fmt, "formats": ", ".join(EXPORTERS)},
             code="unknown_format",
         )
     return exporter
@@ -73,7 +75,8 @@ def export_crs(exporter: Exporter, requested: str | int | None) -> int:
     if code not in exporter.crs_choices:
         allowed = ", ".join(f"EPSG:{c}" for c in exporter.crs_choices)
         raise ValidationError(
-            f"{exporter.label} can be exported in {allowed} only, not EPSG:{code}.", code="crs_not_allowed"
+            N_("%(format)s can be exported in %(allowed)s only, not EPSG:%(code)s."), code="crs_not_allowed",
+            params={"format": exporter.label, "allowed": allowed, "code": code},
         )
     return code
 
@@ -218,6 +221,7 @@ def iter_findings(
             Measure.public_answer,
             Measure.responsible_party_id,
             Finding.arrival,
+            *(getattr(Finding, column) for column in finding_rules.FELT_SAFETY_COLUMNS.values()),
         )
         .outerjoin(Measure, Measure.finding_id == Finding.id)
         .where(counting.visible_findings(walk.id))
@@ -259,8 +263,9 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
     rows = []
     for i, (
         fid, uuid, _x, _y, accuracy, source, polarity, felt, lighting, note, internal, created, category_id,
-        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival,
+        stop_id, proposal, priority, deadline, status, reason, answer, party_id, arrival, *felt_columns,
     ) in enumerate(batch):
+        felt, felt_scale = finding_rules.felt_answer(felt_columns) or (None, None)
         at_stop = stop_id is not None
         seq = stop_seq.get(stop_id) if at_stop else nearest[i]
         code, category_name = category[category_id]
@@ -275,6 +280,7 @@ def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external
                 counting.confirmations_from(merged.get(fid, 0)), photo_counts.get(fid, 0), proposal or "",
                 responsible.get(party_id, "") if party_id is not None else "",
                 priority or "", deadline, status or "", reason or "", answer or "", arrival, between[i],
+                felt_scale,
             )
         )
     return rows

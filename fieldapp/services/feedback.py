@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import case, func, select
 
 from fieldapp import municipality
-from fieldapp.errors import NotFound
+from fieldapp.errors import N_, NotFound
 from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
 from fieldapp.models import Event, Finding, Measure, Photo, Walk
@@ -70,7 +70,7 @@ def public_walk(slug: str) -> Walk:
     """The published walk at ``slug``; NotFound for unknown and unpublished walks alike."""
     walk: Walk | None = db.session.scalar(select(Walk).where(Walk.slug == slug, published_condition()))
     if walk is None:
-        raise NotFound("There is no published walk at this address.", code="not_published")
+        raise NotFound(N_("There is no published walk at this address."), code="not_published")
     return walk
 
 
@@ -136,7 +136,7 @@ def area_walks(area: str) -> list[Walk]:
         select(Walk).where(published_condition(), Walk.area_name == area).order_by(Walk.id)
     ))
     if not walks:
-        raise NotFound("There are no published walks in this area.", code="no_area")
+        raise NotFound(N_("There are no published walks in this area."), code="no_area")
     return walks
 
 

@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from fieldapp import finding_rules as rules
 from fieldapp.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import (
-    LIGHTING_CHECKS,
-    POLARITIES,
-    POSITION_SOURCES,
+    Category,
     Event,
     Finding,
     Photo,
@@ -42,6 +41,7 @@ class FindingInput:
     position_source: str = "gps"
     stop_seq: int | None = None
     felt_safety: int | None = None
+    felt_safety_scale: int | None = None  # None with an answer = the legacy 3-point scale (old phones)
     lighting_check: str | None = None
     note: str = ""
     created_at: datetime | None = None
@@ -53,7 +53,7 @@ def parse_uuid(value: str) -> str:
     try:
         return str(uuid_lib.UUID(value))
     except (ValueError, AttributeError, TypeError):
-        raise ValidationError("The id must be a UUID.", code="invalid_uuid") from None
+        raise ValidationError(N_("The id must be a UUID."), code="invalid_uuid") from None
 
 
 def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
@@ -61,15 +61,16 @@ def _position(walk: Walk, data: FindingInput) -> tuple[Point, Stop | None]:
     if data.stop_seq is not None:
         stop = next((s for s in walk.stops if s.seq == data.stop_seq), None)
         if stop is None:
-            raise ValidationError(f"This walk has no stop number {data.stop_seq}.", code="unknown_stop")
+            raise ValidationError(N_("This walk has no stop number %(n)s."), code="unknown_stop",
+                                  params={"n": data.stop_seq})
     if data.lon is None or data.lat is None:
         if stop is None:
-            raise ValidationError("Give a position (lon and lat) or a stop number.", code="no_position")
+            raise ValidationError(N_("Give a position (lon and lat) or a stop number."), code="no_position")
         return convert.to_point(stop.geom_el), stop
     if not (math.isfinite(data.lon) and math.isfinite(data.lat)
             and -180 <= data.lon <= 180 and -90 <= data.lat <= 90):
         raise ValidationError(
-            "The position is outside the map (lon −180…180, lat −90…90).", code="bad_position"
+            N_("The position is outside the map (lon −180…180, lat −90…90)."), code="bad_position"
         )
     return Point(data.lon, data.lat), stop
 
@@ -80,18 +81,26 @@ CREATED_AT_SLACK = timedelta(days=1)
 
 
 def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
-    if data.position_source not in POSITION_SOURCES:
-        raise ValidationError("position_source must be gps, map or stop.")
-    if data.polarity is not None and data.polarity not in POLARITIES:
-        raise ValidationError("polarity must be unsafe or safe.")
-    if data.felt_safety is not None and data.felt_safety not in (1, 2, 3):
-        raise ValidationError("felt_safety must be 1, 2 or 3.")
-    if data.lighting_check is not None and data.lighting_check not in LIGHTING_CHECKS:
-        raise ValidationError(f"lighting_check must be one of {', '.join(LIGHTING_CHECKS)}.")
-    if data.accuracy_m is not None and (not math.isfinite(data.accuracy_m) or data.accuracy_m < 0):
-        raise ValidationError("accuracy_m must be a positive number of metres.")
-    if len(data.note) > 5000:
-        raise ValidationError("The note is too long (at most 5000 characters).")
+    if data.position_source not in rules.POSITION_SOURCES:
+        raise ValidationError(N_("position_source must be one of %(values)s."),
+                              params={"values": ", ".join(rules.POSITION_SOURCES)})
+    if data.polarity is not None and data.polarity not in rules.POLARITIES:
+        raise ValidationError(N_("polarity must be one of %(values)s."),
+                              params={"values": ", ".join(rules.POLARITIES)})
+    problem = rules.felt_safety_problem(data.felt_safety, _felt_scale(data))
+    if problem:
+        raise ValidationError(problem)
+    if data.lighting_check is not None and data.lighting_check not in rules.LIGHTING_CHECKS:
+        raise ValidationError(N_("lighting_check must be one of %(values)s."),
+                              params={"values": ", ".join(rules.LIGHTING_CHECKS)})
+    if data.accuracy_m is not None and not (
+        math.isfinite(data.accuracy_m) and 0 <= data.accuracy_m <= rules.ACCURACY_MAX_M
+    ):
+        raise ValidationError(N_("accuracy_m must be 0 to %(max)s metres."),
+                              params={"max": f"{rules.ACCURACY_MAX_M:.0f}"})
+    if len(data.note) > rules.NOTE_MAX_CHARS:
+        raise ValidationError(N_("The note is too long (at most %(n)d characters)."),
+                              params={"n": rules.NOTE_MAX_CHARS})
     if data.created_at is not None:
         earliest = (walk.created_at or now) - CREATED_AT_SLACK
         if not earliest <= data.created_at <= now + CREATED_AT_SLACK:
@@ -100,12 +109,29 @@ def _validate(walk: Walk, data: FindingInput, now: datetime) -> None:
                 code="invalid_created_at")
 
 
-def _category_for(walk: Walk, code: str):  # noqa: ANN202 - typed when findings.py leaves the list below
+def _felt_scale(data: FindingInput) -> int | None:
+    return rules.felt_safety_scale_of(data.felt_safety, data.felt_safety_scale)
+
+
+def _felt_answer(data: FindingInput) -> tuple[int, int] | None:
+    scale = _felt_scale(data)
+    return (data.felt_safety, scale) if data.felt_safety is not None and scale is not None else None
+
+
+def _felt_columns(data: FindingInput) -> dict[str, int | None]:
+    """The felt-safety answer in the column of its scale (the other columns empty)."""
+    scale = _felt_scale(data)
+    columns = rules.FELT_SAFETY_COLUMNS
+    return {column: data.felt_safety if s == scale else None for s, column in columns.items()}
+
+
+def _category_for(walk: Walk, code: str) -> Category:
     category = next((c for c in walk.categories if c.code == code), None)
     if category is None and not walk.categories:
         category = category_by_code(code)
     if category is None:
-        raise ValidationError(f"Unknown category '{code}'.", code="unknown_category")
+        raise ValidationError(N_("Unknown category “%(code)s”."), code="unknown_category",
+                              params={"code": code})
     return category
 
 
@@ -121,9 +147,9 @@ def _values(
         "accuracy_m": data.accuracy_m,
         "position_source": "stop" if (stop and data.lon is None) else data.position_source,
         "category_id": category.id,
-        "polarity": data.polarity or category.polarity,
-        "felt_safety": data.felt_safety,
-        "lighting_check": data.lighting_check if category.code == "lighting" else None,
+        "polarity": data.polarity or rules.polarity_of(_felt_answer(data), category.polarity),
+        **_felt_columns(data),
+        "lighting_check": data.lighting_check if category.code == rules.LIGHTING_CATEGORY else None,
         "note": data.note.strip(),
         "created_at": data.created_at or current_created_at or now,
     }
@@ -148,7 +174,7 @@ def _check_writable(walk: Walk, finding: Finding | None, participant_id: int | N
     if finding is None:
         return
     if finding.walk_id != walk.id:
-        raise Conflict("This finding id belongs to another walk.", code="uuid_conflict")
+        raise Conflict(N_("This finding id belongs to another walk."), code="uuid_conflict")
     if finding.participant_id is not None and finding.participant_id != participant_id:
         raise Forbidden(N_("Only the person who added a finding can change it."), code="not_yours")
 
@@ -207,7 +233,7 @@ def _create(
         db.session.rollback()
         existing = _by_uuid(finding_uuid)
         if existing is None or existing.walk_id != walk.id:
-            raise Conflict("This finding id is already in use.", code="uuid_conflict") from None
+            raise Conflict(N_("This finding id is already in use."), code="uuid_conflict") from None
         _check_writable(walk, existing, participant_id)
         if not _same_content(existing, values):
             raise _conflict(existing) from None
@@ -228,7 +254,8 @@ def _update(
         events.record("edit_after_close", walk_id=walk.id, finding_id=finding.id,
                       participant_id=finding.participant_id, base_version=data.base_version,
                       body={"note": values["note"], "category_id": values["category_id"],
-                            "felt_safety": values["felt_safety"], "polarity": values["polarity"]})
+                            **{c: values[c] for c in rules.FELT_SAFETY_COLUMNS.values()},
+                            "polarity": values["polarity"]})
         db.session.commit()
         return SaveResult(finding, held=True)
     for name, value in values.items():
@@ -283,7 +310,7 @@ def delete_own_finding(walk: Walk, finding_uuid: str, participant_id: int) -> bo
     if finding.hidden and finding.arrival != late_sync.AFTER_CLOSE:
         return True
     if finding.walk_id != walk.id or finding.participant_id != participant_id:
-        raise Forbidden("Only the person who added a finding can delete it.", code="not_yours")
+        raise Forbidden(N_("Only the person who added a finding can delete it."), code="not_yours")
     if finding.arrival != late_sync.AFTER_CLOSE and not late_sync.edits_apply(walk, utcnow()):
         events.record("withdrawal_after_close", walk_id=walk.id, finding_id=finding.id,
                       participant_id=participant_id, uuid=finding.uuid)
@@ -305,13 +332,13 @@ def finding_with_walk(finding_uuid: str) -> tuple[Walk, Finding]:
     """The finding with this UUID and its walk (NotFound if unknown or withdrawn; held ones count)."""
     finding = _by_uuid(parse_uuid(finding_uuid))
     if finding is None or (finding.hidden and finding.arrival != late_sync.AFTER_CLOSE):
-        raise NotFound("No such finding. Send the finding before its photos.", code="unknown_finding")
+        raise NotFound(N_("No such finding. Send the finding before its photos."), code="unknown_finding")
     return db.session.get_one(Walk, finding.walk_id), finding
 
 
 def check_owner(finding: Finding, participant_id: int) -> None:
     if finding.participant_id != participant_id:
-        raise Forbidden("Only the person who added a finding can add photos to it.", code="not_yours")
+        raise Forbidden(N_("Only the person who added a finding can add photos to it."), code="not_yours")
 
 
 def visible_findings(walk: Walk) -> list[Finding]:
@@ -340,7 +367,8 @@ def finding_feature(finding: Finding, locale: str = "sv") -> dict[str, Any]:
             "category": finding.category.code,
             "category_name": finding.category.name(locale),
             "polarity": finding.polarity,
-            "felt_safety": finding.felt_safety,
+            "felt_safety": finding.felt[0] if finding.felt else None,
+            "felt_safety_scale": finding.felt[1] if finding.felt else None,
             "lighting_check": finding.lighting_check,
             "note": finding.note,
             "stop": finding.stop.seq if finding.stop else None,

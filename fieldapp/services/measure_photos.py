@@ -7,7 +7,7 @@ the usual decision (fieldapp.services.photo_publication): staff may approve it w
 
 from __future__ import annotations
 
-from fieldapp.errors import Conflict
+from fieldapp.errors import N_, Conflict
 from fieldapp.extensions import db
 from fieldapp.models import Measure, Photo, new_uuid
 from fieldapp.services import events, photo_publication, photos
@@ -18,7 +18,7 @@ def add_after_photo(measure: Measure, data: bytes, *, publish: bool, user_id: in
     for the public as it is (staff took it and have seen it)."""
     finding = measure.finding
     if finding.canonical_id is not None:
-        raise Conflict("This finding is merged into another one.")
+        raise Conflict(N_("This finding is merged into another one."))
     photo, _ = photos.add_photo(finding, new_uuid(), data)
     photo.after_measure = True
     events.record(

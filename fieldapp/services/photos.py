@@ -31,7 +31,7 @@ def _aware(taken_at: datetime | None) -> datetime | None:
 def _stored(finding: Finding, photo_uuid: str) -> Photo | None:
     existing = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
     if existing is not None and existing.finding_id != finding.id:
-        raise Conflict("This photo id belongs to another finding.", code="uuid_conflict")
+        raise Conflict(N_("This photo id belongs to another finding."), code="uuid_conflict")
     return existing
 
 
@@ -57,7 +57,8 @@ def add_photo(finding: Finding, photo_uuid: str, data: bytes) -> tuple[Photo, bo
         return existing, False
     if len(finding.photos) >= MAX_PHOTOS_PER_FINDING:
         raise PhotoError(
-            f"A finding can have at most {MAX_PHOTOS_PER_FINDING} photos.", code="too_many_photos", status=409
+            N_("A finding can have at most %(n)s photos."), code="too_many_photos", status=409,
+            params={"n": MAX_PHOTOS_PER_FINDING},
         )
     processed = process_photo(data)
     store = photo_store()
@@ -119,11 +120,11 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool,
     participants of a replaced join link). Which rendition whom: photo_visibility.rendition_for.
     """
     if variant not in photo_visibility.VARIANTS:
-        raise NotFound("No such photo.")
+        raise NotFound(N_("No such photo."))
     try:
         photo_uuid = parse_uuid(photo_uuid)
     except ValidationError:
-        raise NotFound("No such photo.") from None
+        raise NotFound(N_("No such photo.")) from None
     row = db.session.execute(
         select(Photo, Finding.hidden, Walk)
         .join(Finding, Photo.finding_id == Finding.id)
@@ -131,17 +132,17 @@ def photo_for_viewer(photo_uuid: str, variant: str, *, staff: bool,
         .where(Photo.uuid == photo_uuid)
     ).first()
     if row is None:
-        raise NotFound("No such photo.")
+        raise NotFound(N_("No such photo."))
     photo, finding_hidden, walk = row
     rendition = photo_visibility.rendition_for(
         photo, variant, staff=staff, participant_of_walk=not staff and participates(walk),
         finding_hidden=finding_hidden,
     )
     if rendition is None:
-        raise NotFound("No such photo.")
+        raise NotFound(N_("No such photo."))
     data = photo_store().get(rendition.key)
     if data is None:
-        raise NotFound("The photo file is missing from the store.", code="photo_missing")
+        raise NotFound(N_("The photo file is missing from the store."), code="photo_missing")
     return ServedPhoto(data=data, etag=rendition.key, public=rendition.public)
 
 

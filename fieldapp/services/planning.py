@@ -13,7 +13,7 @@ from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Route, Stop, Walk, utcnow
 from fieldapp.services import events
-from fieldapp.services.categories import all_categories
+from fieldapp.services.categories import walk_set
 from fieldapp.services.walks import create_walk, new_join_token, prepare_route
 from gis import convert, routes
 from gis.errors import TooManyPoints
@@ -100,7 +100,7 @@ def update_details(walk: Walk, details: WalkDetails, *, user_id: int | None) -> 
     walk.municipality = details.municipality.strip()
     walk.starts_at = details.starts_at
     walk.meeting_point_text = details.meeting_point_text.strip()
-    walk.categories = [c for c in all_categories() if c.code in wanted]
+    walk.categories = walk_set(wanted, keep=walk.categories)  # hidden ones stay with their walk
     _set_record(walk, details)
     events.record("walk_edited", walk_id=walk.id, user_id=user_id)
     db.session.commit()
@@ -126,6 +126,14 @@ def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
 
     A route of more than ``routes.MAX_STORED_POINTS`` points is simplified first (walks.prepare_route).
     """
+    saved = store_route(walk, route, source=source, user_id=user_id)
+    db.session.commit()
+    return saved
+
+
+def store_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
+                user_id: int | None) -> RouteSaved:
+    """:func:`set_route` without the commit (for a use case that stores more in the same transaction)."""
     kept = prepare_route(route)
     route = kept.route
     length = routes.route_length_m(route)
@@ -138,7 +146,6 @@ def set_route(walk: Walk, route: LineString | MultiLineString, *, source: str,
     events.record("route_set", walk_id=walk.id, user_id=user_id, source=source, length_m=round(length, 1),
                   points=kept.points_after, points_in_file=kept.points_before,
                   simplified_m=kept.tolerance_m or None)
-    db.session.commit()
     return RouteSaved(walk.route, kept.points_before, kept.points_after)
 
 
@@ -147,15 +154,14 @@ def parse_route(data: bytes, filename: str) -> LineString | MultiLineString:
     try:
         return routes.parse_route(data, filename)
     except TooManyPoints as err:
-        raise ValidationError(gettext(
-            "The route has %(count)s points; at most %(limit)s can be imported. Thin out the track first "
-            "(e.g. in the GPS app or QGIS).", count=format_number(err.count),
-            limit=format_number(err.limit))) from err
+        raise too_many_points(err) from err
 
 
-def import_route(walk: Walk, data: bytes, filename: str, *, user_id: int | None) -> RouteSaved:
-    """Parse a GPX, KML or GeoJSON file and make it the route (simplified when very detailed)."""
-    return set_route(walk, parse_route(data, filename), source=filename[:200], user_id=user_id)
+def too_many_points(err: TooManyPoints) -> ValidationError:
+    """The refusal of a file with too many points, in the user's language."""
+    return ValidationError(gettext(
+        "The route has %(count)s points; at most %(limit)s can be imported. Thin out the track first "
+        "(e.g. in the GPS app or QGIS).", count=format_number(err.count), limit=format_number(err.limit)))
 
 
 def _stop(walk: Walk, stop_id: int) -> Stop:
@@ -172,6 +178,13 @@ def _check_point(point: Point) -> None:
 
 def add_stop(walk: Walk, name: str, point: Point, *, questions: str = "", user_id: int | None) -> Stop:
     """Append a numbered stop at ``point``."""
+    stop = append_stop(walk, name, point, questions=questions, user_id=user_id)
+    db.session.commit()
+    return stop
+
+
+def append_stop(walk: Walk, name: str, point: Point, *, questions: str = "", user_id: int | None) -> Stop:
+    """:func:`add_stop` without the commit."""
     if len(walk.stops) >= MAX_STOPS:
         raise Conflict(gettext("A walk can have at most %(n)d stops.", n=MAX_STOPS))
     _check_point(point)
@@ -184,7 +197,6 @@ def add_stop(walk: Walk, name: str, point: Point, *, questions: str = "", user_i
     )
     walk.stops.append(stop)
     events.record("stop_added", walk_id=walk.id, user_id=user_id, name=stop.name)
-    db.session.commit()
     return stop
 
 
@@ -248,6 +260,18 @@ def delete_stop(walk: Walk, stop_id: int, *, user_id: int | None) -> None:
     _renumber(walk, sorted(walk.stops, key=lambda s: s.seq))
     events.record("stop_deleted", walk_id=walk.id, user_id=user_id, name=stop.name)
     db.session.commit()
+
+
+def set_meeting_point(walk: Walk, point: Point | None, *, user_id: int | None) -> Walk:
+    """Place the meeting point on the map (None removes it; the text description stays)."""
+    if point is not None:
+        _check_point(point)
+    walk.meeting_point_el = convert.to_element(point) if point is not None else None
+    events.record("meeting_point_set", walk_id=walk.id, user_id=user_id,
+                  lon=round(point.x, 7) if point is not None else None,
+                  lat=round(point.y, 7) if point is not None else None)
+    db.session.commit()
+    return walk
 
 
 def allowed_statuses(walk: Walk) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from fieldapp import municipality
-from fieldapp.errors import NotFound
+from fieldapp.errors import N_, NotFound
 from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
 from fieldapp.labels import GROUP, MEASURE_STATUS, PlaceWords, label
@@ -241,7 +241,7 @@ def build_protocol(
 ) -> ProtocolData:
     """Everything the protocol template shows, for ``audience`` internal (staff) or public."""
     if audience not in AUDIENCES:
-        raise NotFound("There is no such protocol version.")
+        raise NotFound(N_("There is no such protocol version."))
     public = audience == "public"
     local_zone = municipality.current().sweref_epsg
     rows = list(iter_findings(walk, local_zone, locale, audience="external" if public else "internal"))

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import safe_join
 
-from fieldapp.errors import NotFound
+from fieldapp.errors import N_, NotFound
 from fieldapp.extensions import db
 from fieldapp.models import Finding, Photo, Walk
 from fieldapp.services import photo_visibility
@@ -31,7 +31,7 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
     publication (services.photo_visibility), once the walk has a published protocol.
     """
     if not staff and not published_versions(walk):
-        raise NotFound("There is no such photo.")  # nothing is public before the first publication
+        raise NotFound(N_("There is no such photo."))  # nothing is public before the first publication
     stmt = select(Photo.id).join(Finding, Photo.finding_id == Finding.id).where(Finding.walk_id == walk.id)
     if staff:
         stmt = stmt.where(
@@ -42,7 +42,7 @@ def photo_bytes(walk: Walk, sha256: str, *, staff: bool) -> bytes:
         stmt = stmt.where(photo_visibility.external_condition(), Photo.published_sha256 == sha256)
     data = photo_store().get(sha256) if db.session.scalar(stmt.limit(1)) is not None else None
     if data is None:
-        raise NotFound("There is no such photo.")
+        raise NotFound(N_("There is no such photo."))
     return data
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.errors import Conflict, NotFound
+from fieldapp.errors import N_, Conflict, NotFound
 from fieldapp.extensions import db
 from fieldapp.models import ProtocolVersion, Walk, utcnow
 from fieldapp.services import events, protocol_pdf, publication
@@ -36,7 +35,7 @@ def published_version(walk: Walk, number: int | None = None) -> ProtocolVersion:
     )
     version: ProtocolVersion | None = db.session.scalar(stmt)
     if version is None:
-        raise NotFound("The protocol of this walk has not been published yet.", code="not_published")
+        raise NotFound(N_("The protocol of this walk has not been published yet."), code="not_published")
     return version
 
 
@@ -51,8 +50,8 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv", *,
     """
     number = publication.latest_number(walk) + 1
     if expected_number is not None and expected_number != number:
-        raise Conflict(gettext("Version %(number)s of the protocol is already published.",
-                               number=number - 1), code="already_published")
+        raise Conflict(N_("Version %(number)s of the protocol is already published."),
+                       params={"number": number - 1}, code="already_published")
     now = utcnow()
     html = render_document(build_protocol(walk, "public", locale, version_number=number, published_at=now))
     version = ProtocolVersion(
@@ -70,7 +69,8 @@ def publish(walk: Walk, user_id: int | None, locale: str = "sv", *,
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("Someone published this protocol at the same moment; reload and try again.") from None
+        message = N_("Someone published this protocol at the same moment; reload and try again.")
+        raise Conflict(message) from None
     if pdf is not None:
         protocol_pdf.start(pdf)  # rendered once, in the job queue; pages say "being prepared" until then
     return version

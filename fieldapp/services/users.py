@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fieldapp.errors import Conflict, ValidationError
+from fieldapp.errors import N_, Conflict, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, User
 from fieldapp.services.passwords import require_acceptable_password
@@ -22,12 +22,12 @@ def create_user(email: str, password: str, *, role: str = "organizer", name: str
     """Create a staff account; refuses duplicates, weak or common passwords and unknown roles."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise ValidationError("Enter a valid e-mail address.")
+        raise ValidationError(N_("Enter a valid e-mail address."))
     if role not in ROLES:
-        raise ValidationError(f"Role must be one of: {', '.join(ROLES)}.")
+        raise ValidationError(N_("Role must be one of: %(roles)s."), params={"roles": ", ".join(ROLES)})
     require_acceptable_password(password, (email, name))
     if user_by_email(email) is not None:
-        raise Conflict(f"A user with the e-mail {email} already exists.")
+        raise Conflict(N_("A user with the e-mail %(email)s already exists."), params={"email": email})
     user = User(email=email, name=name, role=role, password_hash=generate_password_hash(password))
     db.session.add(user)
     db.session.commit()

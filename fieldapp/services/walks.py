@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Route, Stop, Walk
-from fieldapp.services.categories import all_categories
+from fieldapp.services.categories import all_categories, in_display_order, walk_set
 from gis import convert, geojson, routes, sun
 from gis.errors import RouteImportError
 
@@ -83,13 +83,12 @@ def create_walk(
     """Create a walk with its route, stops and category set, in one transaction."""
     title = title.strip()
     if not title:
-        raise ValidationError("The walk needs a title.")
+        raise ValidationError(N_("The walk needs a title."))
     if starts_at is not None and starts_at.tzinfo is None:
-        raise ValidationError("The start time must carry a time zone.")
-    categories = all_categories()
-    if category_codes is not None:
-        wanted = set(category_codes)
-        categories = [c for c in categories if c.code in wanted]
+        raise ValidationError(N_("The start time must carry a time zone."))
+    if category_codes is None:  # every active category (with its sub-choices)
+        category_codes = [c.code for c in all_categories()]
+    categories = walk_set(category_codes)
     walk = Walk(
         slug=slug or unique_slug(title),
         title=title,
@@ -143,12 +142,13 @@ def route_geom(walk: Walk) -> LineString | MultiLineString | None:
 
 def _category_dict(category: Category, locale: str) -> dict[str, Any]:
     return {"code": category.code, "name": category.name(locale), "icon": category.icon,
-            "polarity": category.polarity}
+            "polarity": category.polarity, "parent": category.parent.code if category.parent else None}
 
 
 def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False) -> dict[str, Any]:
     """The walk as plain JSON-ready data: route and stops as GeoJSON (WGS84), categories."""
     route = route_geom(walk)
+    meeting = meeting_point_geom(walk)
     stops = [
         geojson.feature(convert.to_point(stop.geom_el), {"seq": stop.seq, "name": stop.name,
                                                          "questions": stop.questions}, id=stop.id)
@@ -163,11 +163,12 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
         "accepts_findings": walk.accepts_findings,
         "starts_at": walk.starts_at.isoformat() if walk.starts_at else None,
         "meeting_point": walk.meeting_point_text,
+        "meeting_point_geometry": (geojson.geometry_to_geojson(meeting) if meeting is not None else None),
         "is_demo": walk.is_demo,
         "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)})
         if route is not None and walk.route is not None else None,
         "stops": geojson.feature_collection(stops),
-        "categories": [_category_dict(c, locale) for c in walk.categories],
+        "categories": [_category_dict(c, locale) for c in in_display_order(walk.categories)],
     }
     if with_findings:
         from fieldapp.services.findings import finding_feature, visible_findings
@@ -176,6 +177,14 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
             finding_feature(f, locale) for f in visible_findings(walk)
         )
     return data
+
+
+def meeting_point_geom(walk: Walk) -> Point | None:
+    """The meeting point placed on the map (lon/lat), or None when only described in words."""
+    if walk.meeting_point_el is None:
+        return None
+    geom = convert.to_geom(walk.meeting_point_el)
+    return geom if isinstance(geom, Point) else None
 
 
 def join_url(walk: Walk, public_url: str) -> str:

@@ -19,6 +19,7 @@ from fieldapp.staff import duplicates  # noqa: E402,F401
 from fieldapp.staff import measures  # noqa: E402,F401
 from fieldapp.staff import admin  # noqa: E402,F401
 from fieldapp.staff import parties  # noqa: E402,F401  (responsible parties, Open311 connection)
+from fieldapp.staff import categories_admin  # noqa: E402,F401  (the finding categories)
 from fieldapp.staff import privacy_views  # noqa: E402,F401  (participants' removal requests)
 from fieldapp.staff import accounts  # noqa: E402,F401  (forgotten password, invitation links)
 from fieldapp.staff import situation  # noqa: E402,F401  (the situation picture across walks)

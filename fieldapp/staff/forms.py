@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from shapely.geometry import Point
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,8 +26,11 @@ from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from fieldapp import municipality
+from fieldapp.errors_http import geometry_message
 from fieldapp.forms import Form
 from fieldapp.services.passwords import password_problem
+from gis.crs import parse_position
+from gis.errors import GeometryError
 
 
 class LoginForm(Form):
@@ -86,17 +90,58 @@ class RouteImportForm(Form):
     file = FileField(_l("Route file (GPX, KML or GeoJSON)"), validators=[FileRequired(_l("Choose a file."))])
 
 
+class RouteImportConfirmForm(Form):
+    """The second step of an import: the file's content as read, waypoints to add, warnings accepted."""
+
+    filename = HiddenField()
+    route_geojson = HiddenField()
+    waypoints_geojson = HiddenField()
+    waypoints = MultiCheckboxField(_l("Add as stops"), coerce=int, validate_choice=False)
+    accept_warnings = BooleanField(_l("Import anyway: the file is right"))
+
+
+def typed_position(form: Form, field: StringField) -> None:
+    """A position typed or filled in from the map (WGS 84 or SWEREF 99 TM), kept as ``field.point``."""
+    field.point = None
+    if field.data:
+        try:
+            field.point = parse_position(field.data)
+        except GeometryError as err:
+            raise FieldError(geometry_message(err)) from err
+
+
 class StopForm(Form):
     name = StringField(_l("Name of the stop"), validators=[Optional(), Length(max=200)])
     questions = TextAreaField(_l("Questions to discuss here"), validators=[Optional(), Length(max=2000)])
-    lon = FloatField(
-        _l("Longitude"),
-        validators=[InputRequired(_l("Click on the map to place the stop.")), NumberRange(-180, 180)],
-    )
-    lat = FloatField(
-        _l("Latitude"),
-        validators=[InputRequired(_l("Click on the map to place the stop.")), NumberRange(-90, 90)],
-    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=100), typed_position])
+    # Longitude/latitude as numbers (scripts and older pages); the position field wins when both are given.
+    lon = FloatField(validators=[Optional(), NumberRange(-180, 180)])
+    lat = FloatField(validators=[Optional(), NumberRange(-90, 90)])
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms signature
+        ok = super().validate(extra_validators)
+        if ok and self.point() is None:
+            self.position.errors = [*self.position.errors, _l(
+                "Click on the map where the stop is (press “Place a stop on the map” first), or type its "
+                "coordinates.")]
+            return False
+        return ok
+
+    def point(self) -> Point | None:
+        if getattr(self.position, "point", None) is not None:
+            return self.position.point
+        if self.lon.data is not None and self.lat.data is not None:
+            return Point(self.lon.data, self.lat.data)
+        return None
+
+
+class MeetingPointForm(Form):
+    position = StringField(_l("Meeting point on the map"),
+                           validators=[Optional(), Length(max=100), typed_position])
+
+    def point(self) -> Point | None:
+        """The typed or clicked position; None when the field was left empty (removes the point)."""
+        return getattr(self.position, "point", None)
 
 
 class StopEditForm(Form):
@@ -311,3 +356,18 @@ class PromiseForm(Form):
             self.ends_on.errors = [*self.ends_on.errors, _l("The promise must end after it starts.")]
             return False
         return valid
+
+
+class CategoryForm(Form):
+    """A finding category (admin): names, icon, safe/unsafe, Open311 service code, top-level category."""
+
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=60)])
+    icon = SelectField(_l("Icon"), validators=[DataRequired()], default="other")
+    polarity = SelectField(_l("About"), validators=[DataRequired()], default="unsafe")
+    service_code = StringField(_l("Open311 service code"), validators=[Optional(), Length(max=50)])
+    parent_code = SelectField(_l("Sub-choice of"), validators=[Optional()])
+
+
+class NewCategoryForm(CategoryForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)])

@@ -124,3 +124,26 @@ def describe_event(event: Event) -> str:
         }
         return f"{name}: {', '.join(fields[k] for k in data if k in fields)}"
     return name
+
+
+def category_icon_names() -> dict[str, str]:
+    """What each category icon shows (fieldapp.services.categories.ICONS), for the admin's choice."""
+    return {
+        "safe": gettext("Shield with a tick (safe place)"),
+        "lighting": gettext("Street lamp"),
+        "sightlines": gettext("Eye, crossed out"),
+        "vegetation": gettext("Bush"),
+        "isolation": gettext("A person alone"),
+        "underpass": gettext("Tunnel"),
+        "maintenance": gettext("Broom"),
+        "litter": gettext("Litter bin"),
+        "graffiti": gettext("Spray can"),
+        "vandalism": gettext("Broken window"),
+        "abandoned": gettext("Boarded-up house"),
+        "traffic": gettext("Traffic light"),
+        "walkway": gettext("Footpath"),
+        "signage": gettext("Signpost"),
+        "transit": gettext("Bus"),
+        "social": gettext("Loudspeaker (noise, disturbance)"),
+        "other": gettext("Question mark"),
+    }

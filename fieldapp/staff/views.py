@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from fieldapp.errors import ValidationError
 from fieldapp.extensions import limiter
+from fieldapp.forms import EXPIRED
 from fieldapp.security import start_staff_session
 from fieldapp.services import counting, publication, users, walk_list
 from fieldapp.services import findings as findings_service
@@ -31,10 +32,12 @@ def checked(form: FlaskForm) -> FlaskForm:
     if not form.validate_on_submit():
         messages = []
         for name, errors in form.errors.items():
+            if name == "csrf_token":  # said by the form itself (fieldapp.forms.EXPIRED)
+                continue
             text = " ".join(str(e) for e in errors)
             label = getattr(form, name).label.text if hasattr(form, name) else ""
             messages.append(f"{label}: {text}" if label else text)
-        raise ValidationError(" ".join(messages) or gettext("The form could not be read. Reload the page."))
+        raise ValidationError(" ".join(messages) or gettext(EXPIRED))
     return form
 
 

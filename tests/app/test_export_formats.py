@@ -22,6 +22,7 @@ from pyogrio import raw
 
 from fieldapp import labels
 from fieldapp.extensions import db
+from fieldapp.finding_rules import FELT_SAFETY_SCALE
 from tests.app.test_exports import SLUG, Prepared, add_measure, download, prepare_walk
 
 KML_NS = {"k": "http://www.opengis.net/kml/2.2"}
@@ -101,22 +102,20 @@ def test_every_format_has_the_same_labels_and_stable_codes(staff_client, prepare
     assert "Referred to other owner" in measures and ">Referred<" not in measures
 
 
-def test_felt_safety_header_and_words_come_from_the_labels_table(staff_client, prepared, monkeypatch) -> None:
+def test_felt_safety_words_code_and_scale_come_from_the_labels_table(staff_client, prepared) -> None:
+    """Each answer is named on the scale it was asked on; code and scale stand in their own columns."""
+    from tests.app.test_exports import FELT_WORDS
+
     rows = csv_rows(download(staff_client, "csv", lang="en"))
-    header = "Felt safety (1 very unsafe, 2 somewhat unsafe, 3 a little unsafe)"
-    assert header in rows[0]
-    felt = {1: "Very unsafe", 2: "Somewhat unsafe", 3: "A little unsafe"}
     for row, finding in zip(rows, prepared.visible, strict=True):
-        assert row[header] == str(finding.felt_safety or "")
-        assert row["Felt safety"] == felt.get(finding.felt_safety, "")
-    # A longer scale (another engineer's four words) flows into the header and the field page unchanged.
-    monkeypatch.setitem(labels.FELT_SAFETY, 4, labels.FELT_SAFETY[3])
-    monkeypatch.setitem(labels.FELT_SAFETY_CHOICES, 4, labels.FELT_SAFETY_CHOICES[3])
-    headers = list(csv_rows(download(staff_client, "csv", lang="en"))[0])
-    assert "Felt safety (1 very unsafe, 2 somewhat unsafe, 3 a little unsafe, 4 a little unsafe)" in headers
+        answer = finding.felt  # (value, scale) or None
+        assert row["felt_safety_code"] == str(answer[0] if answer else "")
+        assert row["felt_safety_scale"] == str(answer[1] if answer else "")
+        assert row["Felt safety"] == FELT_WORDS[answer]
     joined = staff_client.post(f"/j/{prepared.walk.join_token}", data={"group": "resident", "language": "en"})
     page = staff_client.get(joined.headers["Location"]).get_data(as_text=True)
-    assert len(re.findall(r'name="felt_safety" value="\d"', page)) == 4
+    choices = re.findall(r'name="felt_safety" value="\d"', page)
+    assert len(choices) == len(labels.FELT_SAFETY[FELT_SAFETY_SCALE])
 
 
 # --------------------------------------------------------------------------- confirmations

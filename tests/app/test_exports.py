@@ -125,6 +125,13 @@ def download(client, fmt: str, **params) -> bytes:
     return response.get_data()
 
 
+FELT_WORDS = {
+    None: "",
+    (1, 3): "Very unsafe (1 of 3)", (2, 3): "Somewhat unsafe (2 of 3)", (3, 3): "A little unsafe (3 of 3)",
+    (1, 4): "Very unsafe", (2, 4): "Fairly unsafe", (3, 4): "Fairly safe", (4, 4): "Very safe",
+}
+
+
 # --------------------------------------------------------------------------- GeoPackage
 
 
@@ -353,8 +360,8 @@ def test_csv_has_bom_semicolons_decimal_commas_and_swedish_text(staff_client, pr
         assert row[column["Observation"]].lstrip("'") == finding.note
         local = finding.created_at.astimezone(ZoneInfo("Europe/Stockholm"))
         assert row[column["Reported"]] == local.strftime("%Y-%m-%d %H:%M")  # Swedish wall-clock time
-        felt = "Felt safety (1 very unsafe, 2 somewhat unsafe, 3 a little unsafe)"  # fieldapp/labels.py
-        assert row[column[felt]] == str(finding.felt_safety or "")
+        assert row[column["Felt safety"]] == FELT_WORDS[finding.felt]  # words on the answer's own scale
+        assert row[column["felt_safety_code"]] == str(finding.felt[0] if finding.felt else "")
     numbers = [int(row[column["No."]]) for row in body]
     assert numbers == list(range(1, len(body) + 1))
     assert body[0][column["Deadline"]] == "2026-11-30" and body[0][column["Priority"]] == "High"

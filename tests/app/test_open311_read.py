@@ -252,11 +252,11 @@ def test_services_are_the_categories_in_swedish_or_english(client, app) -> None:
     assert by_code["lighting"]["metadata"] is False and by_code["lighting"]["type"] == "realtime"
     assert by_code["safe_place"]["group"] == "Trygga platser"
     assert by_code["lighting"]["group"] == "Otrygga platser"
-    assert by_code["vegetation"]["keywords"] == "vegetation, buskage, shrubbery"
+    assert by_code["vegetation"]["keywords"] == "vegetation, buskar och träd, bushes and trees"
 
     english = {s["service_code"]: s for s in client.get("/open311/v2/services.json?locale=en").get_json()}
     assert english["lighting"]["service_name"] == "Lighting"
-    assert english["walkway"]["service_name"] == "Walkway: accessibility, ice, snow"
+    assert english["walkway"]["service_name"] == "Footpath: obstacles, ice"
 
     xml = {s["service_code"]: s for s in xml_items(client.get("/open311/v2/services.xml"), "service")}
     assert set(xml) == set(by_code)

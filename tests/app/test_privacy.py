@@ -357,7 +357,7 @@ def test_internal_exports_still_carry_everything(photos, staff_client, tmp_path)
 
 def test_unknown_audience_is_a_clear_4xx_and_cli_asks_for_one(photos, staff_client, runner, tmp_path):
     response = staff_client.get(f"/staff/walks/{SLUG}/export.csv?audience=everyone")
-    assert response.status_code == 422 and "internal or external" in response.text
+    assert response.status_code == 422 and "Välj intern eller extern" in response.text  # translated now
     out = tmp_path / "walk.zip"
     result = runner.invoke(args=["export", SLUG, "--format", "zip", "--audience", "external", "-o", str(out)])
     assert result.exit_code == 0, result.output

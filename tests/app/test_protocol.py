@@ -172,7 +172,7 @@ def test_protocol_has_map_chart_and_action_rows(app, staff_client) -> None:
     assert f'id="finding-{len(prepared.visible) + 1}"' not in html
     assert "Byt armaturer till LED" in html and "Ale kommun, gatuenheten" in html
     assert "Trafikverket äger tunneln" in html  # the reason of a rejected measure
-    assert "Safe place – keep" in html  # safe places are in the summary
+    assert "Feels safe here" in html  # safe places are in the summary
     assert "Confirmations: 2" in html
     assert re.search(r"N 64\d{5} E 3\d{5}", html)  # SWEREF 99 TM
 

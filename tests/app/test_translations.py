@@ -43,7 +43,8 @@ def test_template_is_up_to_date_with_the_code(tmp_path: Path) -> None:
     root = TRANSLATIONS.parent.parent
     out = tmp_path / "fresh.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k",
-                    "lazy_gettext", "-k", "_l", "-k", "N_", "--no-location", "-o", str(out), "fieldapp"],
+                    "lazy_gettext", "-k", "_l", "-k", "N_", "--no-location", "-o", str(out),
+                    "fieldapp", "gis"],
                    check=True, cwd=root, capture_output=True)
     with out.open("rb") as f:
         fresh = {m.id for m in read_po(f) if m.id}

@@ -24,12 +24,23 @@ def join(page: Page, server, group: str = "resident", language: str = "sv") -> N
     page.wait_for_selector(".field[data-ready=true]")
 
 
+def choose_category(page: Page, code: str) -> None:
+    """Tap the category's tile; for a sub-choice, its category's tile and then the sub-choice."""
+    sub = page.locator(f"input[name=sub_category][value={code}]")
+    if sub.count():
+        parent = page.locator(f".sub-choices:has(input[value={code}])").get_attribute("data-parent")
+        page.check(f"input[name=category][value={parent}]", force=True)
+        sub.check()
+    else:
+        page.check(f"input[name=category][value={code}]", force=True)
+
+
 def add_finding(page: Page, category: str, note: str, photos: list = (), stop: int | None = None) -> None:
     page.click("#add-finding")
     expect(page.locator("#finding-sheet")).to_be_visible()
     if stop is not None:
         page.select_option("#sheet-stop", str(stop))
-    page.check(f"input[name=category][value={category}]", force=True)
+    choose_category(page, category)
     page.fill("#sheet-note", note)
     if photos:
         page.set_input_files("#photo-gallery", [str(p) for p in photos])

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import NODINGE, axe_violations
-from tests.browser.test_field_capture import PHOTOS, join
+from tests.browser.test_field_capture import PHOTOS, choose_category, join
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -186,7 +186,7 @@ def test_without_gps_a_tap_on_the_map_places_the_finding(browser, browser_contex
     expect(page.locator("#finding-sheet")).to_be_visible()
     expect(page.locator("#sheet-position")).to_have_text("Position från kartan")
     expect(page.locator("#finding-sheet")).to_have_js_property("scrollTop", 0)
-    page.check("input[name=category][value=litter]", force=True)
+    choose_category(page, "litter")
     page.fill("#sheet-note", "utan gps, tryck på kartan")
     page.click("#sheet-save")
     expect(page.locator("#sheet-error")).to_be_hidden()
@@ -217,7 +217,7 @@ def test_poor_accuracy_warning_shows_a_draggable_marker_and_counts_are_plural(pa
     page.mouse.up()
     page.locator("#pick-bar button").click()
     expect(page.locator("#sheet-position")).to_have_text("Position från kartan")
-    page.check("input[name=category][value=litter]", force=True)
+    choose_category(page, "litter")
     page.fill("#sheet-note", "dragen markör")
     page.set_input_files("#photo-gallery", [str(PHOTOS[0])])
     expect(page.locator("#sheet-photos li")).to_have_count(1)
@@ -272,7 +272,7 @@ def test_edit_form_opens_at_the_top(page: Page, live_server) -> None:
     join(page, live_server)
     page.click("#add-finding")
     page.select_option("#sheet-stop", "2")
-    page.check("input[name=category][value=graffiti]", force=True)
+    choose_category(page, "graffiti")
     page.fill("#sheet-note", "rullad redigering")
     page.locator("#sheet-save").click()
     item = page.locator(".finding-item", has_text="rullad redigering")

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from fieldapp.services.demo import DEMO_SLUG
 from tests.browser.conftest import axe_violations, staff_login
-from tests.browser.test_field_capture import PHOTOS, add_finding, join, server_counts
+from tests.browser.test_field_capture import PHOTOS, add_finding, choose_category, join, server_counts
 
 pytestmark = pytest.mark.browser
 
@@ -264,7 +264,7 @@ def test_edit_after_a_lost_create_answer_rebases_silently(page: Page, context: B
 
     page.route(FINDINGS_PUT, lose_first_answer)
     page.click("#add-finding")
-    page.check("input[name=category][value=graffiti]", force=True)
+    choose_category(page, "graffiti")
     page.fill("#sheet-note", "tappat svar original")
     page.click("#sheet-save")
     while not lost:
@@ -320,7 +320,7 @@ def test_full_phone_storage_is_said_plainly_and_keeps_the_sheet(page: Page, live
     join(page, live_server)
     page.evaluate("self.__storageFull = true")
     page.click("#add-finding")
-    page.check("input[name=category][value=litter]", force=True)
+    choose_category(page, "litter")
     page.fill("#sheet-note", "full lagring skräp")
     page.click("#sheet-save")
     expect(page.locator("#sheet-error")).to_contain_text("lagring är full")

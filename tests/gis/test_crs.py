@@ -11,8 +11,10 @@ import math
 import pyproj
 import pytest
 import shapely
+from shapely.geometry import Point
 
 from gis import crs
+from gis.crs import lonlat_to_en, parse_position
 from gis.errors import GeometryError
 
 # ---------------------------------------------------------------- Krüger's formulas (independent)
@@ -244,3 +246,22 @@ def test_check_export_crs_refuses(epsg: int) -> None:
     with pytest.raises(GeometryError) as info:
         crs.check_export_crs(epsg)
     assert "EPSG" in str(info.value) or "not a coordinate system code" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["57.8945, 12.0688", "57,8945 12,0688", "N 57.8945 E 12.0688",
+                                  "57.8945,12.0688", "57,8945; 12,0688"])
+def test_typed_wgs84_positions_are_latitude_first(text: str) -> None:
+    assert parse_position(text).equals_exact(Point(12.0688, 57.8945), 1e-9)
+
+
+@pytest.mark.parametrize("order", ["N {n:.1f} E {e:.1f}", "{n:.1f}, {e:.1f}", "E {e:.1f} N {n:.1f}"])
+def test_typed_sweref_positions_in_either_order(order: str) -> None:
+    easting, northing = lonlat_to_en(12.0688, 57.8945)
+    point = parse_position(order.format(n=northing, e=easting))
+    assert abs(point.x - 12.0688) < 1e-6 and abs(point.y - 57.8945) < 1e-6
+
+
+@pytest.mark.parametrize("text", ["", "57.89", "1 2 3", "abc", "100000, 200000", "6421234, 99"])
+def test_unreadable_positions_are_refused(text: str) -> None:
+    with pytest.raises(GeometryError):
+        parse_position(text)

@@ -11,12 +11,14 @@ import time
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import LineString, MultiLineString
+from shapely.geometry import LineString, MultiLineString, Point
 
 from gis.errors import GeometryError, RouteImportError
 from gis.routes import (
     MAX_ROUTE_BYTES,
+    distance_from_m,
     parse_route,
+    read_route_file,
     route_length_m,
 )
 from tests.conftest import FIXTURES, REALWORLD
@@ -187,11 +189,38 @@ def test_gpx_consecutive_duplicates_removed_and_short_segments_skipped() -> None
     assert list(route.coords) == [(12.0, 57.0), (12.1, 57.1), (12.0, 57.0)]
 
 
-def test_gpx_tracks_and_routes_become_multilinestring_in_order() -> None:
+def test_gpx_with_tracks_and_routes_uses_the_tracks_and_says_so() -> None:
     body = TWO_POINT_TRACK + '<rte><rtept lat="58.0" lon="13.0"/><rtept lat="58.1" lon="13.1"/></rte>'
-    route = parse_route(_gpx(body).encode())
-    assert isinstance(route, MultiLineString)
-    assert [p.coords[0] for p in route.geoms] == [(12.069, 57.894), (13.0, 58.0)]
+    found = read_route_file(_gpx(body).encode())
+    assert isinstance(found.route, LineString) and found.route.coords[0] == (12.069, 57.894)
+    assert (found.used, found.left_out) == ("track", 1)
+    two_routes = '<rte><rtept lat="58.0" lon="13.0"/><rtept lat="58.1" lon="13.1"/></rte>' * 2
+    only_routes = read_route_file(_gpx(two_routes).encode())
+    assert isinstance(only_routes.route, MultiLineString) and only_routes.used == "route"
+
+
+def test_gpx_waypoints_come_with_their_names_and_a_waypoint_only_file_is_read() -> None:
+    found = read_route_file((FIXTURE_GPX / "waypoints.gpx").read_bytes())
+    assert found.route is None
+    assert [w.name for w in found.waypoints] == ["Mörk gångtunnel", "Trasig lykta"]
+    assert found.waypoints[0].point.equals(Point(12.0688, 57.8945))
+    with_track = read_route_file(_gpx(TWO_POINT_TRACK + '<wpt lat="57.9" lon="12.07"/>').encode())
+    assert with_track.route is not None and [w.name for w in with_track.waypoints] == ["1"]
+
+
+def test_kml_point_placemarks_are_waypoints() -> None:
+    doc = ('<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+           '<Placemark><name>Torget</name><Point><coordinates>12.07,57.89,0</coordinates></Point></Placemark>'
+           '<Placemark><LineString><coordinates>12.0,57.0 12.1,57.1</coordinates></LineString></Placemark>'
+           '</Document></kml>')
+    found = read_route_file(doc.encode())
+    assert found.route is not None and [(w.name, w.point.x) for w in found.waypoints] == [("Torget", 12.07)]
+
+
+def test_distance_from_a_centre_is_in_metres() -> None:
+    line = LineString([(12.0, 57.0), (12.0, 57.1)])
+    assert distance_from_m(line, Point(12.0, 57.05)) < 0.01
+    assert 5_900 < distance_from_m(line, Point(12.1, 57.05)) < 6_200  # 0.1° of longitude at 57° N
 
 
 def test_gpx_with_only_waypoints_is_refused() -> None:

@@ -1,7 +1,7 @@
 // Read-only walk map (staff walk page and review): the route, numbered stops and findings, from the page's
 // JSON block. Findings are drawn above the stops and spread apart so every one can be clicked.
 /* global L */
-import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./staff/map-base.js";
+import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, meetingMarker, readJson, spreadFindings, stopMarker } from "./staff/map-base.js";
 
 export function renderWalkMap(container, data) {
   const map = baseMap(container);
@@ -17,6 +17,14 @@ export function renderWalkMap(container, data) {
       layer.bindPopup(`<strong>${Number(feature.properties.seq)}. ${escapeText(feature.properties.name)}</strong>`),
   }).addTo(map);
   layers.push(stops);
+  const meetingLabel = container.dataset.meetingLabel ?? "";
+  const meeting = meetingMarker(data, meetingLabel)?.bindPopup(
+    `<strong>${escapeText(meetingLabel)}</strong>${data.meeting_point ? `<br>${escapeText(data.meeting_point)}` : ""}`);
+  if (meeting) {
+    meeting.addTo(map);
+    layers.push(meeting);
+  }
+
   const markers = [];
   if (data.findings) {
     const findings = L.geoJSON(data.findings, {

@@ -1,6 +1,7 @@
 // Adding, editing and deleting findings on this phone: the sheet's result is written to IndexedDB first
 // (the save is instant and survives a reload), then the outbox is asked to send it.
 import { t } from "./i18n.js";
+import { adoptEarlySheet } from "./early.js";
 import { FindingSheet } from "./sheet.js";
 import * as store from "./store.js";
 import { confirmInPage } from "./sync-view.js";
@@ -29,6 +30,8 @@ export class Capture {
     const add = document.getElementById("add-finding");
     if (add) {
       add.addEventListener("click", () => this.sheet.openNew());
+      // The sheet may already be open (the button works before the scripts): take over what was chosen.
+      adoptEarlySheet(this.sheet, document.getElementById("finding-sheet"), add);
       // Without GPS the page says "tap the map": a tap there starts a finding at that place.
       map.onTap((latlng) => {
         if (!position.current) this.sheet.openAt(latlng);

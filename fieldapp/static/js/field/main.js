@@ -1,11 +1,11 @@
 // The field page's boot: reads the walk the page was drawn with and wires the parts together. Each part
 // has one job: theme.js, position.js (GPS), map.js, findings.js (what is drawn), everyone.js ("All
-// findings"), capture.js (saving on the phone), sync.js (outbox, live updates, service worker).
+// findings"), early.js (the page before Leaflet), capture.js (saving on the phone), sync.js (outbox, live updates, service worker).
 import { Capture } from "./capture.js";
 import { initTheme } from "./theme.js";
 import { EveryoneList } from "./everyone.js";
 import { FindingsView } from "./findings.js";
-import { FieldMap } from "./map.js";
+import { lazyFieldMap } from "./early.js";
 import { Outbox } from "./outbox.js";
 import { PositionWatch } from "./position.js";
 import { walkStart } from "./progress.js";
@@ -18,7 +18,8 @@ const walk = JSON.parse(document.getElementById("walk-data").textContent);
 const slug = root.dataset.slug;
 
 initTheme(root);
-const map = new FieldMap(document.getElementById("field-map"), walk);
+// A stand-in that forwards to the real map once Leaflet has loaded (early.js): the page is usable first.
+const map = lazyFieldMap(document.getElementById("field-map"), walk);
 const outbox = new Outbox(slug);
 const position = new PositionWatch(walk);
 initTabs(document.querySelector(".findings-tabs"));

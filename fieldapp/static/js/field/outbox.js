@@ -11,7 +11,7 @@ const FIRST_DELAY_MS = 2000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 90_000;
 const LEASE_MS = 60_000;
-const COMPARED_FIELDS = ["category", "felt_safety", "lighting_check", "stop", "position_source"];
+const COMPARED_FIELDS = ["category", "felt_safety", "felt_safety_scale", "lighting_check", "stop", "position_source"];
 
 /** Exponential backoff with jitter for the n-th failed attempt, never sooner than the server's Retry-After. */
 export function backoffMs(attempts, retryAfter = 0) {
@@ -65,7 +65,8 @@ export function bodyFromFeature(feature, previous) {
     lon: p.stop != null && p.position_source === "stop" ? null : lon,
     lat: p.stop != null && p.position_source === "stop" ? null : lat,
     accuracy_m: p.accuracy_m, position_source: p.position_source, stop: p.stop, category: p.category,
-    polarity: p.polarity, felt_safety: p.felt_safety, lighting_check: p.lighting_check, note: p.note,
+    polarity: p.polarity, felt_safety: p.felt_safety, felt_safety_scale: p.felt_safety_scale,
+    lighting_check: p.lighting_check, note: p.note,
   };
 }
 

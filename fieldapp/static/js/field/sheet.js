@@ -39,9 +39,6 @@ export class FindingSheet {
     for (const radio of this.form.querySelectorAll("input[name=category]")) {
       radio.addEventListener("change", () => this.categoryChanged());
     }
-    for (const radio of this.form.querySelectorAll("input[name=polarity]")) {
-      radio.addEventListener("change", () => this.polarityChanged());
-    }
     for (const id of ["photo-camera", "photo-gallery"]) {
       const input = this.form.querySelector(`#${id}`);
       input.addEventListener("change", async () => {
@@ -75,6 +72,7 @@ export class FindingSheet {
 
   openNew() {
     this.record = null;
+    this.keptFelt = null;
     this.form.reset();
     this.photos = [];
     this.removedPhotos = [];
@@ -106,12 +104,19 @@ export class FindingSheet {
     this.position = body.position_source === "stop" ? null
       : { source: body.position_source, lon: body.lon, lat: body.lat, accuracy: body.accuracy_m };
     this.field("stop").value = body.stop ?? "";
-    this.form.querySelector(`input[name=category][value="${body.category}"]`)?.click();
-    this.form.querySelector(`input[name=polarity][value="${body.polarity}"]`)?.click();
-    if (body.felt_safety) this.form.querySelector(`input[name=felt_safety][value="${body.felt_safety}"]`).checked = true;
+    const parent = this.categories[body.category]?.parent;
+    this.form.querySelector(`input[name=category][value="${parent ?? body.category}"]`)?.click();
+    if (parent) this.form.querySelector(`input[name=sub_category][value="${body.category}"]`).checked = true;
+    // An answer given on another scale (an older page) is kept as it was unless a new one is chosen.
+    const sameScale = body.felt_safety_scale === this.feltScale;
+    this.keptFelt = body.felt_safety && !sameScale
+      ? { felt_safety: body.felt_safety, felt_safety_scale: body.felt_safety_scale ?? null } : null;
+    if (body.felt_safety && sameScale) {
+      this.form.querySelector(`input[name=felt_safety][value="${body.felt_safety}"]`).checked = true;
+    }
     if (body.lighting_check) this.form.querySelector(`input[name=lighting_check][value="${body.lighting_check}"]`).checked = true;
     this.field("note").value = body.note ?? "";
-    this.categoryChanged(false);
+    this.categoryChanged();
     this.renderPosition();
     this.renderPhotos();
     this.showError(null);
@@ -149,19 +154,26 @@ export class FindingSheet {
     this.dialog.showModal();
   }
 
-  categoryChanged(setPolarity = true) {
+  categoryChanged() {
     const code = this.form.querySelector("input[name=category]:checked")?.value;
-    const category = this.categories[code];
-    if (category && setPolarity) {
-      this.form.querySelector(`input[name=polarity][value="${category.polarity}"]`).checked = true;
-    }
     this.form.querySelector("#lighting-check").hidden = code !== "lighting";
-    this.polarityChanged();
+    // The sub-choices of the chosen category (optional); a sub-choice of another category is dropped.
+    for (const group of this.form.querySelectorAll(".sub-choices")) {
+      const shown = group.dataset.parent === code;
+      group.hidden = !shown;
+      if (!shown) for (const radio of group.querySelectorAll("input")) radio.checked = false;
+    }
   }
 
-  polarityChanged() {
-    const safe = this.form.querySelector("input[name=polarity]:checked")?.value === "safe";
-    this.form.querySelector("#felt-safety").hidden = safe;
+  get feltScale() {
+    return Number(this.form.querySelector("#felt-safety").dataset.scale);
+  }
+
+  /** The felt-safety answer with the scale it was given on. */
+  feltAnswer() {
+    const value = Number(this.form.querySelector("input[name=felt_safety]:checked")?.value) || null;
+    if (value) return { felt_safety: value, felt_safety_scale: this.feltScale };
+    return this.keptFelt ?? { felt_safety: null, felt_safety_scale: null };
   }
 
   renderPosition() {
@@ -272,8 +284,7 @@ export class FindingSheet {
   body() {
     const checked = (name) => this.form.querySelector(`input[name=${name}]:checked`)?.value ?? null;
     const stop = this.field("stop").value ? Number(this.field("stop").value) : null;
-    const category = checked("category");
-    const polarity = checked("polarity");
+    const category = checked("sub_category") ?? checked("category");
     const usePosition = !stop && this.position;
     return {
       lon: usePosition ? this.position.lon : null,
@@ -282,8 +293,8 @@ export class FindingSheet {
       position_source: stop ? "stop" : this.position?.source ?? "gps",
       stop,
       category,
-      polarity,
-      felt_safety: polarity === "safe" ? null : Number(checked("felt_safety")) || null,
+      polarity: null, // the server takes it from the felt-safety answer or the category (finding_rules.py)
+      ...this.feltAnswer(),
       lighting_check: category === "lighting" ? checked("lighting_check") : null,
       note: this.field("note").value.trim(),
       created_at: this.record?.body.created_at ?? new Date().toISOString(),

@@ -2,7 +2,7 @@
 // once (polled every few seconds while there is no stream); new findings appear on the map and in the list.
 /* global L */
 import { LiveUpdates } from "../field/live.js";
-import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, readJson, spreadFindings, stopMarker } from "./map-base.js";
+import { ROUTE_STYLE, baseMap, escapeText, findingMarker, fitTo, meetingMarker, readJson, spreadFindings, stopMarker } from "./map-base.js";
 
 const POLL_MS = 4000; // only while there is no live stream
 const container = document.getElementById("live-map");
@@ -32,7 +32,8 @@ if (container && data) {
   const stops = L.geoJSON(data.stops, { pointToLayer: stopMarker }).addTo(map);
   const findings = L.layerGroup().addTo(map);
   const seen = new Map();
-  fitTo(map, [route, stops]);
+  const meeting = meetingMarker(data, container.dataset.meetingLabel ?? "")?.addTo(map);
+  fitTo(map, [route, stops, meeting]);
   const markers = [];
   const spread = spreadFindings(map, markers, data.stops.features.map((f) => L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
 

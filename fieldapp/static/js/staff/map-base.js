@@ -33,6 +33,16 @@ export function stopMarker(feature, latlng) {
   return L.marker(latlng, { icon: stopIcon(feature.properties.seq), title: feature.properties.name, keyboard: true, pane: "stops" });
 }
 
+// The meeting point: a flag in a square (stops are numbered circles), titled for screen readers.
+export function meetingMarker(data, title) {
+  if (!data.meeting_point_geometry) return null;
+  const [lon, lat] = data.meeting_point_geometry.coordinates;
+  return L.marker([lat, lon], {
+    icon: L.divIcon({ className: "meeting-marker", html: "<span>⚑</span>", iconSize: [32, 32], iconAnchor: [16, 16] }),
+    title, keyboard: true, pmIgnore: true,
+  });
+}
+
 export function escapeText(text) {
   const span = document.createElement("span");
   span.textContent = text ?? "";

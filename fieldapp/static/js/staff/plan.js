@@ -1,6 +1,6 @@
 // Plan page: draw/edit the route with Leaflet-Geoman, place and drag numbered stops.
 /* global L */
-import { baseMap, fitTo, readJson, stopIcon } from "./map-base.js";
+import { baseMap, fitTo, meetingMarker, readJson, stopIcon } from "./map-base.js";
 
 const container = document.getElementById("plan-map");
 const data = readJson("walk-data");
@@ -38,7 +38,8 @@ function setupRoute(map, routeGroup) {
   const update = () => {
     const geometry = routeGeometry(routeGroup);
     routeInput.value = geometry ? JSON.stringify(geometry) : "";
-    lengthOut.textContent = geometry ? `${lengthKm(routeGroup).toFixed(2)} ${lengthOut.dataset.km}` : "–";
+    const km = new Intl.NumberFormat(document.documentElement.lang || undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    lengthOut.textContent = geometry ? `${km.format(lengthKm(routeGroup))} ${lengthOut.dataset.km}` : "–";
     statusOut.textContent = "";
     container.dataset.routePoints = String(geometry ? geometry.coordinates.flat(2).length / 2 : 0);
   };
@@ -73,6 +74,49 @@ async function saveStopPosition(stopId, latlng) {
   document.getElementById("place-hint").textContent = response.ok ? container.dataset.saved : container.dataset.saveFailed;
 }
 
+// Latitude first, as people type it (the server also reads SWEREF 99 TM).
+function typedPosition(latlng) {
+  return `${latlng.lat.toFixed(6)}, ${latlng.lng.toFixed(6)}`;
+}
+
+// A toggle button: while pressed, the next click on the map is handed to onPlace.
+const placers = [];
+function placer(map, button, hint, onPlace) {
+  const state = { on: false, button, hint };
+  const set = (on) => {
+    state.on = on;
+    button.setAttribute("aria-pressed", String(on));
+    hint.textContent = on ? button.dataset.hint ?? "" : "";
+    container.classList.toggle("placing", placers.some((p) => p.on));
+  };
+  state.set = set;
+  placers.push(state);
+  button.addEventListener("click", () => {
+    const next = !state.on;
+    for (const other of placers) if (other !== state && other.on) other.set(false);
+    set(next);
+  });
+  map.on("click", (event) => {
+    if (!state.on) return;
+    set(false);
+    onPlace(event.latlng);
+  });
+}
+
+function setupMeetingPoint(map) {
+  const input = document.getElementById("meeting-position");
+  const button = document.getElementById("place-meeting");
+  if (!input || !button) return null;
+  let marker = meetingMarker(data, container.dataset.meetingLabel ?? "")?.addTo(map) ?? null;
+  placer(map, button, document.getElementById("meeting-hint"), (latlng) => {
+    input.value = typedPosition(latlng);
+    if (marker) marker.setLatLng(latlng);
+    else marker = meetingMarker({ meeting_point_geometry: { coordinates: [latlng.lng, latlng.lat] } }, container.dataset.meetingLabel ?? "").addTo(map);
+    input.focus();
+  });
+  return marker;
+}
+
 function setupStops(map) {
   const layers = [];
   for (const feature of data.stops.features) {
@@ -84,30 +128,31 @@ function setupStops(map) {
     marker.on("dragend", () => saveStopPosition(feature.id, marker.getLatLng()));
     layers.push(marker);
   }
-  const button = document.getElementById("place-stop");
-  const hint = document.getElementById("place-hint");
-  const lonInput = document.getElementById("stop-lon");
-  const latInput = document.getElementById("stop-lat");
-  let placing = false;
+  const stopPosition = document.getElementById("stop-position");
   let draft = null;
-  button.addEventListener("click", () => {
-    placing = !placing;
-    button.setAttribute("aria-pressed", String(placing));
-    container.classList.toggle("placing", placing);
-    hint.textContent = placing ? button.dataset.hint ?? "" : "";
-  });
-  map.on("click", (event) => {
-    if (!placing) return;
-    lonInput.value = event.latlng.lng.toFixed(7);
-    latInput.value = event.latlng.lat.toFixed(7);
-    if (draft) draft.setLatLng(event.latlng);
-    else draft = L.marker(event.latlng, { icon: stopIcon(data.stops.features.length + 1), pmIgnore: true, opacity: 0.7 }).addTo(map);
-    placing = false;
-    button.setAttribute("aria-pressed", "false");
-    container.classList.remove("placing");
+  const placeStop = (latlng) => {
+    stopPosition.value = typedPosition(latlng);
+    if (draft) draft.setLatLng(latlng);
+    else draft = L.marker(latlng, { icon: stopIcon(data.stops.features.length + 1), pmIgnore: true, opacity: 0.7 }).addTo(map);
     document.getElementById("stop-name").focus();
-  });
+  };
+  placer(map, document.getElementById("place-stop"), document.getElementById("place-hint"), placeStop);
   return layers;
+}
+
+// A file read but not yet imported: its route dashed, its waypoints as small labelled circles.
+function showPreview(map) {
+  if (!data.preview) return null;
+  const group = L.featureGroup().addTo(map);
+  if (data.preview.route) {
+    L.geoJSON(data.preview.route, { pmIgnore: true, style: { color: "#c2410c", weight: 4, dashArray: "8 6" } }).addTo(group);
+  }
+  for (const feature of data.preview.waypoints.features) {
+    const [lon, lat] = feature.geometry.coordinates;
+    L.circleMarker([lat, lon], { pmIgnore: true, radius: 7, color: "#c2410c", fillOpacity: 0.8 })
+      .bindTooltip(feature.properties.name, { permanent: true, direction: "right" }).addTo(group);
+  }
+  return group.getLayers().length ? group : null;
 }
 
 if (container && data) {
@@ -129,6 +174,8 @@ if (container && data) {
   }
   setupRoute(map, routeGroup);
   const stops = setupStops(map);
-  fitTo(map, [routeGroup, ...stops]);
+  const meeting = setupMeetingPoint(map);
+  const preview = showPreview(map);
+  fitTo(map, preview ? [preview] : [routeGroup, ...stops, meeting]);
   container.dataset.ready = "true";
 }
