@@ -188,25 +188,8 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         data = bytes(data)
     if not isinstance(data, bytes):
         raise TypeError("process_photo() takes the uploaded bytes")
-    if not data:
-        raise PhotoError(N_("The file is empty."), code="empty", status=400)
-    # WeasyPrint (the protocol PDF) sets this process-wide flag to True when it is imported; a cut-off
-    # upload must still be refused, not padded with grey.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-    # Note: catch_warnings is process-global state; worst case under threads is that the "error" filter for
-    # DecompressionBombWarning outlives this block, which is harmless. The explicit size check below is the
-    # real guard either way.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Corrupt EXIF data" and friends: we handle EXIF defensively
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        im = _open(data)
-        try:
-            check_pixels(im.format, im.size, len(data))
-            with decode_slot():
-                return _process_open_image(im)
-        finally:
-            im.close()
+    with _checked_image(data) as im, decode_slot():
+        return _process_open_image(im)
 
 
 def check_pixels(image_format: str, size: tuple[int, int], file_bytes: int) -> None:
@@ -243,6 +226,37 @@ def decode_slot(wait: float | None = None) -> Iterator[None]:
 
 
 # -------------------------------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _checked_image(data: bytes) -> Iterator[Image.Image]:
+    """The upload opened (header only) if its size and pixel count pass, else PhotoError; closed after."""
+    if not data:
+        raise PhotoError(N_("The file is empty."), code="empty", status=400)
+    # WeasyPrint (the protocol PDF) sets this process-wide flag to True when it is imported; a cut-off
+    # upload must still be refused, not padded with grey.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # Note: catch_warnings is process-global state; worst case under threads is that the "error" filter for
+    # DecompressionBombWarning outlives this block, which is harmless. check_pixels is the real guard.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Corrupt EXIF data" and friends: we handle EXIF defensively
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        im = _open(data)
+        try:
+            check_pixels(im.format, im.size, len(data))
+            yield im
+        finally:
+            im.close()
+
+
+def _load(im: Image.Image) -> None:
+    """Decode the pixels; PhotoError for too many pixels or a damaged file."""
+    try:
+        im.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except _DECODER_ERRORS:
+        raise _corrupt() from None
 
 
 def _open(data: bytes) -> Image.Image:
@@ -314,13 +328,7 @@ def _process_open_image(im: Image.Image) -> ProcessedPhoto:
         if drafted is not None:
             box = drafted[1]
 
-    try:
-        im.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels() from None
-    except _DECODER_ERRORS:
-        raise _corrupt() from None
-
+    _load(im)
     work = _normalise_mode(im)
     icc = im.info.get("icc_profile") or None
     transform = _icc_transform(icc, work.mode) if icc and work.mode in ("RGB", "CMYK") else None
@@ -531,25 +539,11 @@ LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 def logo_png(data: bytes) -> bytes:
     """An uploaded logo (JPEG, PNG, WebP, HEIC) as a small PNG without metadata; PhotoError for bad input."""
-    if not data:
-        raise PhotoError(N_("The file is empty."), code="empty", status=400)
     if len(data) > LOGO_MAX_BYTES:
         raise PhotoError(N_("The logo file is too large (at most 2 MB)."), code="too_large", status=413)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        im = _open(data)
-        try:
-            check_pixels(im.format, im.size, len(data))
-            try:
-                im.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise _too_many_pixels() from None
-            except _DECODER_ERRORS:
-                raise _corrupt() from None
-            logo = _normalise_mode(im).convert("RGBA")
-        finally:
-            im.close()
+    with _checked_image(data) as im:
+        _load(im)
+        logo = _normalise_mode(im).convert("RGBA")
     logo.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     logo.save(out, "PNG", optimize=True)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Event, Finding
+from fieldapp.models import Event, Finding, Photo
 
 
 def record(
@@ -36,6 +36,14 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_photo(kind: str, photo: Photo, *, user_id: int | None, **data: Any) -> Event:
+    """Add one event about a stored photo: its walk, its finding and the photo's UUID (no commit)."""
+    finding = photo.finding
+    return record(
+        kind, walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id, photo=photo.uuid, **data
+    )
 
 
 def history_for_finding(finding: Finding) -> list[Event]:

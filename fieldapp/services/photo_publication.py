@@ -35,11 +35,7 @@ def _decide(photo: Photo, state: str, user_id: int | None, **data: object) -> No
     photo.publication_at = utcnow()
     if state != "approved":
         photo.published_sha256 = None
-    finding = photo.finding
-    events.record(
-        f"photo_{state}", walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id, photo=photo.uuid,
-        **data,
-    )
+    events.record_photo(f"photo_{state}", photo, user_id=user_id, **data)
 
 
 def approve(photo: Photo, *, with_blur: bool, user_id: int | None, confirmed: bool = False) -> Photo:
@@ -152,8 +148,7 @@ def dismiss_suggestion(suggestion: BlurSuggestion, *, user_id: int | None) -> Bl
     if suggestion.state != "dismissed":
         suggestion.state = "dismissed"
         photo = suggestion.photo
-        events.record("blur_suggestion_dismissed", walk_id=photo.finding.walk_id, finding_id=photo.finding_id,
-                      user_id=user_id, photo=photo.uuid, detected=suggestion.kind)
+        events.record_photo("blur_suggestion_dismissed", photo, user_id=user_id, detected=suggestion.kind)
         db.session.commit()
     return suggestion
 

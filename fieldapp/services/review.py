@@ -208,14 +208,7 @@ def set_photo_hidden(photo: Photo, hidden: bool, *, user_id: int | None) -> Phot
         photo.hidden = hidden
         if hidden:
             photo_publication.withdraw_approval(photo, user_id=user_id, reason="hidden")
-        finding = photo.finding
-        events.record(
-            "photo_hidden" if hidden else "photo_shown",
-            walk_id=finding.walk_id,
-            finding_id=finding.id,
-            user_id=user_id,
-            photo=photo.uuid,
-        )
+        events.record_photo("photo_hidden" if hidden else "photo_shown", photo, user_id=user_id)
         db.session.commit()
     return photo
 
@@ -264,15 +257,7 @@ def blur_photo(
     photo.blurred = True
     photo_publication.mark_confirmed(photo, suggestion_id)
     photo_publication.withdraw_approval(photo, user_id=user_id, reason="blur_changed")
-    finding = photo.finding
-    events.record(
-        "photo_blurred",
-        walk_id=finding.walk_id,
-        finding_id=finding.id,
-        user_id=user_id,
-        photo=photo.uuid,
-        box=list(pixels),
-    )
+    events.record_photo("photo_blurred", photo, user_id=user_id, box=list(pixels))
     db.session.commit()
     return photo
 
@@ -283,13 +268,6 @@ def remove_blur(photo: Photo, *, user_id: int | None) -> Photo:
         photo.blurred_sha256 = None
         photo.blurred = False
         photo_publication.withdraw_approval(photo, user_id=user_id, reason="blur_changed")
-        finding = photo.finding
-        events.record(
-            "photo_unblurred",
-            walk_id=finding.walk_id,
-            finding_id=finding.id,
-            user_id=user_id,
-            photo=photo.uuid,
-        )
+        events.record_photo("photo_unblurred", photo, user_id=user_id)
         db.session.commit()
     return photo

@@ -644,6 +644,19 @@ def test_truncated_jpeg_refused_even_after_weasyprint_is_imported() -> None:
     assert refused.value.code == "corrupt_image"
 
 
+def test_logo_is_checked_like_a_photo() -> None:
+    """The logo upload opens through the same checks: empty, cut off (even with WeasyPrint's flag), bombs."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it
+    data = encode(Image.effect_noise((300, 200), 60).convert("RGB"), "PNG")
+    for upload, code in ((b"", "empty"), (data[: len(data) // 2], "corrupt_image"),
+                         (png_claiming(100_000, 100_000), "too_many_pixels")):
+        with pytest.raises(PhotoError) as refused:
+            imaging.logo_png(upload)
+        assert refused.value.code == code
+    with Image.open(io.BytesIO(imaging.logo_png(data))) as logo:
+        assert (logo.format, logo.size) == ("PNG", (240, 160))
+
+
 # ------------------------------------------------------------------------- our bugs are not "corrupt image"
 
 

@@ -233,24 +233,31 @@ export class Outbox extends EventTarget {
     });
     if (!sent || sent.state !== "pending") return;
     const url = `/api/v1/walks/${encodeURIComponent(this.slug)}/findings/${sent.uuid}`;
+    const init = sent.deleted
+      ? { method: "DELETE" }
+      : {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ ...sent.body, base_version: sent.serverVersion ?? null }),
+        };
+    await this.transmit("finding", uuid, url, init, (response) => this.settleFinding(sent, response));
+  }
+
+  /** One request for an item, shown as in flight meanwhile: a network failure backs the item off, any
+   * response goes to ``settle``. */
+  async transmit(kind, uuid, url, init, settle) {
     this.inFlight.add(uuid);
     this.changed();
     let response;
     try {
-      response = sent.deleted
-        ? await this.request(url, { method: "DELETE" })
-        : await this.request(url, {
-            method: "PUT",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ ...sent.body, base_version: sent.serverVersion ?? null }),
-          });
+      response = await this.request(url, init);
     } catch {
-      await this.networkFailed("finding", uuid);
+      await this.networkFailed(kind, uuid);
       return;
     } finally {
       this.inFlight.delete(uuid);
     }
-    await this.settleFinding(sent, response);
+    await settle(response);
     this.changed();
   }
 
@@ -310,25 +317,14 @@ export class Outbox extends EventTarget {
       ? { ...cur, attempts: (cur.attempts ?? 0) + 1 } : undefined));
     if (!photo || photo.state !== "pending") return;
     const url = `/api/v1/findings/${photo.finding}/photos/${photo.uuid}`;
-    this.inFlight.add(uuid);
-    this.changed();
-    let response;
-    try {
-      response = photo.withdrawn
-        ? await this.request(url, { method: "DELETE" })
-        : await this.request(url, {
-            method: "PUT",
-            headers: { "Content-Type": photo.blob.type || "application/octet-stream" },
-            body: photo.blob,
-          });
-    } catch {
-      await this.networkFailed("photo", uuid);
-      return;
-    } finally {
-      this.inFlight.delete(uuid);
-    }
-    await this.settlePhoto(photo, response);
-    this.changed();
+    const init = photo.withdrawn
+      ? { method: "DELETE" }
+      : {
+          method: "PUT",
+          headers: { "Content-Type": photo.blob.type || "application/octet-stream" },
+          body: photo.blob,
+        };
+    await this.transmit("photo", uuid, url, init, (response) => this.settlePhoto(photo, response));
   }
 
   async settlePhoto(photo, response) {

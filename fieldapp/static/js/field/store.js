@@ -43,14 +43,22 @@ async function write(action) {
   }
 }
 
-export async function putFinding(record) {
-  await write((db) => db.put("findings", record));
+/** Store ``record`` (its key is inside it) and return it. */
+async function put(storeName, record) {
+  await write((db) => db.put(storeName, record));
   return record;
 }
 
-export async function getFinding(uuid) {
-  return (await dbPromise).get("findings", uuid);
+async function get(storeName, key) {
+  return (await dbPromise).get(storeName, key);
 }
+
+export const putFinding = (record) => put("findings", record);
+export const getFinding = (uuid) => get("findings", uuid);
+export const putPhoto = (record) => put("photos", record);
+export const getPhoto = (uuid) => get("photos", uuid);
+export const putWalk = (record) => put("walks", record);
+export const getWalk = (slug) => get("walks", slug);
 
 export async function deleteFinding(uuid) {
   await write(async (db) => {
@@ -88,15 +96,6 @@ export async function findingsForWalk(walk) {
   return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-export async function putPhoto(record) {
-  await write((db) => db.put("photos", record));
-  return record;
-}
-
-export async function getPhoto(uuid) {
-  return (await dbPromise).get("photos", uuid);
-}
-
 export async function deletePhoto(uuid) {
   await write((db) => db.delete("photos", uuid));
 }
@@ -131,15 +130,6 @@ export async function saveFindingWithPhotos(finding, photos, removedPhotoUuids =
     }
     await tx.done;
   });
-}
-
-export async function getWalk(slug) {
-  return (await dbPromise).get("walks", slug);
-}
-
-export async function putWalk(record) {
-  await write((db) => db.put("walks", record));
-  return record;
 }
 
 export function newUuid() {
