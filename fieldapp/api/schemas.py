@@ -124,6 +124,9 @@ class FindingPropertiesSchema(ma.Schema):
     category_name = ma.fields.String(required=True)
     polarity = _nullable_choice(rules.POLARITIES)
     felt_safety = ma.fields.Integer(required=True, allow_none=True)
+    felt_safety_scale = ma.fields.Integer(required=True, allow_none=True,
+                                          validate=validate.OneOf(rules.FELT_SAFETY_SCALES),
+                                          metadata={"description": "the scale of `felt_safety` (points)"})
     lighting_check = _nullable_choice(rules.LIGHTING_CHECKS)
     note = ma.fields.String(required=True)
     stop = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "stop number"})
@@ -199,7 +202,9 @@ class WalkSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=validate.OneOf(WALK_STATUSES))
     accepts_findings = ma.fields.Boolean(required=True)
     starts_at = ma.fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
-    meeting_point = ma.fields.String(required=True)
+    meeting_point = ma.fields.String(required=True, metadata={"description": "the meeting point in words"})
+    meeting_point_geometry = ma.fields.Nested(PointSchema, required=True, allow_none=True,
+                                              metadata={"description": "the meeting point on the map"})
     is_demo = ma.fields.Boolean(required=True)
     route = ma.fields.Nested(RouteFeatureSchema, required=True, allow_none=True)
     stops = ma.fields.Nested(StopCollectionSchema, required=True)
