@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.extensions import db
@@ -224,3 +224,11 @@ def move(category: Category, step: int) -> None:
     for order, item in enumerate(siblings):
         item.sort_order = order
     db.session.commit()
+
+
+def ids_under(code: str) -> list[int]:
+    """The category ``code`` and its sub-choices: what a filter on that category means (a top-level choice
+    includes the details under it)."""
+    top = select(Category.id).where(Category.code == code)
+    query = select(Category.id).where(or_(Category.id.in_(top), Category.parent_id.in_(top)))
+    return list(db.session.scalars(query))

@@ -16,7 +16,7 @@ from fieldapp import imaging
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
-from fieldapp.services import events, late_sync, photo_publication
+from fieldapp.services import categories, events, late_sync, photo_publication
 from fieldapp.services.findings import parse_uuid
 from fieldapp.storage import photo_store
 from gis import convert
@@ -55,8 +55,9 @@ def review_findings(walk: Walk, filters: ReviewFilter = ReviewFilter()) -> list[
     )
     query = query.where(Finding.hidden.is_(filters.status == "hidden"))
     result = list(db.session.scalars(query))
-    if filters.category:
-        result = [f for f in result if f.category.code == filters.category]
+    if filters.category:  # a top-level category includes its sub-choices
+        wanted = set(categories.ids_under(filters.category))
+        result = [f for f in result if f.category_id in wanted]
     if filters.polarity in POLARITIES:
         result = [f for f in result if f.polarity == filters.polarity]
     if filters.stop is not None:

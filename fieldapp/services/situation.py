@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from fieldapp.extensions import db
 from fieldapp.finding_rules import FELT_SAFETY_COLUMNS
 from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
+from fieldapp.services import categories
 from fieldapp.services.measures import done_times
 from fieldapp.services.walks import held_at_sql
 from gis import nearby
@@ -116,8 +117,8 @@ def _where(f: SituationFilter) -> list[ColumnElement[bool]]:
         walk_conditions.append(Walk.area_name == f.area)
     if walk_conditions:
         conditions.append(Finding.walk_id.in_(select(Walk.id).where(*walk_conditions)))
-    if f.category:
-        conditions.append(Finding.category_id.in_(select(Category.id).where(Category.code == f.category)))
+    if f.category:  # a top-level category includes its sub-choices
+        conditions.append(Finding.category_id.in_(categories.ids_under(f.category)))
     if f.polarity:
         conditions.append(Finding.polarity == f.polarity)
     has_measure = select(Measure.finding_id).where(Measure.finding_id == Finding.id)

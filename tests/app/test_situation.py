@@ -120,6 +120,7 @@ def test_filters_narrow_every_figure(picture) -> None:
     assert count(SituationFilter()) == 9
     assert count(SituationFilter(area="Nödinge")) == 7
     assert count(SituationFilter(category="lighting")) == 4  # f1 f4 f7 f9
+    assert count(SituationFilter(category="sightlines")) == 2  # its sub-choice "vegetation": f2 f8
     assert count(SituationFilter(polarity="safe")) == 2
     assert count(SituationFilter(measure_status="none")) == 5
     assert count(SituationFilter(measure_status="planned")) == 1

@@ -57,6 +57,9 @@ def test_filters_by_category_polarity_stop_photo_and_status(staff_client) -> Non
     base = f"/staff/walks/{walk.slug}/review"
     assert set(listed(staff_client.get(base).text)) == {lamp.uuid, bush.uuid, safe.uuid}
     assert set(listed(staff_client.get(base + "?category=lighting").text)) == {lamp.uuid}
+    # a top-level category includes its sub-choices ("Bushes and trees" under "Can't see ahead, bushes")
+    assert set(listed(staff_client.get(base + "?category=sightlines").text)) == {bush.uuid}
+    assert set(listed(staff_client.get(base + "?category=vegetation").text)) == {bush.uuid}
     assert set(listed(staff_client.get(base + "?polarity=safe").text)) == {safe.uuid}
     assert set(listed(staff_client.get(base + "?stop=2").text)) == {safe.uuid}
     assert set(listed(staff_client.get(base + "?photo=1").text)) == {lamp.uuid}
