@@ -65,6 +65,8 @@ bench:  ## every benchmark, one after the other; results in bench/results/, summ
 	@scripts/setup-postgres.sh fieldapp_bench_organizer
 	$(VENV)/bin/python bench/duplicates.py
 	$(VENV)/bin/python bench/exports.py
+	@scripts/setup-postgres.sh fieldapp_bench_situation
+	$(VENV)/bin/python bench/situation.py
 	@scripts/setup-postgres.sh fieldapp_load
 	$(VENV)/bin/python bench/load.py
 	$(VENV)/bin/python bench/detection.py --sweep
