@@ -323,3 +323,15 @@ def fetch_pdf(client: FlaskClient, worker: Worker, url: str):  # noqa: ANN201 - 
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/pdf", response.status_code
     return response
+
+
+@pytest.fixture
+def mailbox(app: Flask):  # noqa: ANN201 - a tests.mailbox.Mailbox
+    """A real SMTP server in the test (aiosmtpd) that the app's mails go to (sent by the job queue)."""
+    from tests.mailbox import Mailbox
+
+    box = Mailbox().start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=box.port, SMTP_SECURITY="none",
+                      MAIL_FROM="trygghet@kommun.example")
+    yield box
+    box.stop()

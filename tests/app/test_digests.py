@@ -10,18 +10,8 @@ from fieldapp.extensions import db
 from fieldapp.models import Finding, Measure, ResponsibleParty
 from fieldapp.services import digests
 from fieldapp.services.demo import seed_demo
-from tests.mailbox import Mailbox
 
 TODAY = date(2026, 11, 30)  # a Monday
-
-
-@pytest.fixture
-def mail_server(app):
-    server = Mailbox().start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_SECURITY="none",
-                      MAIL_FROM="trygghet@ale.se")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -52,10 +42,10 @@ def parties(app) -> dict[str, ResponsibleParty]:
     return {"gata": gata, "bostad": bostad, "park": park}
 
 
-def test_each_party_gets_its_new_and_overdue_measures_once_a_week(app, parties, mail_server, worker) -> None:
+def test_each_party_gets_its_new_and_overdue_measures_once_a_week(app, parties, mailbox, worker) -> None:
     assert digests.send_weekly_digests(TODAY) == 1
     worker.run_until_idle()
-    [mail] = mail_server.wait_for(1)
+    [mail] = mailbox.wait_for(1)
     assert mail["To"] == "gata@ale.se"
     assert mail["Subject"] == "Trygghetsvandringar: 1 ny åtgärd och 1 försenad för Gatuenheten"
     body = mail.get_content()
@@ -64,7 +54,7 @@ def test_each_party_gets_its_new_and_overdue_measures_once_a_week(app, parties, 
     assert "Intern" not in body and "budgeten" not in body  # external audience
     assert digests.send_weekly_digests(TODAY + timedelta(days=2)) == 0  # the same week: nothing again
     worker.run_until_idle()
-    assert len(mail_server.messages) == 1
+    assert len(mailbox.messages) == 1
     assert digests.send_weekly_digests(TODAY + timedelta(days=7)) == 1  # next week: overdue again
     weeks = {p.name: p.digest_week for p in db.session.scalars(select(ResponsibleParty))}
     assert weeks == {"Gatuenheten": TODAY + timedelta(days=7), "Parkenheten": TODAY + timedelta(days=7),

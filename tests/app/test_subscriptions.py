@@ -17,19 +17,17 @@ from fieldapp.models import Subscription, utcnow
 from fieldapp.services import retention, subscriptions
 from tests.app.test_exports import SLUG
 from tests.app.test_feedback import published, set_status  # noqa: F401  (fixture)
-from tests.mailbox import Mailbox, body
+from tests.mailbox import body
 
 ADDRESS = "Boende@Example.SE"
 STORED = "boende@example.se"
 
 
 @pytest.fixture
-def mailbox(app):
-    box = Mailbox().start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=box.port, SMTP_SECURITY="none",
-                      MAIL_FROM="trygghet@kommun.example", SUBSCRIPTION_BATCH_MINUTES=0)
-    yield box
-    box.stop()
+def mailbox(app, mailbox):
+    """The shared mailbox (tests/app/conftest.py), with changes mailed at once instead of batched."""
+    app.config.update(SUBSCRIPTION_BATCH_MINUTES=0)
+    return mailbox
 
 
 def link(text: str, path: str) -> str:

@@ -4,6 +4,7 @@ Never `playwright install`: we drive /usr/bin/chromium with the flags this machi
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -165,3 +166,23 @@ def staff_login(page, server: LiveServer) -> None:
     page.fill("#password", server.staff_password)
     page.click("button[type=submit]")
     page.wait_for_url("**/staff/walks")
+
+
+@contextlib.contextmanager
+def staff_page(browser, live_server: LiveServer, *, confirm_dialogs: bool = False,  # noqa: ANN001 - Browser
+               **context_options: object) -> Iterator:
+    """A new browser context logged in as the live server's staff account; ``confirm_dialogs`` says yes
+    to every confirm() (the pages ask before destructive or public actions)."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    if confirm_dialogs:
+        page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server.url + "/staff/login")
+    page.fill("#email", live_server.staff_email)
+    page.fill("#password", live_server.staff_password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/walks")
+    try:
+        yield page
+    finally:
+        context.close()

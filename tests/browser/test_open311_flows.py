@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import FIELDAPP, axe_violations
+from tests.browser.conftest import FIELDAPP, axe_violations, staff_page
 from tests.browser.test_field_capture import add_finding, join
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.open311_server import running_open311_server
@@ -39,16 +39,8 @@ def shot(page: Page, name: str) -> None:
 
 @pytest.fixture
 def laptop(browser, live_server) -> Page:
-    context = browser.new_context(**LAPTOP)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # the per-measure "Send" asks first
-    page.goto(live_server.url + "/staff/login")
-    page.fill("#email", live_server.staff_email)
-    page.fill("#password", live_server.staff_password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/staff/walks")
-    yield page
-    context.close()
+    with staff_page(browser, live_server, confirm_dialogs=True, **LAPTOP) as page:
+        yield page
 
 
 def own_walk(live_server) -> tuple[str, str]:

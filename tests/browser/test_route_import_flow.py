@@ -9,7 +9,7 @@ import os
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, staff_page
 from tests.browser.test_staff_flows import map_point, new_walk, walk_data
 from tests.conftest import FIXTURES
 
@@ -22,15 +22,8 @@ SLOVENIA_GPX = ('<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http
 
 @pytest.fixture
 def laptop(browser, live_server) -> Page:
-    context = browser.new_context(**LAPTOP)
-    page = context.new_page()
-    page.goto(live_server.url + "/staff/login")
-    page.fill("#email", live_server.staff_email)
-    page.fill("#password", live_server.staff_password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/staff/walks")
-    yield page
-    context.close()
+    with staff_page(browser, live_server, confirm_dialogs=False, **LAPTOP) as page:
+        yield page
 
 
 def shot(page: Page, name: str, locator: str | None = None) -> None:

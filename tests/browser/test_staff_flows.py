@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, staff_page
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -22,16 +22,8 @@ TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True, "locale
 
 @pytest.fixture
 def tablet(browser, live_server) -> Page:
-    context = browser.new_context(**TABLET)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # confirm() before destructive actions: say yes
-    page.goto(live_server.url + "/staff/login")
-    page.fill("#email", live_server.staff_email)
-    page.fill("#password", live_server.staff_password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/staff/walks")
-    yield page
-    context.close()
+    with staff_page(browser, live_server, confirm_dialogs=True, **TABLET) as page:
+        yield page
 
 
 def new_walk(page: Page, server, title: str) -> str:
