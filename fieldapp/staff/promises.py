@@ -26,19 +26,19 @@ def promises() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         promise = promise_service.create_promise(_input(form))
         flash(gettext("The promise is made. Choose the measures it covers, then publish it."), "success")
-        return redirect(url_for("staff.promise", slug=promise.slug))
+        return redirect(url_for("staff.promise", promise_slug=promise.slug))
     return render_template("staff/promises.html", form=form, promises=promise_service.list_promises(),
                            progress=promise_service.progress), (422 if form.errors else 200)
 
 
-@bp.route("/promises/<slug>", methods=["GET", "POST"])
-def promise(slug: str) -> str | Response | tuple[str, int]:
-    the_promise = promise_service.promise_by_slug(slug)
+@bp.route("/promises/<promise_slug>", methods=["GET", "POST"])
+def promise(promise_slug: str) -> str | Response | tuple[str, int]:
+    the_promise = promise_service.promise_by_slug(promise_slug)
     form = PromiseForm(obj=the_promise)
     if form.validate_on_submit():
         promise_service.update_promise(the_promise, _input(form))
         flash(gettext("The promise is saved."), "success")
-        return redirect(url_for("staff.promise", slug=slug))
+        return redirect(url_for("staff.promise", promise_slug=promise_slug))
     candidates = promise_service.candidate_measures()
     return render_template(
         "staff/promise.html", promise=the_promise, form=form, candidates=candidates,
@@ -47,9 +47,9 @@ def promise(slug: str) -> str | Response | tuple[str, int]:
     ), (422 if form.errors else 200)
 
 
-@bp.post("/promises/<slug>/measures")
-def promise_measures(slug: str) -> Response:
-    the_promise = promise_service.promise_by_slug(slug)
+@bp.post("/promises/<promise_slug>/measures")
+def promise_measures(promise_slug: str) -> Response:
+    the_promise = promise_service.promise_by_slug(promise_slug)
     checked(ActionForm())
     try:
         ids = [int(value) for value in request.form.getlist("measure")]
@@ -57,15 +57,15 @@ def promise_measures(slug: str) -> Response:
         raise ValidationError(gettext("A chosen measure no longer exists. Reload the page.")) from err
     promise_service.set_measures(the_promise, ids)
     flash(gettext("The promise's measures are saved."), "success")
-    return redirect(url_for("staff.promise", slug=slug))
+    return redirect(url_for("staff.promise", promise_slug=promise_slug))
 
 
-@bp.post("/promises/<slug>/publication")
-def promise_publication(slug: str) -> Response:
-    the_promise = promise_service.promise_by_slug(slug)
+@bp.post("/promises/<promise_slug>/publication")
+def promise_publication(promise_slug: str) -> Response:
+    the_promise = promise_service.promise_by_slug(promise_slug)
     checked(ActionForm())
     publish = request.form.get("publish") == "1"
     promise_service.publish(the_promise, publish)
     flash(gettext("The promise is public.") if publish else gettext("The promise is no longer public."),
           "success")
-    return redirect(url_for("staff.promise", slug=slug))
+    return redirect(url_for("staff.promise", promise_slug=promise_slug))

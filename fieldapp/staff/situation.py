@@ -75,7 +75,10 @@ def situation_figures() -> str:
     )
 
 
-def _bbox() -> tuple[float, float, float, float]:
+def _bbox(the_filter: SituationFilter) -> tuple[float, float, float, float]:
+    """The view's box from ``bbox=west,south,east,north``; without one, everything the filter leaves."""
+    if "bbox" not in request.args:
+        return situation.overview(the_filter)[1] or (-180.0, -90.0, 180.0, 90.0)
     try:
         west, south, east, north = (float(v) for v in request.args.get("bbox", "").split(","))
     except ValueError as err:
@@ -85,14 +88,15 @@ def _bbox() -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
+DEFAULT_ZOOM = 12  # a municipality on a laptop screen
+
+
 @bp.get("/situation/clusters.json")
 def situation_clusters() -> Response:
     """The map's findings for the view (bbox, zoom) as GeoJSON: a cluster per grid cell, or the finding."""
     _form, the_filter, _choices = _filter_form()
-    zoom = request.args.get("zoom", type=int)
-    if zoom is None:
-        raise ValidationError(gettext("zoom is missing."))
-    clusters = situation.map_clusters(the_filter, _bbox(), zoom)
+    zoom = request.args.get("zoom", DEFAULT_ZOOM, type=int)
+    clusters = situation.map_clusters(the_filter, _bbox(the_filter), zoom)
     locale = str(get_locale())
     singles = situation.finding_summaries([c.finding_id for c in clusters if c.finding_id], locale)
     statuses = measure_status_names()
