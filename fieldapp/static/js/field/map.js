@@ -286,7 +286,9 @@ export class FieldMap {
       const latlng = L.latLng(item.lat, item.lon);
       const marker = L.marker(latlng, { icon: earlierIcon(item, this.awayFromStop(latlng)), pane: "earlier",
                                         title: t("lastWalkFinding", { category: item.category }) });
-      marker.bindPopup(() => earlierPopup(item, onVerdict, () => marker.closePopup()), { minWidth: 220 });
+      marker.bindPopup(() => earlierPopup(item, onVerdict, () => marker.closePopup()), {
+        minWidth: 220, autoPanPaddingTopLeft: [12, 96], // clear of the map's hint at the top
+      });
       this.earlierMarkers.set(item.uuid, { key, marker });
       added.push(marker);
     }
