@@ -79,13 +79,19 @@ def test_follow_up_checks_offline_then_sent_once_and_compared(browser: Browser, 
         box = marker.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44, box
 
+    phone.wait_for_selector(".field[data-offline-ready=true]", timeout=20_000)  # page + walk data cached
     context.set_offline(True)
     give_verdict(phone, lamp, "Åtgärdad")
     give_verdict(phone, bush, "Fortfarande ett problem", note="Fortfarande mörkt och igenvuxet")
     expect(progress).to_have_text("Förra vandringen: 2 av 2 kontrollerade")
     expect(earlier_marker(phone, lamp)).to_have_attribute("data-checked", "fixed")
     expect(earlier_marker(phone, bush)).to_have_attribute("aria-label", STILL + " (väntar på att skickas)")
+    expect(phone.locator("#sync-status")).to_contain_text("2 väntar")  # the header counts checks too
     assert live_server.query(CHECKS) == []  # saved on the phone only
+    phone.reload()  # still offline: the earlier findings and the checks come from this phone's storage
+    phone.wait_for_selector(".field[data-ready=true]")
+    expect(progress).to_have_text("Förra vandringen: 2 av 2 kontrollerade")
+    expect(earlier_marker(phone, bush)).to_have_attribute("aria-label", STILL + " (väntar på att skickas)")
     earlier_marker(phone, bush).click()
     expect(phone.locator(".leaflet-popup .earlier-popup")).to_be_visible()
     phone.wait_for_timeout(500)  # the popup fades in: axe would measure the contrast of half-drawn text
@@ -96,6 +102,7 @@ def test_follow_up_checks_offline_then_sent_once_and_compared(browser: Browser, 
     expect(earlier_marker(phone, bush)).to_have_attribute("aria-label", STILL, timeout=30_000)
     expect(earlier_marker(phone, lamp)).to_have_attribute("aria-label", LABEL + "Kontrollerad: åtgärdad",
                                                           timeout=30_000)
+    expect(phone.locator("#sync-status")).to_have_attribute("data-state", "sent", timeout=30_000)
     stored = live_server.query(CHECKS)
     assert [(row[0], row[1], row[2]) for row in stored] == [
         ("uppföljning: buskage vid gångtunneln", "still_problem", "Fortfarande mörkt och igenvuxet"),
