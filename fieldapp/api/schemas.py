@@ -206,6 +206,8 @@ class WalkSchema(ma.Schema):
     meeting_point_geometry = ma.fields.Nested(PointSchema, required=True, allow_none=True,
                                               metadata={"description": "the meeting point on the map"})
     is_demo = ma.fields.Boolean(required=True)
+    follows_up = ma.fields.Boolean(required=True, metadata={
+        "description": "a follow-up walk: its earlier walk's findings are at `earlier-findings`"})
     route = ma.fields.Nested(RouteFeatureSchema, required=True, allow_none=True)
     stops = ma.fields.Nested(StopCollectionSchema, required=True)
     categories = ma.fields.List(ma.fields.Nested(CategorySchema), required=True)

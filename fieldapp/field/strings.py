@@ -97,6 +97,32 @@ def js_strings() -> dict[str, str]:
         "safe": _("Safe"),
         "unsafe": _("Unsafe"),
         **_map_loading_strings(),
+        **_follow_up_strings(),
+    }
+
+
+def _follow_up_strings() -> dict[str, str | dict[str, str]]:
+    """A follow-up walk: the earlier walk's findings on the map and the participants' checks of them."""
+    return {
+        "lastWalk": _("Last walk"),
+        "lastWalkFinding": _("Last walk: %(category)s", category="{category}"),
+        "lastWalkCluster": _plural(lambda n: ngettext("%(count)s finding from the last walk here – zoom in",
+                                                      "%(count)s findings from the last walk here – zoom in",
+                                                      n, count="{count}")),
+        "measureStatus": _("Measure: %(status)s", status="{status}"),
+        "publicAnswer": _("Answer: %(answer)s", answer="{answer}"),
+        "verdictFixed": _("Fixed"),
+        "verdictStill": _("Still a problem"),
+        "checkedFixed": _("Checked: fixed"),
+        "checkedStill": _("Checked: still a problem"),
+        "notChecked": _("Not checked yet"),
+        "checkWaiting": _("waiting to send"),
+        "checkAttention": _("not accepted: %(reason)s", reason="{reason}"),
+        "checkNote": _("Note (optional)"),
+        "checkQuestion": _("What is it like now?"),
+        "checkedCount": _plural(lambda n: ngettext("Last walk: %(checked)s of %(count)s checked",
+                                                   "Last walk: %(checked)s of %(count)s checked", n,
+                                                   checked="{checked}", count="{count}")),
     }
 
 

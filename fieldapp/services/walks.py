@@ -176,6 +176,8 @@ def walk_map_data(walk: Walk, locale: str = "sv", *, with_findings: bool = False
         "meeting_point": walk.meeting_point_text,
         "meeting_point_geometry": (geojson.geometry_to_geojson(meeting) if meeting is not None else None),
         "is_demo": walk.is_demo,
+        # a follow-up walk: the phone shows the earlier walk's findings (GET .../earlier-findings)
+        "follows_up": walk.previous_walk_id is not None,
         "route": geojson.feature(route, {"length_m": round(walk.route.length_m, 1)})
         if route is not None and walk.route is not None else None,
         "stops": geojson.feature_collection(stops),

@@ -40,6 +40,7 @@ export class FindingsView {
   async render() {
     const records = await store.findingsForWalk(this.slug);
     const photos = await store.photosForWalk(this.slug);
+    const checks = this.walk.follows_up ? await store.checksForWalk(this.slug) : [];
     const local = new Map(records.map((r) => [r.uuid, r]));
     const mine = records.filter((r) => !r.deleted).map((r) => {
       const feature = this.localFeature(r);
@@ -53,7 +54,7 @@ export class FindingsView {
     const everyone = this.serverFindings.filter((f) => !local.has(f.id)).concat(mine);
     this.map.setFindings(everyone);
     this.everyone.update(everyone);
-    this.syncView.render(records, photos);
-    return records.some((r) => r.state === "pending") || photos.some((p) => p.state === "pending");
+    this.syncView.render(records, photos, checks);
+    return [records, photos, checks].some((items) => items.some((item) => item.state === "pending"));
   }
 }

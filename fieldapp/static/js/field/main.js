@@ -59,4 +59,10 @@ sync.start();
 await sync.render();
 outbox.retryNow(); // on page open everything waiting is due, whatever backoff an earlier visit left
 sync.refreshServerFindings();
+if (walk.follows_up) {
+  // Only a follow-up walk needs this part: loaded after the page is usable, never before the first tap.
+  const { FollowUp } = await import("./followup.js");
+  const followUp = new FollowUp({ slug, map, outbox, progress: document.getElementById("follow-up-progress") });
+  followUp.start().catch((error) => console.error(error));
+}
 root.dataset.ready = "true";

@@ -67,6 +67,55 @@ function findingPopup(props) {
     + `${props.mine ? `<br><em>${text(t("yourFinding"))}</em>` : ""}`;
 }
 
+/** An earlier walk's finding (follow-up walk): a hollow ring, filled in once this phone has checked it. */
+function earlierIcon(item, push) {
+  const checked = item.check?.verdict ?? "none";
+  const label = [t("lastWalkFinding", { category: item.category }), t("measureStatus", { status: item.status_label }),
+                 checkText(item.check)].join(" · ");
+  return labelledIcon({ className: `earlier-marker earlier-${checked}`, html: "<span></span>", label,
+                        data: { earlier: item.uuid, checked }, iconAnchor: anchor(push) });
+}
+
+function earlierClusterIcon(cluster, push) {
+  const count = cluster.getChildCount();
+  return labelledIcon({ className: "earlier-cluster", html: `<span aria-hidden="true">${Number(count)}</span>`,
+                        label: t("lastWalkCluster", { count }), iconAnchor: anchor(push) });
+}
+
+/** "Checked: fixed (waiting to send)" and the like, or "Not checked yet". */
+export function checkText(check) {
+  if (!check) return t("notChecked");
+  const said = t(check.verdict === "fixed" ? "checkedFixed" : "checkedStill");
+  if (check.state === "pending") return `${said} (${t("checkWaiting")})`;
+  if (check.state === "attention") return `${said} (${t("checkAttention", { reason: check.reason?.message ?? "" })})`;
+  return said;
+}
+
+/** The popup of an earlier finding: what it was, its measure, and the two verdict buttons (a tap each). */
+function earlierPopup(item, onVerdict, close) {
+  const box = document.createElement("div");
+  box.className = "earlier-popup";
+  const note = item.check?.note ?? "";
+  box.innerHTML = `<p class="kicker">${text(t("lastWalk"))}</p><strong>${text(item.category)}</strong>`
+    + `<p>${text(t("measureStatus", { status: item.status_label }))}</p>`
+    + (item.public_answer ? `<p>${text(t("publicAnswer", { answer: item.public_answer }))}</p>` : "")
+    + `<p class="earlier-checked" data-checked="${text(item.check?.verdict ?? "none")}">${text(checkText(item.check))}</p>`
+    + `<p class="earlier-question">${text(t("checkQuestion"))}</p>`
+    + '<div class="earlier-verdicts">'
+    + `<button type="button" class="button verdict-fixed" data-verdict="fixed" aria-pressed="${item.check?.verdict === "fixed"}">${text(t("verdictFixed"))}</button>`
+    + `<button type="button" class="button verdict-still" data-verdict="still_problem" aria-pressed="${item.check?.verdict === "still_problem"}">${text(t("verdictStill"))}</button>`
+    + "</div>"
+    + `<label class="earlier-note">${text(t("checkNote"))}<textarea rows="2" maxlength="2000">${text(note)}</textarea></label>`;
+  L.DomEvent.disableClickPropagation(box);
+  for (const button of box.querySelectorAll("button[data-verdict]")) {
+    button.addEventListener("click", () => {
+      onVerdict(item.uuid, button.dataset.verdict, box.querySelector("textarea").value);
+      close();
+    });
+  }
+  return box;
+}
+
 /** My position: a white ring round a dark dot (distinct from the blue route, numbered stops and coloured
  * findings), with a heading cone when the device reports one. Drawn in its own pane above every marker. */
 function meIcon(heading) {
@@ -111,6 +160,8 @@ export class FieldMap {
       iconCreateFunction: (cluster) => clusterIcon(cluster, this.awayFromStop(cluster.getLatLng())),
     }).addTo(this.map);
     this.markers = new Map(); // finding id → {key, marker}
+    this.earlier = null; // a follow-up walk: the earlier walk's findings (setEarlierFindings)
+    this.earlierMarkers = new Map();
     const bounds = L.featureGroup(layers).getBounds();
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] });
     else this.map.setView(...defaultView());
@@ -208,6 +259,46 @@ export class FieldMap {
       }
     }
     this.findings.addLayers(added);
+  }
+
+  /** A follow-up walk: the earlier walk's findings as their own clustered layer (under this walk's findings).
+   * ``items`` are the API's earlier findings with this phone's ``check`` (or null); a verdict button calls
+   * ``onVerdict(earlierUuid, verdict, note)``. Only markers that changed are replaced. */
+  setEarlierFindings(items, onVerdict) {
+    if (!this.earlier) {
+      this.map.createPane("earlier").style.zIndex = "630";
+      this.earlier = L.markerClusterGroup({
+        maxClusterRadius: CLUSTER_RADIUS_PX,
+        showCoverageOnHover: false,
+        spiderfyOnMaxZoom: true,
+        clusterPane: "earlier",
+        iconCreateFunction: (cluster) => earlierClusterIcon(cluster, this.awayFromStop(cluster.getLatLng())),
+      }).addTo(this.map);
+    }
+    const current = new Set();
+    const added = [];
+    for (const item of items) {
+      const key = JSON.stringify(item);
+      current.add(item.uuid);
+      const known = this.earlierMarkers.get(item.uuid);
+      if (known?.key === key) continue;
+      if (known) this.earlier.removeLayer(known.marker);
+      const latlng = L.latLng(item.lat, item.lon);
+      const marker = L.marker(latlng, { icon: earlierIcon(item, this.awayFromStop(latlng)), pane: "earlier",
+                                        title: t("lastWalkFinding", { category: item.category }) });
+      marker.bindPopup(() => earlierPopup(item, onVerdict, () => marker.closePopup()), {
+        minWidth: 220, autoPanPaddingTopLeft: [12, 96], // clear of the map's hint at the top
+      });
+      this.earlierMarkers.set(item.uuid, { key, marker });
+      added.push(marker);
+    }
+    for (const [uuid, { marker }] of this.earlierMarkers) {
+      if (!current.has(uuid)) {
+        this.earlier.removeLayer(marker);
+        this.earlierMarkers.delete(uuid);
+      }
+    }
+    this.earlier.addLayers(added);
   }
 
   /** For a place at a stop: the screen direction [x, y] (unit) from the stop's centre to it; else null. */

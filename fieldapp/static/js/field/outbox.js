@@ -1,4 +1,4 @@
-// The outbox: sends waiting findings, photos and photo withdrawals by UUID (so retries never duplicate).
+// The outbox: sends waiting findings, photos, photo withdrawals and follow-up checks by UUID (so retries never duplicate).
 // One sender per walk across tabs (Web Locks, with a localStorage lease as fallback); each item has its
 // own backoff, so one refused or throttled item never holds up the others. The answer to a send is
 // written in the same IndexedDB transaction that re-reads the record: an edit made while the request
@@ -110,6 +110,11 @@ export class Outbox extends EventTarget {
         await store.updatePhoto(photo.uuid, (cur) => (cur?.state === "pending" ? { ...cur, nextAttemptAt: 0 } : undefined));
       }
     }
+    for (const check of await store.checksForWalk(this.slug)) {
+      if (check.state === "pending" && check.nextAttemptAt) {
+        await store.updateCheck(check.uuid, (cur) => (cur?.state === "pending" ? { ...cur, nextAttemptAt: 0 } : undefined));
+      }
+    }
     return this.flush();
   }
 
@@ -169,6 +174,10 @@ export class Outbox extends EventTarget {
       if (Date.now() < this.pauseUntil) return;
       if (this.due(photo) && (await this.photoSendable(photo))) await this.sendPhoto(photo.uuid);
     }
+    for (const check of await store.checksForWalk(this.slug)) {
+      if (Date.now() < this.pauseUntil) return;
+      if (this.due(check)) await this.sendCheck(check.uuid);
+    }
   }
 
   async photoSendable(photo) {
@@ -184,6 +193,7 @@ export class Outbox extends EventTarget {
     for (const p of await store.photosForWalk(this.slug)) {
       if (p.state === "pending" && (await this.photoSendable(p))) times.push(p.nextAttemptAt ?? 0);
     }
+    for (const c of await store.checksForWalk(this.slug)) if (c.state === "pending") times.push(c.nextAttemptAt ?? 0);
     if (!times.length) return;
     const at = Math.max(this.pauseUntil, Math.min(...times));
     this.timer = setTimeout(() => this.flush(), Math.max(0, at - Date.now()) + 50);
@@ -217,7 +227,7 @@ export class Outbox extends EventTarget {
 
   /** The network failed for this item: back it off, and pause the whole outbox as briefly. */
   async networkFailed(kind, uuid) {
-    const update = kind === "finding" ? store.updateFinding : store.updatePhoto;
+    const update = { finding: store.updateFinding, photo: store.updatePhoto, check: store.updateCheck }[kind];
     const stored = await update(uuid, (cur) => {
       if (!cur || cur.state !== "pending") return undefined;
       return { ...cur, nextAttemptAt: Date.now() + backoffMs(cur.attempts ?? 1) };
@@ -348,6 +358,47 @@ export class Outbox extends EventTarget {
     const error = await errorOf(response);
     await store.updatePhoto(photo.uuid, (cur) => (cur
       ? { ...cur, state: "attention", reason: { code: error.code, message: error.message, status } } : undefined));
+  }
+
+  /** A follow-up check ("fixed" / "still a problem"): the same UUID every time, so a repeat or a changed
+   * verdict never makes a second check. */
+  async sendCheck(uuid) {
+    const sent = await store.updateCheck(uuid, (cur) => (cur?.state === "pending"
+      ? { ...cur, attempts: (cur.attempts ?? 0) + 1 } : undefined));
+    if (!sent || sent.state !== "pending") return;
+    const url = `/api/v1/walks/${encodeURIComponent(this.slug)}/checks/${sent.uuid}`;
+    const init = {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ earlier_finding: sent.earlierFinding, verdict: sent.verdict, note: sent.note ?? "",
+                             created_at: sent.createdAt }),
+    };
+    await this.transmit("check", uuid, url, init, (response) => this.settleCheck(sent, response));
+  }
+
+  async settleCheck(sent, response) {
+    const status = response.status;
+    if (response.ok) {
+      await store.updateCheck(sent.uuid, (cur) => {
+        if (!cur) return undefined;
+        if (cur.revision !== sent.revision) {
+          this.again = true; // the verdict changed while this was in flight: the newer one goes next
+          return { ...cur, attempts: 0, nextAttemptAt: 0 };
+        }
+        return { ...cur, state: "sent", reason: null, attempts: 0, nextAttemptAt: 0, sentAt: new Date().toISOString() };
+      });
+      return;
+    }
+    if (retryable(status)) {
+      await store.updateCheck(sent.uuid, (cur) => (cur?.state === "pending"
+        ? { ...cur, nextAttemptAt: Date.now() + backoffMs(cur.attempts ?? 1, retryAfterMs(response)) } : undefined));
+      return;
+    }
+    const error = await errorOf(response);
+    await store.updateCheck(sent.uuid, (cur) => {
+      if (!cur || cur.revision !== sent.revision) return undefined;
+      return { ...cur, state: "attention", reason: { code: error.code, message: error.message, status } };
+    });
   }
 
   // ---- what the person can do with an item that needs attention ----

@@ -1,8 +1,9 @@
-// IndexedDB: findings and photos live here first; the outbox sends them when it can.
+// IndexedDB: findings, photos and follow-up checks live here first; the outbox sends them when it can.
+// On a follow-up walk the earlier walk's findings are kept too, so they show offline after one visit.
 // Every write is awaited, and a full phone storage surfaces as StorageFull (never an unhandled rejection).
 import { openDB } from "../../vendor/idb-8.0.4/index.js";
 
-const dbPromise = openDB("fieldapp", 2, {
+const dbPromise = openDB("fieldapp", 3, {
   async upgrade(db, oldVersion, newVersion, transaction) {
     if (oldVersion < 1) {
       const findings = db.createObjectStore("findings", { keyPath: "uuid" });
@@ -13,6 +14,11 @@ const dbPromise = openDB("fieldapp", 2, {
     }
     if (oldVersion < 2) {
       db.createObjectStore("walks", { keyPath: "slug" }); // what the phone keeps per walk (rejoin key)
+    }
+    if (oldVersion < 3) {
+      // a follow-up walk: "fixed" / "still a problem" per earlier finding, and the earlier findings per walk
+      db.createObjectStore("checks", { keyPath: "uuid" }).createIndex("walk", "walk");
+      db.createObjectStore("earlier", { keyPath: "slug" });
     }
     if (oldVersion === 1) {
       // Version 1 kept refusals as "conflict"/"rejected" with the reason in `error`: both need attention now.
@@ -59,6 +65,8 @@ export const putPhoto = (record) => put("photos", record);
 export const getPhoto = (uuid) => get("photos", uuid);
 export const putWalk = (record) => put("walks", record);
 export const getWalk = (slug) => get("walks", slug);
+export const putEarlier = (record) => put("earlier", record);
+export const getEarlier = (slug) => get("earlier", slug);
 
 export async function deleteFinding(uuid) {
   await write(async (db) => {
@@ -90,6 +98,11 @@ async function update(storeName, uuid, change) {
 
 export const updateFinding = (uuid, change) => update("findings", uuid, change);
 export const updatePhoto = (uuid, change) => update("photos", uuid, change);
+export const updateCheck = (uuid, change) => update("checks", uuid, change);
+
+export async function checksForWalk(walk) {
+  return (await dbPromise).getAllFromIndex("checks", "walk", walk);
+}
 
 export async function findingsForWalk(walk) {
   const all = await (await dbPromise).getAllFromIndex("findings", "walk", walk);

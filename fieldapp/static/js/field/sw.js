@@ -24,6 +24,7 @@ const SHELL_FILES = [
   "/static/js/field/capture.js",
   "/static/js/field/everyone.js",
   "/static/js/field/findings.js",
+  "/static/js/field/followup.js",
   "/static/js/field/i18n.js",
   "/static/js/field/live.js",
   "/static/js/field/map.js",

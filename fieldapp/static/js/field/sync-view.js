@@ -83,16 +83,19 @@ export class SyncView {
     this.list = document.getElementById("my-findings-list");
   }
 
-  render(records, photos) {
+  /** ``checks``: a follow-up walk's "fixed" / "still a problem" on this phone (counted in the header too). */
+  render(records, photos, checks = []) {
     const states = new Map(records.map((r) => [r.uuid, itemState(r, photos, this.outbox.inFlight)]));
-    this.renderStatus(records, photos, states);
+    this.renderStatus(records, photos, states, checks);
     this.renderList(records.filter((r) => !r.deleted), photos, states);
   }
 
-  renderStatus(records, photos, states) {
+  renderStatus(records, photos, states, checks) {
     const live = records.filter((r) => !(r.deleted && r.state === "sent"));
-    const waiting = live.filter((r) => ["pending", "sending"].includes(states.get(r.uuid).state)).length;
-    const attention = live.filter((r) => ["attention", "conflict"].includes(states.get(r.uuid).state)).length;
+    const waiting = live.filter((r) => ["pending", "sending"].includes(states.get(r.uuid).state)).length
+      + checks.filter((c) => c.state === "pending").length;
+    const attention = live.filter((r) => ["attention", "conflict"].includes(states.get(r.uuid).state)).length
+      + checks.filter((c) => c.state === "attention").length;
     const parts = [];
     if (!navigator.onLine) parts.push(t("offlineShort"));
     if (waiting) parts.push(t("countWaiting", { count: waiting }));
