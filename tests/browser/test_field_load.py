@@ -79,8 +79,7 @@ def test_add_opens_the_sheet_before_the_scripts_and_keeps_what_was_chosen(browse
     page.click("#add-finding")
     sheet = page.locator("#finding-sheet")
     expect(sheet).to_be_visible()
-    page.check("input[name=category][value=vegetation]", force=True)
-    page.check("input[name=polarity][value=unsafe]", force=True)
+    page.check("input[name=category][value=sightlines]", force=True)
     page.fill("#sheet-note", "Buskarna skymmer gångvägen")
     save = page.locator("#sheet-save")
     expect(save).to_be_disabled()
@@ -91,7 +90,7 @@ def test_add_opens_the_sheet_before_the_scripts_and_keeps_what_was_chosen(browse
     page.wait_for_selector(".field[data-ready=true]", state="attached")
     expect(save).to_be_enabled()
     expect(sheet).to_be_visible()
-    expect(page.locator("input[name=category][value=vegetation]")).to_be_checked()
+    expect(page.locator("input[name=category][value=sightlines]")).to_be_checked()
     expect(page.locator("#sheet-note")).to_have_value("Buskarna skymmer gångvägen")
     # Set up like a new finding: the GPS position, once the phone has one.
     expect(page.locator("#sheet-position")).to_contain_text("Position från GPS")
