@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import pyproj
@@ -22,9 +23,10 @@ SWEREF99_TM = 3006
 # SWEREF 99 12 00, 13 30, 15 00, 16 30, 18 00, 14 15, 15 45, 17 15, 18 45, 20 15, 21 45, 23 15.
 SWEREF99_LOCAL_ZONES: tuple[int, ...] = tuple(range(3007, 3019))
 EXPORT_CRS: tuple[int, ...] = (WGS84, SWEREF99_TM, *SWEREF99_LOCAL_ZONES)
+GeomT = TypeVar("GeomT", bound=BaseGeometry)  # a transformed geometry keeps its type
 
 
-def check_export_crs(epsg: int) -> int:
+def check_export_crs(epsg: str | int) -> int:
     """Return ``epsg`` as an int if it is an offered export CRS, else raise GeometryError."""
     try:
         code = int(epsg)
@@ -60,7 +62,7 @@ def local_metric_transformer(lon0: float, lat0: float) -> pyproj.Transformer:
     )
 
 
-def apply_transformer(geom: BaseGeometry, tr: pyproj.Transformer) -> BaseGeometry:
+def apply_transformer(geom: GeomT, tr: pyproj.Transformer) -> GeomT:
     """Apply a pyproj transformer to every coordinate of ``geom`` (vectorised, keeps Z)."""
     has_z = bool(geom.has_z)
 
@@ -74,7 +76,7 @@ def apply_transformer(geom: BaseGeometry, tr: pyproj.Transformer) -> BaseGeometr
     return result
 
 
-def transform(geom: BaseGeometry, src: int, dst: int) -> BaseGeometry:
+def transform(geom: GeomT, src: int, dst: int) -> GeomT:
     """Transform ``geom`` from EPSG ``src`` to EPSG ``dst``; returns ``geom`` itself if they are equal."""
     if src == dst:
         return geom

@@ -6,6 +6,7 @@ change it describes, so history and data never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -22,9 +23,12 @@ def record(
     finding_id: int | None = None,
     measure_id: int | None = None,
     participant_id: int | None = None,
+    details: Mapping[str, object] | None = None,
     **data: Any,
 ) -> Event:
-    """Add one event to the session (no commit)."""
+    """Add one event to the session (no commit). Its data are ``details`` (a dict built up by the caller)
+    and the other keyword arguments; None values are left out."""
+    data = {**(details or {}), **data}
     event = Event(
         kind=kind,
         walk_id=walk_id,

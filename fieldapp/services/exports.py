@@ -11,15 +11,15 @@ approved for publication, as their published rendition — see services.photo_vi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
-from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, func, select
+from shapely.geometry import LineString, MultiLineString
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, select
 from sqlalchemy.orm import aliased
 
 from fieldapp import finding_rules, municipality
@@ -35,6 +35,8 @@ from gis import convert, crs
 BATCH_SIZE = 2000
 NEAR_STOP_M = 150.0  # farther from every stop, a finding is placed "between stop 2 and 3" along the route
 AUDIENCES = photo_visibility.AUDIENCES
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def check_audience(audience: str | None) -> str:
@@ -90,14 +92,14 @@ def stop_rows(walk: Walk) -> list[StopRow]:
     return rows
 
 
-def _exported_photos(audience: str):
+def _exported_photos(audience: str) -> ColumnElement[bool]:
     """SQL condition on Photo: exported to ``audience`` (the rows export_key gives a file for)."""
     if audience == "external":
         return and_(Photo.publication == "approved", Photo.published_sha256.is_not(None))
     return (Photo.originals_purged_at.is_(None)) | (Photo.published_sha256.is_not(None))
 
 
-def _photo_count_subquery(walk_id: int, audience: str):
+def _photo_count_subquery(walk_id: int, audience: str) -> Subquery:
     """(canonical id, number of the photos of it and of its merged duplicates exported to ``audience``)."""
     owner = aliased(Finding)
     canonical = func.coalesce(owner.canonical_id, owner.id)
@@ -123,17 +125,20 @@ class _Lookups:
     responsible: dict[int, str]  # responsible party id → name
     merged: dict[int, int]  # canonical finding id → visible findings merged into it
     photo_counts: dict[int, int]  # canonical finding id → visible photos
-    route_m: BaseGeometry | None  # the route in SWEREF 99 TM
+    route_m: LineString | MultiLineString | None  # the route in SWEREF 99 TM
     stops_along: list[tuple[float, int]]  # (metres along the route, stop seq), in route order
 
 
-def _pairs(stmt) -> dict[str, Any]:  # noqa: ANN001 - a two-column select
+def _pairs(stmt: Select[K, V]) -> dict[K, V]:
+    """A two-column select as a dict: first column → second."""
     return {key: value for key, value in db.session.execute(stmt)}
 
 
 def _lookups(walk: Walk, locale: str, audience: str) -> _Lookups:
     name = Category.name_en if locale == "en" else Category.name_sv
     categories = select(Category.id, Category.code, name)
+    photo_counts = _photo_count_subquery(walk.id, audience)
+    route_m, stops_along = _route_stations(walk)
     return _Lookups(
         stops=stop_rows(walk),
         stop_seq={stop.id: stop.seq for stop in walk.stops},
@@ -142,23 +147,24 @@ def _lookups(walk: Walk, locale: str, audience: str) -> _Lookups:
         # Counts come from two small grouped queries read into dicts: joining them as subqueries made
         # SQLite rescan the materialised counts for every row.
         merged=counting.merged_counts(walk.id),
-        photo_counts=_pairs(select(*_photo_count_subquery(walk.id, audience).c)),
-        **_route_stations(walk),
+        photo_counts=_pairs(select(photo_counts.c.finding_id, photo_counts.c.n)),
+        route_m=route_m,
+        stops_along=stops_along,
     )
 
 
-def _route_stations(walk: Walk) -> dict[str, Any]:
+def _route_stations(walk: Walk) -> tuple[LineString | MultiLineString | None, list[tuple[float, int]]]:
     """The route in SWEREF 99 TM and where along it each stop lies (for "between stop 2 and 3")."""
     if walk.route is None or len(walk.stops) < 2:
-        return {"route_m": None, "stops_along": []}
-    route_m = crs.transform(convert.to_geom(walk.route.geom_el), crs.WGS84, crs.SWEREF99_TM)
+        return None, []
+    route_m = crs.transform(convert.to_line(walk.route.geom_el), crs.WGS84, crs.SWEREF99_TM)
     stops = stop_rows(walk)
     x, y = crs.transformer(crs.WGS84, crs.SWEREF99_TM).transform(
         np.array([s.lon for s in stops]), np.array([s.lat for s in stops])
     )
     along = shapely.line_locate_point(route_m, shapely.points(x, y))
     stations = sorted(zip(along.tolist(), (s.seq for s in stops), strict=True))
-    return {"route_m": route_m, "stops_along": stations}
+    return route_m, stations
 
 
 def _between_stops(
@@ -238,16 +244,19 @@ def iter_findings(
         yield from rows
 
 
-def _batch_rows(batch, start: int, crs_epsg: int, lookups: _Lookups, *, external: bool) -> list[FindingRow]:
-    lon = np.fromiter((row[2] for row in batch), float, len(batch))
-    lat = np.fromiter((row[3] for row in batch), float, len(batch))
+def _batch_rows(
+    batch: Sequence[Row[*tuple[Any, ...]]], start: int, crs_epsg: int, lookups: _Lookups, *,
+    external: bool,
+) -> list[FindingRow]:
+    lon = np.fromiter((row[2] for row in batch), np.float64, len(batch))
+    lat = np.fromiter((row[3] for row in batch), np.float64, len(batch))
     if crs_epsg == crs.WGS84:
         east, north = lon, lat
     else:
         east, north = crs.transformer(crs.WGS84, crs_epsg).transform(lon, lat)
     nearest, distance = _nearest_stops(lon, lat, lookups.stops)
     distances = distance.tolist() if distance is not None else None
-    at_stop_mask = np.array([row[13] is not None for row in batch], dtype=bool)
+    at_stop_mask = np.array([row[13] is not None for row in batch], dtype=np.bool_)
     if distance is not None and lookups.route_m is not None:
         metric_x, metric_y = (
             (np.asarray(east), np.asarray(north)) if crs_epsg == crs.SWEREF99_TM

@@ -160,7 +160,7 @@ def _same_content(finding: Finding, values: dict[str, Any]) -> bool:
     for name, value in values.items():
         current = getattr(finding, name)
         if name == "geom_el":
-            if not convert.to_geom(current).equals_exact(convert.to_geom(value), 1e-9):
+            if not convert.to_point(current).equals_exact(convert.to_point(value), 1e-9):
                 return False
         elif name == "created_at":
             if current is None or current.astimezone(UTC) != value.astimezone(UTC):
@@ -265,7 +265,9 @@ def _update(
     except StaleDataError:
         db.session.rollback()
         current = _by_uuid(finding.uuid)
-        if current is not None and _same_content(current, values):
+        if current is None:  # deleted by the concurrent writer (its walk was deleted)
+            raise NotFound(N_("This walk has no such finding.")) from None
+        if _same_content(current, values):
             return SaveResult(current, held=held)
         raise _conflict(current) from None
     return SaveResult(finding, held=held)

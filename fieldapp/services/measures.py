@@ -45,9 +45,7 @@ class MeasureInput:
     public_answer: str = ""
 
 
-def _party(party_id: int | None) -> ResponsibleParty | None:
-    if party_id is None:
-        return None
+def _party(party_id: int) -> ResponsibleParty:
     party = db.session.get(ResponsibleParty, party_id)
     if party is None:
         raise ValidationError(gettext("Choose a responsible party from the list."))
@@ -66,7 +64,7 @@ def save_measure(finding: Finding, data: MeasureInput, *, user_id: int | None) -
     if finding.canonical_id is not None:
         raise Conflict(gettext("This finding is merged into another one; give the measure to that one."))
     _check(data)
-    party = _party(data.responsible_party_id)
+    party = None if data.responsible_party_id is None else _party(data.responsible_party_id)
     measure = finding.measure
     created = measure is None
     if measure is None:
@@ -94,7 +92,7 @@ def save_measure(finding: Finding, data: MeasureInput, *, user_id: int | None) -
             finding_id=finding.id,
             measure_id=measure.id,
             user_id=user_id,
-            **changes,
+            details=changes,
         )
     db.session.commit()
     return measure
@@ -138,7 +136,7 @@ def change_status(
         finding_id=measure.finding_id,
         measure_id=measure.id,
         user_id=user_id,
-        **data,
+        details=data,
     )
     db.session.commit()
     return measure

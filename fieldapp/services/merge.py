@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.errors import Conflict, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import Event, Finding, Photo, Walk
+from fieldapp.models import Event, Finding, Measure, Photo, Walk
 from fieldapp.services import events
 from fieldapp.services.review import finding_by_uuid
 from gis import convert
@@ -104,7 +104,7 @@ def merge(walk: Walk, canonical_uuid: str, member_uuids: list[str], *, user_id: 
                 raise Conflict(
                     gettext("Two of the findings have measures; keep the measure on one of them only.")
                 )
-            _move_measure(member, canonical)
+            _move_measure(member.measure, member, canonical)
             measure_from = member.uuid
     regrouped: dict[str, str] = {}
     for member in members:
@@ -138,7 +138,7 @@ def unmerge(walk: Walk, canonical_uuid: str, *, user_id: int | None) -> list[Fin
     by_uuid = {m.uuid: m for m in members}
     measure_from, regrouped = _merge_record(canonical)
     if canonical.measure is not None and measure_from in by_uuid:
-        _move_measure(canonical, by_uuid[measure_from])
+        _move_measure(canonical.measure, canonical, by_uuid[measure_from])
     for member in members:
         earlier = by_uuid.get(regrouped.get(member.uuid, ""))
         member.canonical_id = earlier.id if earlier is not None else None
@@ -156,8 +156,9 @@ def unmerge(walk: Walk, canonical_uuid: str, *, user_id: int | None) -> list[Fin
     return members
 
 
-def _move_measure(source: Finding, target: Finding) -> None:
-    source.measure.finding_id = target.id
+def _move_measure(measure: Measure, source: Finding, target: Finding) -> None:
+    """Give ``source``'s measure to ``target``."""
+    measure.finding_id = target.id
     db.session.flush()
     db.session.expire(source, ["measure"])
     db.session.expire(target, ["measure"])
@@ -197,7 +198,7 @@ def promote_members(finding: Finding) -> Finding | None:
         member.canonical_id = promoted.id
     measure_from = None
     if finding.measure is not None and promoted.measure is None:
-        _move_measure(finding, promoted)
+        _move_measure(finding.measure, finding, promoted)
         measure_from = finding.uuid
     events.record("promoted", walk_id=finding.walk_id, finding_id=promoted.id, replaces=finding.uuid,
                   members=[m.uuid for m in rest], measure_from=None)
@@ -236,6 +237,7 @@ def merged_groups(walk: Walk) -> list[MergedGroup]:
     )
     grouped: dict[int, list[Finding]] = defaultdict(list)
     for member in members:
-        grouped[member.canonical_id].append(member)
+        if member.canonical_id is not None:  # always, by the query
+            grouped[member.canonical_id].append(member)
     canonicals = {f.id: f for f in db.session.scalars(select(Finding).where(Finding.id.in_(grouped)))}
     return [MergedGroup(canonicals[cid], group) for cid, group in grouped.items()]

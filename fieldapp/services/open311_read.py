@@ -23,6 +23,7 @@ from fieldapp.errors import ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Category, Finding, Measure, Walk
 from fieldapp.services import photo_visibility, publication
+from fieldapp.services.walks import walk_of
 from fieldapp.text import plain_int
 from gis import convert
 
@@ -136,7 +137,7 @@ def discovery() -> dict[str, Any]:
 def service_request_dict(measure: Measure, locale: str = "sv") -> dict[str, Any]:
     """One measure (with its finding) as a GeoReport service request."""
     finding = measure.finding
-    walk = db.session.get(Walk, finding.walk_id)
+    walk = walk_of(finding)
     point = convert.to_point(finding.geom_el)
     party = measure.responsible_party
     return {

@@ -34,7 +34,9 @@ from fieldapp.models import Event, Finding, Measure, ResponsibleParty, Walk, utc
 from fieldapp.open311 import client
 from fieldapp.secret_box import SecretUnreadable
 from fieldapp.services import responsible_parties
+from fieldapp.services.dml import changed_rows
 from fieldapp.services.open311_read import media_url
+from fieldapp.services.walks import walk_of
 from gis import convert
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,8 @@ class PushResult:
 
 def backoff_delay(attempts: int) -> timedelta:
     """Wait before attempt ``attempts + 1``: 1, 2, 4, 8… minutes, at most 6 hours."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    factor: int = 2 ** max(attempts - 1, 0)  # int ** int is typed Any: a negative power is a float
+    return min(BACKOFF_BASE * factor, BACKOFF_MAX)
 
 
 def _measure(measure_id: int, walk: Walk | None) -> Measure:
@@ -71,23 +74,24 @@ def _measure(measure_id: int, walk: Walk | None) -> Measure:
     return measure
 
 
-def configured_party(measure: Measure) -> ResponsibleParty:
-    """The measure's responsible party if it has a usable Open311 endpoint, else ValidationError."""
+def configured_party(measure: Measure) -> tuple[ResponsibleParty, str]:
+    """The measure's responsible party and its Open311 endpoint if that is usable, else ValidationError."""
     party = measure.responsible_party
     if party is None:
         raise ValidationError(gettext("Choose a responsible party before sending the measure with Open311."),
                               code="open311_no_party")
-    if not party.open311_endpoint:
+    endpoint = party.open311_endpoint
+    if not endpoint:
         raise ValidationError(
             gettext("%(party)s has no Open311 endpoint configured.", party=party.name),
             code="open311_not_configured")
     try:
-        client.check_endpoint(party.open311_endpoint)
+        client.check_endpoint(endpoint)
     except ValueError:
         raise ValidationError(
             gettext("The Open311 endpoint of %(party)s is not an http(s) address.", party=party.name),
             code="open311_bad_endpoint") from None
-    return party
+    return party, endpoint
 
 
 def _address(finding: Finding, walk: Walk) -> str:
@@ -98,7 +102,7 @@ def _address(finding: Finding, walk: Walk) -> str:
 def request_description(measure: Measure) -> str:
     """Proposed measure, observation and context as one text, in the default language, ≤ 4000 characters."""
     finding = measure.finding
-    walk = db.session.get(Walk, finding.walk_id)
+    walk = walk_of(finding)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         lines = []
         if measure.proposal:
@@ -116,7 +120,7 @@ def request_description(measure: Measure) -> str:
 def request_fields(measure: Measure, party: ResponsibleParty, api_key: str | None = None) -> dict[str, str]:
     """The form fields of ``POST requests`` for this measure (``api_key``: the decrypted key, if any)."""
     finding = measure.finding
-    walk = db.session.get(Walk, finding.walk_id)
+    walk = walk_of(finding)
     point = convert.to_point(finding.geom_el)
     service_code = responsible_parties.service_code_for(party, finding.category)
     if not service_code:
@@ -147,14 +151,14 @@ def _claim(measure: Measure, now: datetime) -> None:
     A compare-and-set UPDATE, so two workers (or a double click) never send the same measure twice.
     """
     attempts = measure.open311_attempts
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(Measure)
         .where(Measure.id == measure.id, Measure.open311_attempts == attempts,
                or_(Measure.open311_state.is_(None), Measure.open311_state != SENDING,
                    Measure.open311_next_attempt_at <= now))
         .values(open311_state=SENDING, open311_next_attempt_at=now + SENDING_STALE)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     if claimed != 1:
         raise Conflict(gettext("This measure is being sent right now."), code="open311_busy")
@@ -205,7 +209,8 @@ def _result(measure: Measure) -> PushResult:
         RETRYING: gettext("Not sent (%(error)s). It will be tried again.", error=measure.open311_last_error),
         FAILED: gettext("Not sent: %(error)s", error=measure.open311_last_error),
     }
-    return PushResult(measure.id, measure.open311_state or "", messages.get(measure.open311_state, ""))
+    state = measure.open311_state or ""
+    return PushResult(measure.id, state, messages.get(state, ""))
 
 
 def _api_key(party: ResponsibleParty) -> str | None:
@@ -218,12 +223,12 @@ def _api_key(party: ResponsibleParty) -> str | None:
             "again."), transient=False) from err
 
 
-def _post(measure: Measure, party: ResponsibleParty, now: datetime, timeout: float,
+def _post(measure: Measure, party: ResponsibleParty, endpoint: str, now: datetime, timeout: float,
           user_id: int | None) -> None:
     measure.open311_attempts += 1
     try:
         fields = request_fields(measure, party, _api_key(party))
-        submitted = client.post_request(party.open311_endpoint, fields, timeout=timeout)
+        submitted = client.post_request(endpoint, fields, timeout=timeout)
     except client.Open311Failure as failure:
         _record_failure(measure, failure, now, user_id, phase="post")
         return
@@ -241,13 +246,13 @@ def _post(measure: Measure, party: ResponsibleParty, now: datetime, timeout: flo
                                               "service_notice": submitted.service_notice})
 
 
-def _poll_token(measure: Measure, party: ResponsibleParty, now: datetime, timeout: float,
+def _poll_token(measure: Measure, party: ResponsibleParty, endpoint: str, now: datetime, timeout: float,
                 user_id: int | None) -> None:
     token = (measure.external_ticket_id or "").removeprefix(TOKEN_PREFIX)
     try:
         query = {k: v for k, v in (("api_key", _api_key(party)),
                                    ("jurisdiction_id", party.open311_jurisdiction)) if v}
-        service_request_id = client.resolve_token(party.open311_endpoint, token, query, timeout=timeout)
+        service_request_id = client.resolve_token(endpoint, token, query, timeout=timeout)
     except client.Open311Failure as failure:
         _record_failure(measure, failure, now, user_id, phase="token")
         return
@@ -269,15 +274,15 @@ def push_measure(measure_id: int, *, walk: Walk | None = None, now: datetime | N
     """
     now = now or utcnow()
     measure = _measure(measure_id, walk)
-    party = configured_party(measure)
+    party, endpoint = configured_party(measure)
     if measure.open311_state == SENT:
         raise Conflict(gettext("This measure has already been sent (id %(id)s).",
                                id=measure.external_ticket_id), code="open311_already_sent")
     _claim(measure, now)
     if (measure.external_ticket_id or "").startswith(TOKEN_PREFIX):  # never POST twice once a token came back
-        _poll_token(measure, party, now, timeout, user_id)
+        _poll_token(measure, party, endpoint, now, timeout, user_id)
     else:
-        _post(measure, party, now, timeout, user_id)
+        _post(measure, party, endpoint, now, timeout, user_id)
     db.session.commit()
     return _result(measure)
 
@@ -300,7 +305,7 @@ def walk_measures(walk: Walk) -> list[Measure]:
     return list(db.session.scalars(query))
 
 
-def _unsent(walk: Walk, party_id: int | None = None) -> Select:
+def _unsent(walk: Walk, party_id: int | None = None) -> Select[Any]:
     """The walk's never-sent measures whose party has an endpoint (of ``party_id`` only, if given)."""
     query = (
         _walk_measures(walk)
@@ -394,6 +399,8 @@ def send_queued(measure_id: int, now: datetime | None = None, *,
     except ValidationError as err:
         db.session.rollback()
         measure = db.session.get(Measure, measure_id)
+        if measure is None:  # deleted meanwhile (with its walk): nothing left to mark
+            return None
         measure.open311_state, measure.open311_last_error = FAILED, err.message
         measure.open311_next_attempt_at = None
         db.session.commit()

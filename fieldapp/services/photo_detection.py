@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, update
 from fieldapp import jobs
 from fieldapp.extensions import db
 from fieldapp.models import BlurSuggestion, Photo, utcnow
+from fieldapp.services.dml import changed_rows
 from fieldapp.storage import photo_store
 
 if TYPE_CHECKING:
@@ -51,12 +52,12 @@ def _finish(photo_id: int, state: str, error: str | None = None,
     """Set the outcome if the photo is still pending, with its suggestions, in one transaction.
 
     False (and nothing written) when another run got there first."""
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(Photo)
         .where(Photo.id == photo_id, Photo.detection_state == PENDING)
         .values(detection_state=state, detection_error=error)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.rollback()
         return False
@@ -65,8 +66,8 @@ def _finish(photo_id: int, state: str, error: str | None = None,
         select(BlurSuggestion.kind, BlurSuggestion.x, BlurSuggestion.y, BlurSuggestion.w, BlurSuggestion.h)
         .where(BlurSuggestion.photo_id == photo_id)
     ).all()
-    for key in stored:
-        boxes.pop(tuple(key), None)
+    for kind, x, y, w, h in stored:
+        boxes.pop((kind, x, y, w, h), None)
     db.session.add_all(
         BlurSuggestion(photo_id=photo_id, kind=kind, x=x, y=y, w=w, h=h, score=score)
         for (kind, x, y, w, h), score in boxes.items()
@@ -80,8 +81,8 @@ def run(photo_id: int) -> str | None:
     from fieldapp.detection import DetectionError, detect_regions  # numpy/scipy/onnx: worker processes only
 
     photo = db.session.get(Photo, photo_id)
-    state, key = (None, None) if photo is None else (photo.detection_state, photo.sha256)
-    data = photo_store().get(key) if state == PENDING else None
+    state = None if photo is None else photo.detection_state
+    data = photo_store().get(photo.sha256) if photo is not None and state == PENDING else None
     db.session.rollback()  # no transaction stays open while the detector works
     if state != PENDING:
         return state

@@ -24,7 +24,7 @@ from fieldapp.errors import N_, NotFound
 from fieldapp.exporters.rows import FindingRow
 from fieldapp.extensions import db
 from fieldapp.labels import GROUP, MEASURE_STATUS, PlaceWords, label
-from fieldapp.models import Participant, ProtocolVersion, Walk
+from fieldapp.models import MEASURE_STATUSES, Participant, ProtocolVersion, Walk
 from fieldapp.services import follow_up as follow_up_walks
 from fieldapp.services.exports import iter_findings, iter_photos, stop_rows
 from fieldapp.services.protocol_map import MapSvg, build_map, map_json
@@ -219,7 +219,7 @@ def follow_up(walk: Walk, rows: list[FindingRow]) -> FollowUp:
         )
     )
     return FollowUp(
-        status_counts=[(label(MEASURE_STATUS, s), statuses[s]) for s in MEASURE_STATUS if statuses[s]],
+        status_counts=[(label(MEASURE_STATUS, s), statuses[s]) for s in MEASURE_STATUSES if statuses[s]],
         open_count=len(open_rows),
         without_measure=sum(1 for r in rows if not r.status and r.polarity == "unsafe"),
         upcoming=upcoming,

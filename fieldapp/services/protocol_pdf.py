@@ -30,6 +30,7 @@ from fieldapp.errors import N_, DomainError, NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import ProtocolPdf, ProtocolVersion, Walk, utcnow
 from fieldapp.services.counting import count_findings
+from fieldapp.services.dml import changed_rows
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 1.0  # progress and lease renewal while WeasyPrint works; the lease must be much longer
@@ -68,13 +69,14 @@ def pdf_refusal(walk: Walk, count: int | None = None) -> str | None:
     count = count_findings(walk) if count is None else count
     if count <= limit:
         return None
-    return gettext(
+    refusal: str = gettext(
         "This walk has %(count)s findings; the PDF protocol is made for walks with up to %(limit)s "
         "(a larger one would take many minutes and gigabytes of memory to lay out). The web page of the "
         "protocol can be printed, and the complete action list is in the XLSX and CSV exports.",
         count=format_number(count),
         limit=format_number(limit),
     )
+    return refusal
 
 
 def ensure_pdf_possible(walk: Walk) -> None:
@@ -358,7 +360,7 @@ def render_now(walk: Walk, audience: str, locale: str) -> bytes:
 def _claim(pdf_id: int, token: str) -> bool:
     """Take the render: a queued row, or a running one whose worker stopped touching it (died)."""
     now = utcnow()
-    result = db.session.execute(
+    claimed = changed_rows(
         update(ProtocolPdf)
         .where(
             ProtocolPdf.id == pdf_id,
@@ -372,7 +374,7 @@ def _claim(pdf_id: int, token: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return claimed == 1
 
 
 class _Progress:
@@ -425,16 +427,16 @@ def _finish(pdf_id: int, token: str, *, state: str, data: bytes | None = None, e
         values |= {"data": data, "sha256": sha, "size": len(data), "progress": 100, "document_html": ""}
     else:
         values["error"] = error
-    result = db.session.execute(
+    stored = changed_rows(
         update(ProtocolPdf)
         .where(ProtocolPdf.id == pdf_id, ProtocolPdf.claim == token)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if stored != 1:
         db.session.rollback()
         return False
-    pdf = db.session.get(ProtocolPdf, pdf_id)
+    pdf = db.session.get_one(ProtocolPdf, pdf_id)  # the row this worker just updated
     db.session.refresh(pdf)
     if data is not None and pdf.version_id is not None:
         db.session.execute(

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.extensions import db
@@ -63,11 +63,11 @@ class PurgeReport:
         ]
 
 
-def _walk_date():  # noqa: ANN202 - an SQL expression
+def _walk_date() -> ColumnElement[datetime]:
     return func.coalesce(Walk.starts_at, Walk.created_at)
 
 
-def _has_contact():  # noqa: ANN202 - an SQL expression
+def _has_contact() -> ColumnElement[bool]:
     return or_(
         Participant.display_name.is_not(None),
         Participant.contact_email.is_not(None),
@@ -149,7 +149,7 @@ def purge(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
         per_walk.setdefault(walk_id, {}).setdefault("photos", 0)
         per_walk[walk_id]["photos"] += 1
     for walk_id, counts in per_walk.items():
-        events.record("retention_purge", walk_id=walk_id, **counts)
+        events.record("retention_purge", walk_id=walk_id, details=counts)
     subscriptions.purge_expired(now)
     db.session.commit()
     store = photo_store()
@@ -173,7 +173,7 @@ def participant_by_public_id(public_id: str) -> Participant:
     value = (public_id or "").strip().lower()
     if not value:
         raise ValidationError(gettext("Enter the participant's id."), code="missing_id")
-    participant = db.session.scalar(select(Participant).where(Participant.public_id == value))
+    participant = db.session.scalars(select(Participant).where(Participant.public_id == value)).first()
     if participant is None:
         raise NotFound(gettext("No participant has this id."), code="no_participant")
     return participant

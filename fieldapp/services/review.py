@@ -15,9 +15,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from fieldapp import imaging
 from fieldapp.errors import Conflict, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import MEASURE_STATUSES, POLARITIES, Finding, Photo, Walk
+from fieldapp.finding_rules import POLARITIES
+from fieldapp.models import MEASURE_STATUSES, Finding, Photo, Walk
 from fieldapp.services import categories, events, late_sync, photo_publication
 from fieldapp.services.findings import parse_uuid
+from fieldapp.services.walks import walk_of
 from fieldapp.storage import photo_store
 from gis import convert
 
@@ -73,9 +75,9 @@ def review_findings(walk: Walk, filters: ReviewFilter = ReviewFilter()) -> list[
 
 def finding_by_uuid(walk: Walk, finding_uuid: str) -> Finding:
     """A finding of ``walk`` by its UUID (NotFound otherwise)."""
-    finding = db.session.scalar(
+    finding = db.session.scalars(
         select(Finding).where(Finding.uuid == parse_uuid(finding_uuid), Finding.walk_id == walk.id)
-    )
+    ).first()
     if finding is None:
         raise NotFound(gettext("This walk has no such finding."))
     return finding
@@ -106,8 +108,7 @@ def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) ->
     """Correct text, category and position; every change is recorded as an event."""
     if len(edit.note) > MAX_NOTE or len(edit.internal_note) > MAX_NOTE:
         raise ValidationError(gettext("The note is too long (at most 5000 characters)."))
-    walk = db.session.get(Walk, finding.walk_id)
-    category = next((c for c in walk.categories if c.code == edit.category_code), None)
+    category = next((c for c in walk_of(finding).categories if c.code == edit.category_code), None)
     if category is None:
         raise ValidationError(gettext("Choose one of the walk's categories."))
     if not (
@@ -139,13 +140,16 @@ def edit_finding(finding: Finding, edit: FindingEdit, *, user_id: int | None) ->
         finding.position_source = "map"
     if changes:
         events.record(
-            "finding_edited", walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id, **changes
+            "finding_edited", walk_id=finding.walk_id, finding_id=finding.id, user_id=user_id, details=changes
         )
     try:
         db.session.commit()  # UPDATE … WHERE version = the one read: a concurrent change is not overwritten
     except StaleDataError:
         db.session.rollback()
-        raise EditConflict(db.session.get(Finding, finding.id)) from None
+        current = db.session.get(Finding, finding.id)
+        if current is None:  # deleted meanwhile (walk deleted): nothing left to compare with
+            raise NotFound(gettext("This walk has no such finding.")) from None
+        raise EditConflict(current) from None
     return finding
 
 
@@ -182,7 +186,7 @@ def set_finding_hidden(finding: Finding, hidden: bool, *, user_id: int | None) -
 
 
 def photo_by_uuid(photo_uuid: str) -> Photo:
-    photo = db.session.scalar(select(Photo).where(Photo.uuid == parse_uuid(photo_uuid)))
+    photo = db.session.scalars(select(Photo).where(Photo.uuid == parse_uuid(photo_uuid))).first()
     if photo is None:
         raise NotFound(gettext("There is no such photo."))
     return photo

@@ -13,11 +13,11 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
-from sqlalchemy import CursorResult, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp import mail
@@ -25,6 +25,7 @@ from fieldapp.errors import NotFound, ValidationError
 from fieldapp.extensions import db
 from fieldapp.models import Subscription, Walk, utcnow
 from fieldapp.services import feedback, publication
+from fieldapp.services.dml import changed_rows
 from fieldapp.services.retention import months_before
 
 LANGUAGES = ("sv", "en")
@@ -101,8 +102,7 @@ def confirm(token: str) -> Subscription:
 def unsubscribe(token: str) -> bool:
     """Delete the subscription and its address at once; False when it was already gone."""
     statement = delete(Subscription).where(Subscription.token == token)
-    result = cast(CursorResult[Any], db.session.execute(statement))
-    deleted = result.rowcount
+    deleted = changed_rows(statement)
     db.session.commit()
     return bool(deleted)
 
@@ -190,5 +190,4 @@ def purge_expired(now: datetime, *, dry_run: bool = False) -> int:
     )
     if dry_run:
         return int(db.session.scalar(select(func.count(Subscription.id)).where(condition)) or 0)
-    deleted = cast(CursorResult[Any], db.session.execute(delete(Subscription).where(condition))).rowcount
-    return int(deleted or 0)
+    return changed_rows(delete(Subscription).where(condition))

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from fieldapp.errors import N_, NotFound, ValidationError
 from fieldapp.extensions import db
-from fieldapp.models import Category, Route, Stop, Walk
+from fieldapp.models import Category, Finding, Route, Stop, Walk
 from fieldapp.services.categories import all_categories, in_display_order, walk_set
 from gis import convert, geojson, routes, sun
 from gis.errors import RouteImportError
@@ -132,6 +132,14 @@ def walk_by_slug(slug: str) -> Walk:
     walk = db.session.scalars(select(Walk).where(Walk.slug == slug)).first()
     if walk is None:
         raise NotFound(N_("There is no walk at this address."))
+    return walk
+
+
+def walk_of(finding: Finding) -> Walk:
+    """The walk a finding belongs to (Finding has a walk id, no relationship)."""
+    walk = db.session.get(Walk, finding.walk_id)
+    if walk is None:  # only if the walk was deleted under a finding still in the session
+        raise NotFound(N_("There is no such walk."))
     return walk
 
 
