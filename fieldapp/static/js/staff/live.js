@@ -35,6 +35,7 @@ if (container && data) {
   const meeting = meetingMarker(data, container.dataset.meetingLabel ?? "")?.addTo(map);
   fitTo(map, [route, stops, meeting]);
   const markers = [];
+  let framed = false;
   const spread = spreadFindings(map, markers, data.stops.features.map((f) => L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
 
   async function poll() {
@@ -65,6 +66,12 @@ if (container && data) {
         }
       }
       markers.splice(0, markers.length, ...[...seen.values()].map((entry) => entry.marker));
+      if (!framed && markers.length) {
+        // The first findings frame the view once with the route (one made far off the route is seen too);
+        // later ones never move the map under the organizer's hand.
+        fitTo(map, [route, stops, meeting, ...markers]);
+        framed = true;
+      }
       spread.layout();
       count.textContent = `(${seen.size})`;
       list.dataset.state = seen.size ? "filled" : "empty";
