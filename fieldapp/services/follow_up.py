@@ -27,6 +27,7 @@ from fieldapp.services.findings import parse_uuid
 from fieldapp.services.walks import new_join_token, unique_slug
 from fieldapp.text import clean_text
 from gis import convert
+from gis.nearby import within_metres
 
 FIXED_STATUSES = ("done", "verified")
 MAX_NOTE = 2000
@@ -143,6 +144,12 @@ class ComparedFinding:
     still: int = 0
     groups: Counter[str] = field(default_factory=Counter)  # who checked it (participant groups)
     notes: list[str] = field(default_factory=list)
+    felt_now: list[tuple[int, int]] = field(default_factory=list)  # answers at the same place on this walk
+
+    @property
+    def felt_then(self) -> tuple[int, int] | None:
+        """The earlier finding's felt-safety answer as (value, scale)."""
+        return self.finding.felt
 
     @property
     def measure_done(self) -> bool:
@@ -190,4 +197,24 @@ def comparison(walk: Walk) -> Comparison | None:
         item.groups[group or "unknown"] += 1
         if check.note:
             item.notes.append(check.note)
+    _felt_now_at_the_same_places(walk, list(items.values()))
     return Comparison(walk.previous_walk, list(items.values()))
+
+
+SAME_PLACE_M = 50.0  # a finding on the follow-up walk this close to an earlier one is about the same place
+
+
+def _felt_now_at_the_same_places(walk: Walk, items: list[ComparedFinding]) -> None:
+    """For each earlier finding, the felt-safety answers given on ``walk`` within SAME_PLACE_M of it."""
+    table = Finding.__table__.c
+    dialect = db.engine.dialect.name
+    for item in items:
+        if item.felt_then is None:
+            continue
+        point = convert.to_point(item.finding.geom_el)
+        nearby = db.session.scalars(
+            select(Finding).where(Finding.walk_id == walk.id, Finding.hidden.is_(False),
+                                  Finding.canonical_id.is_(None),
+                                  within_metres(dialect, table.geom, table.id, point, SAME_PLACE_M))
+        )
+        item.felt_now = [answer for answer in (f.felt for f in nearby) if answer is not None]

@@ -113,15 +113,27 @@ def test_the_comparison_tells_what_was_fixed_broke_again_remains_or_was_not_chec
     _check(resident, planned, f[1].uuid, "still_problem", note="Lampan är trasig igen")  # done, broke again
     _check(police, planned, f[2].uuid, "still_problem")     # planned, still a problem
     _check(resident, planned, f[3].uuid, "fixed")           # no measure, fixed by someone else
+    # felt safety at the same place: f[0] was answered on the old 3-point scale; now a finding 10 m away says
+    # "fairly safe" on the 4-point scale, one 300 m away does not count
+    f[0].felt_safety, f[0].felt_safety4 = 1, None
+    db.session.commit()
+    here = convert.to_point(f[0].geom_el)
+    for metres, value in ((10, 3), (300, 1)):
+        made = resident.put(f"/api/v1/walks/{planned.slug}/findings/{uuid.uuid4()}", json={
+            "lon": here.x + metres / 59_000, "lat": here.y, "category": "lighting",
+            "felt_safety": value, "felt_safety_scale": 4})
+        assert made.status_code == 201, made.get_json()
     comparison = follow_up.comparison(planned)
     outcomes = {item.finding.id: item.outcome for item in comparison.items}
     assert [outcomes[x.id] for x in f[:4]] == ["fixed_confirmed", "broke_again", "remains", "fixed_by_others"]
     assert all(outcomes[x.id] == "not_checked" for x in f[4:])
     first = next(item for item in comparison.items if item.finding.id == f[0].id)
     assert (first.fixed, first.still, dict(first.groups)) == (2, 0, {"resident": 1, "police": 1})
+    assert (first.felt_then, first.felt_now) == ((1, 3), [(3, 4)])
     page = staff_client.get(f"/staff/walks/{planned.slug}/follow-up").text
     assert "Åtgärdat, bekräftat på vandringen: 1" in page and "Lampan är trasig igen" in page
     assert "Åtgärdat, men ett problem igen" in page and "Fortfarande ett problem" in page
+    assert "Mycket otryggt (1 av 3) → Ganska tryggt" in page
     protocol = staff_client.get(f"/walks/{planned.slug}/protocol").text  # the follow-up walk's protocol
     assert "Vad det blev av den förra vandringens iakttagelser" in protocol
     assert "Åtgärdat, men ett problem igen" in protocol and "Lampan är trasig igen" in protocol
