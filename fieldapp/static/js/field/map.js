@@ -129,6 +129,32 @@ function text(value) {
   return span.innerHTML;
 }
 
+/** Bring ``layer`` (a cluster group) in step with ``items``: one marker per item (``known``: id → {key,
+ * marker}), replaced only when the item changed, so a popup someone is reading stays open; removed when the
+ * item is gone. */
+function syncMarkers(layer, known, items, { idOf, keyOf, make }) {
+  const current = new Set();
+  const added = [];
+  for (const item of items) {
+    const id = idOf(item);
+    const key = keyOf(item);
+    current.add(id);
+    const old = known.get(id);
+    if (old?.key === key) continue;
+    if (old) layer.removeLayer(old.marker);
+    const marker = make(item);
+    known.set(id, { key, marker });
+    added.push(marker);
+  }
+  for (const [id, { marker }] of known) {
+    if (!current.has(id)) {
+      layer.removeLayer(marker);
+      known.delete(id);
+    }
+  }
+  layer.addLayers(added);
+}
+
 export class FieldMap {
   constructor(container, walk) {
     this.walk = walk;
@@ -234,31 +260,17 @@ export class FieldMap {
   /** Everyone's findings (GeoJSON features); pending local ones are drawn in another colour. Only markers
    * that changed are replaced, so a popup someone is reading stays open when others' findings arrive. */
   setFindings(features) {
-    const current = new Set();
-    const added = [];
-    for (const feature of features) {
-      if (!feature.geometry) continue;
-      const key = JSON.stringify([feature.geometry.coordinates, feature.properties]);
-      current.add(feature.id);
-      const known = this.markers.get(feature.id);
-      if (known?.key === key) continue;
-      if (known) this.findings.removeLayer(known.marker);
-      const [lon, lat] = feature.geometry.coordinates;
-      const props = feature.properties;
-      const icon = findingIcon(feature.id, props, this.awayFromStop(L.latLng(lat, lon)));
-      const marker = L.marker([lat, lon], { icon, title: props.category_name ?? "",
-                                            pane: "findings" });
-      marker.bindPopup(findingPopup(props), { minWidth: 140 });
-      this.markers.set(feature.id, { key, marker });
-      added.push(marker);
-    }
-    for (const [id, { marker }] of this.markers) {
-      if (!current.has(id)) {
-        this.findings.removeLayer(marker);
-        this.markers.delete(id);
-      }
-    }
-    this.findings.addLayers(added);
+    syncMarkers(this.findings, this.markers, features.filter((feature) => feature.geometry), {
+      idOf: (feature) => feature.id,
+      keyOf: (feature) => JSON.stringify([feature.geometry.coordinates, feature.properties]),
+      make: (feature) => {
+        const [lon, lat] = feature.geometry.coordinates;
+        const props = feature.properties;
+        const icon = findingIcon(feature.id, props, this.awayFromStop(L.latLng(lat, lon)));
+        return L.marker([lat, lon], { icon, title: props.category_name ?? "", pane: "findings" })
+          .bindPopup(findingPopup(props), { minWidth: 140 });
+      },
+    });
   }
 
   /** A follow-up walk: the earlier walk's findings as their own clustered layer (under this walk's findings).
@@ -275,30 +287,18 @@ export class FieldMap {
         iconCreateFunction: (cluster) => earlierClusterIcon(cluster, this.awayFromStop(cluster.getLatLng())),
       }).addTo(this.map);
     }
-    const current = new Set();
-    const added = [];
-    for (const item of items) {
-      const key = JSON.stringify(item);
-      current.add(item.uuid);
-      const known = this.earlierMarkers.get(item.uuid);
-      if (known?.key === key) continue;
-      if (known) this.earlier.removeLayer(known.marker);
-      const latlng = L.latLng(item.lat, item.lon);
-      const marker = L.marker(latlng, { icon: earlierIcon(item, this.awayFromStop(latlng)), pane: "earlier",
-                                        title: t("lastWalkFinding", { category: item.category }) });
-      marker.bindPopup(() => earlierPopup(item, onVerdict, () => marker.closePopup()), {
-        minWidth: 220, autoPanPaddingTopLeft: [12, 96], // clear of the map's hint at the top
-      });
-      this.earlierMarkers.set(item.uuid, { key, marker });
-      added.push(marker);
-    }
-    for (const [uuid, { marker }] of this.earlierMarkers) {
-      if (!current.has(uuid)) {
-        this.earlier.removeLayer(marker);
-        this.earlierMarkers.delete(uuid);
-      }
-    }
-    this.earlier.addLayers(added);
+    syncMarkers(this.earlier, this.earlierMarkers, items, {
+      idOf: (item) => item.uuid,
+      keyOf: (item) => JSON.stringify(item),
+      make: (item) => {
+        const latlng = L.latLng(item.lat, item.lon);
+        const marker = L.marker(latlng, { icon: earlierIcon(item, this.awayFromStop(latlng)), pane: "earlier",
+                                          title: t("lastWalkFinding", { category: item.category }) });
+        return marker.bindPopup(() => earlierPopup(item, onVerdict, () => marker.closePopup()), {
+          minWidth: 220, autoPanPaddingTopLeft: [12, 96], // clear of the map's hint at the top
+        });
+      },
+    });
   }
 
   /** For a place at a stop: the screen direction [x, y] (unit) from the stop's centre to it; else null. */

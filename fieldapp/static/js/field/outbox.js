@@ -72,6 +72,21 @@ export function bodyFromFeature(feature, previous) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A refused send: a retryable answer backs the item off (honouring Retry-After); any other asks for
+ * attention with the server's reason. ``update`` is the store's update for the item; ``stillCurrent`` says
+ * whether the answer is about what the item holds now (an edit made meanwhile is sent next instead). */
+async function settleRefusal(update, response, error = null, stillCurrent = () => true) {
+  const status = response.status;
+  if (retryable(status)) {
+    await update((cur) => (cur?.state === "pending"
+      ? { ...cur, nextAttemptAt: Date.now() + backoffMs(cur.attempts ?? 1, retryAfterMs(response)) } : undefined));
+    return;
+  }
+  const reason = error ?? await errorOf(response);
+  await update((cur) => (cur && stillCurrent(cur)
+    ? { ...cur, state: "attention", reason: { code: reason.code, message: reason.message, status } } : undefined));
+}
+
 export class Outbox extends EventTarget {
   constructor(slug) {
     super();
@@ -311,15 +326,8 @@ export class Outbox extends EventTarget {
       });
       return;
     }
-    if (retryable(status)) {
-      await store.updateFinding(sent.uuid, (cur) => (cur?.state === "pending"
-        ? { ...cur, nextAttemptAt: Date.now() + backoffMs(cur.attempts ?? 1, retryAfterMs(response)) } : undefined));
-      return;
-    }
-    await store.updateFinding(sent.uuid, (cur) => {
-      if (!cur || cur.revision !== sent.revision) return undefined;
-      return { ...cur, state: "attention", reason: { code: error.code, message: error.message, status } };
-    });
+    await settleRefusal((change) => store.updateFinding(sent.uuid, change), response, error,
+                        (cur) => cur.revision === sent.revision);
   }
 
   async sendPhoto(uuid) {
@@ -350,14 +358,7 @@ export class Outbox extends EventTarget {
         : undefined));
       return;
     }
-    if (retryable(status)) {
-      await store.updatePhoto(photo.uuid, (cur) => (cur?.state === "pending"
-        ? { ...cur, nextAttemptAt: Date.now() + backoffMs(cur.attempts ?? 1, retryAfterMs(response)) } : undefined));
-      return;
-    }
-    const error = await errorOf(response);
-    await store.updatePhoto(photo.uuid, (cur) => (cur
-      ? { ...cur, state: "attention", reason: { code: error.code, message: error.message, status } } : undefined));
+    await settleRefusal((change) => store.updatePhoto(photo.uuid, change), response);
   }
 
   /** A follow-up check ("fixed" / "still a problem"): the same UUID every time, so a repeat or a changed
@@ -377,7 +378,6 @@ export class Outbox extends EventTarget {
   }
 
   async settleCheck(sent, response) {
-    const status = response.status;
     if (response.ok) {
       await store.updateCheck(sent.uuid, (cur) => {
         if (!cur) return undefined;
@@ -389,16 +389,8 @@ export class Outbox extends EventTarget {
       });
       return;
     }
-    if (retryable(status)) {
-      await store.updateCheck(sent.uuid, (cur) => (cur?.state === "pending"
-        ? { ...cur, nextAttemptAt: Date.now() + backoffMs(cur.attempts ?? 1, retryAfterMs(response)) } : undefined));
-      return;
-    }
-    const error = await errorOf(response);
-    await store.updateCheck(sent.uuid, (cur) => {
-      if (!cur || cur.revision !== sent.revision) return undefined;
-      return { ...cur, state: "attention", reason: { code: error.code, message: error.message, status } };
-    });
+    await settleRefusal((change) => store.updateCheck(sent.uuid, change), response, null,
+                        (cur) => cur.revision === sent.revision);
   }
 
   // ---- what the person can do with an item that needs attention ----
