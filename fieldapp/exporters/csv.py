@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldapp import municipality
 from fieldapp.exporters.base import METRIC_CRS, Exporter, crs_name
-from fieldapp.exporters.tabular import finding_columns
+from fieldapp.exporters.tabular import Column, finding_columns
 from gis import crs
 
 if TYPE_CHECKING:
@@ -75,14 +75,17 @@ def column_formatter(kind: str) -> Callable[[Iterable[Any]], list[str]]:
 
 
 def write_rows(data: WalkExport) -> Iterator[str]:
-    """The CSV text (BOM first) in chunks of ROWS_PER_CHUNK rows."""
-    columns = finding_columns(crs_name(data.findings_crs), data.audience)
+    """The walk's findings as CSV text (BOM first) in chunks of ROWS_PER_CHUNK rows."""
+    return write_table(finding_columns(crs_name(data.findings_crs), data.audience), data.findings())
+
+
+def write_table(columns: list[Column], rows: Iterator[Any]) -> Iterator[str]:
+    """Rows under ``columns`` as CSV text in this dialect (BOM first), in chunks of ROWS_PER_CHUNK rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([c.header for c in columns])
     formats = [(c.value, column_formatter(c.kind)) for c in columns]
-    rows = data.findings()
     while batch := list(islice(rows, ROWS_PER_CHUNK)):
         writer.writerows(zip(*[fmt(map(get, batch)) for get, fmt in formats], strict=True))
         yield buffer.getvalue()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext
@@ -60,8 +60,13 @@ def _header(sheet: WriteOnlyWorksheet, headers: list[str]) -> None:
 
 
 def _findings_sheet(workbook: Workbook, data: WalkExport) -> None:
-    sheet = workbook.create_sheet(gettext("Findings"))
     columns = finding_columns(crs_name(data.findings_crs), data.audience)
+    table_sheet(workbook, gettext("Findings"), columns, data.findings())
+
+
+def table_sheet(workbook: Workbook, title: str, columns: list[Column], rows: Iterable[Any]) -> None:
+    """A sheet of ``rows`` under ``columns``: widths, a frozen header row, number formats, autofilter."""
+    sheet = workbook.create_sheet(title)
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "B2"
@@ -77,7 +82,7 @@ def _findings_sheet(workbook: Workbook, data: WalkExport) -> None:
             cell.number_format = number_format
         styled.append(cell)
     count = 0
-    for row in data.findings():
+    for row in rows:
         cells = []
         for column, cell in zip(columns, styled, strict=True):
             value = _value(column, column.value(row))

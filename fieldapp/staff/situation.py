@@ -9,6 +9,7 @@ from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from fieldapp.errors import ValidationError
+from fieldapp.exporters import plan as plan_export
 from fieldapp.models import MEASURE_STATUSES
 from fieldapp.services import situation
 from fieldapp.services.situation import SituationFilter
@@ -122,3 +123,22 @@ def action_plan() -> str:
     return render_template("staff/action_plan.html", form=form, filtered=not the_filter.is_empty(),
                            plans=situation.action_plan(the_filter, date.today()),
                            status_names=measure_status_names(), priority_names=priority_names())
+
+
+EXPORT_AUDIENCES = ("internal", "external")
+
+
+@bp.get("/action-plan.<any(csv, xlsx):fmt>")
+def action_plan_export(fmt: str) -> Response:
+    """The action plan as a file; ``audience=external`` (default for sending to responsible parties) has no
+    notes."""
+    _form, the_filter, _choices = _filter_form()
+    audience = request.args.get("audience", "external")
+    if audience not in EXPORT_AUDIENCES:
+        raise ValidationError(gettext("Choose the internal or the external version."))
+    plans = situation.action_plan(the_filter, date.today())
+    body = plan_export.plan_csv(plans, audience) if fmt == "csv" else plan_export.plan_xlsx(plans, audience)
+    media = "text/csv; charset=utf-8" if fmt == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"{gettext('action-plan')}-{date.today().isoformat()}-{gettext(audience)}.{fmt}"
+    return Response(body, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

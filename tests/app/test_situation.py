@@ -207,3 +207,36 @@ def test_the_action_plan_lists_open_measures_by_party_most_overdue_first(picture
     assert "Åtgärdsplan" in page and "1 öppen åtgärd" in page and "1 försenad" in page
     assert 'id="party-1">Tekniska förvaltningen' in page and 'id="party-2">Parkenheten' in page
     assert "Inga öppna åtgärder matchar filtret" in staff_client.get("/staff/action-plan?area=Alafors").text
+
+
+def test_the_action_plan_downloads_for_responsible_parties_and_for_staff(picture, staff_client) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    from fieldapp.extensions import db as database
+
+    picture.findings["f2"].internal_note = "Intern: budgeten räcker inte"
+    picture.findings["f2"].note = "Buskarna skymmer gångvägen"
+    database.session.commit()
+    external = staff_client.get("/staff/action-plan.csv?lang=en")
+    assert external.status_code == 200 and "attachment" in external.headers["Content-Disposition"]
+    text = external.data.decode("utf-8")
+    assert text.startswith("\ufeff")  # Swedish Excel's dialect, as the walk exports
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert [(r["Responsible party"], r["Past the deadline"], r["status_code"]) for r in rows] == [
+        ("Tekniska förvaltningen", "yes", "planned"), ("Parkenheten", "", "new")]
+    assert "Internal note" not in rows[0] and "Observation" not in rows[0]
+    assert "budgeten" not in text and "Buskarna" not in text  # the external audience gets no notes
+    assert rows[0]["N (SWEREF 99 TM)"].replace(",", "").replace(".", "").isdigit()
+
+    internal = staff_client.get("/staff/action-plan.xlsx?audience=internal&lang=en")
+    sheet = openpyxl.load_workbook(io.BytesIO(internal.data)).active
+    header = [c.value for c in sheet[1]]
+    assert "Internal note" in header and sheet.auto_filter.ref.startswith("A1:")
+    notes = [row[header.index("Internal note")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "Intern: budgeten räcker inte" in notes
+    assert staff_client.get("/staff/action-plan.csv?audience=everyone").status_code == 422
+    only_header = staff_client.get("/staff/action-plan.csv?area=Alafors").data.decode()
+    assert only_header.count("\n") == 1
