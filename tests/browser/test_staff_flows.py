@@ -65,6 +65,8 @@ def test_draw_route_and_place_stops(tablet: Page, live_server) -> None:
     assert route["properties"]["length_m"] > 0
 
     for n, (fx, fy) in enumerate([(0.3, 0.3), (0.75, 0.7)], start=1):
+        # each stop reloads the page: wait for the map's script before using its buttons
+        expect(tablet.locator("#plan-map")).to_have_attribute("data-ready", "true")
         tablet.click("#place-stop")
         tablet.mouse.click(*map_point(tablet, fx, fy))
         expect(tablet.locator("#stop-name")).to_be_focused()

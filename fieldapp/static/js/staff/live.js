@@ -69,7 +69,8 @@ if (container && data) {
       if (!framed && markers.length) {
         // The first findings frame the view once with the route (one made far off the route is seen too);
         // later ones never move the map under the organizer's hand.
-        fitTo(map, [route, stops, meeting, ...markers]);
+        // at once (no zoom animation): the markers are laid out for the new view right below
+        fitTo(map, [route, stops, meeting, ...markers], undefined, { animate: false });
         framed = true;
       }
       spread.layout();

@@ -99,11 +99,11 @@ export function spreadFindings(map, findings, stops) {
   return { layout, leaders };
 }
 
-export function fitTo(map, layers, fallback = defaultView()) {
+export function fitTo(map, layers, fallback = defaultView(), { animate = true } = {}) {
   const group = L.featureGroup(layers.filter(Boolean));
   const bounds = group.getBounds();
   if (bounds.isValid()) {
-    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17, animate });
   } else {
     map.setView(...fallback);
   }
