@@ -264,6 +264,8 @@ def test_finding_markers_take_gloved_taps_and_popups_are_dark_with_the_thumbnail
     background = popup.evaluate("e => getComputedStyle(e).backgroundColor")
     red, green, blue = (int(v) for v in re.findall(r"\d+", background)[:3])
     assert max(red, green, blue) < 80, background  # dark, not Leaflet's white
+    # Leaflet fades a popup in: contrast is measured once it is fully shown, not halfway through the fade
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     assert axe_violations(page) == []
     context.close()
 
