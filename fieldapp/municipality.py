@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,11 @@ def time_zone_name() -> str:
 def zone() -> ZoneInfo:
     """The municipality's time zone: what every local date and time is shown and read in."""
     return current().zone
+
+
+def today() -> date:
+    """Today's date where the municipality is (deadlines, "past the deadline", digests)."""
+    return datetime.now(zone()).date()
 
 
 def check_config(config: dict[str, Any]) -> None:

@@ -9,12 +9,13 @@ job (retry, second worker) sends nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import render_template
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 
+from fieldapp import municipality
 from fieldapp.extensions import db
 from fieldapp.mail import Mail, send
 from fieldapp.models import Finding, Measure, ResponsibleParty, Walk
@@ -51,7 +52,7 @@ def digest_for(party: ResponsibleParty, today: date) -> Digest:
                Finding.hidden.is_(False), Finding.canonical_id.is_(None))
         .order_by(Measure.deadline.is_(None), Measure.deadline, Measure.id)
     ).all()
-    since = datetime.combine(today - WEEK, datetime.min.time(), tzinfo=UTC)
+    since = datetime.combine(today - WEEK, datetime.min.time(), tzinfo=municipality.zone())
     items = [DigestItem(f, m, w) for f, m, w in rows]
     return Digest(party,
                   new=[i for i in items if i.measure.created_at >= since],
@@ -73,7 +74,7 @@ def _mail(digest: Digest, lang: str) -> Mail:
 def send_weekly_digests(today: date | None = None, lang: str = "sv") -> int:
     """Mail this week's digest to every active party with an address and something to report, once a
     week; returns how many were queued."""
-    today = today or datetime.now(UTC).date()
+    today = today or municipality.today()
     week = monday_of(today)
     sent = 0
     parties = db.session.scalars(select(ResponsibleParty).where(

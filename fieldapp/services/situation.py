@@ -28,6 +28,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from fieldapp import municipality
 from fieldapp.extensions import db
 from fieldapp.finding_rules import FELT_SAFETY_COLUMNS
 from fieldapp.models import Category, Finding, Measure, ResponsibleParty, Walk
@@ -96,7 +97,7 @@ def _visible() -> ColumnElement[bool]:
 
 
 def _year_start(year: int) -> datetime:
-    return datetime(year, 1, 1, tzinfo=UTC)
+    return datetime(year, 1, 1, tzinfo=municipality.zone())  # New Year where the municipality is
 
 
 def walk_date() -> ColumnElement[datetime]:

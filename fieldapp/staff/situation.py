@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import jsonify, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
+from fieldapp import municipality
 from fieldapp.errors import ValidationError
 from fieldapp.exporters import plan as plan_export
 from fieldapp.models import MEASURE_STATUSES
@@ -61,7 +60,7 @@ def situation_page() -> str:
 def situation_figures() -> str:
     """The situation picture's tables for the filter: recurring places, parties, overdue, years."""
     _form, the_filter, _choices = _filter_form()
-    today = date.today()
+    today = municipality.today()
     spots = situation.hotspots(the_filter)
     return render_template(
         "staff/_situation_figures.html",
@@ -121,7 +120,7 @@ def action_plan() -> str:
     """Every open measure across walks, by responsible party, with deadline and age."""
     form, the_filter, _choices = _filter_form()
     return render_template("staff/action_plan.html", form=form, filtered=not the_filter.is_empty(),
-                           plans=situation.action_plan(the_filter, date.today()),
+                           plans=situation.action_plan(the_filter, municipality.today()),
                            status_names=measure_status_names(), priority_names=priority_names())
 
 
@@ -136,9 +135,9 @@ def action_plan_export(fmt: str) -> Response:
     audience = request.args.get("audience", "external")
     if audience not in EXPORT_AUDIENCES:
         raise ValidationError(gettext("Choose the internal or the external version."))
-    plans = situation.action_plan(the_filter, date.today())
+    plans = situation.action_plan(the_filter, municipality.today())
     body = plan_export.plan_csv(plans, audience) if fmt == "csv" else plan_export.plan_xlsx(plans, audience)
     media = "text/csv; charset=utf-8" if fmt == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"{gettext('action-plan')}-{date.today().isoformat()}-{gettext(audience)}.{fmt}"
+    name = f"{gettext('action-plan')}-{municipality.today().isoformat()}-{gettext(audience)}.{fmt}"
     return Response(body, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

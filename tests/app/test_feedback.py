@@ -8,11 +8,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from fieldapp import municipality
 from fieldapp.extensions import db
 from fieldapp.models import Event, Photo, ProtocolVersion
 from fieldapp.services import feedback
@@ -60,7 +60,7 @@ def test_landing_links_to_the_index_which_lists_published_walks_by_area_and_year
     assert 'href="/feedback"' in landing
     index = visitor.get("/feedback?lang=en").get_data(as_text=True)
     walk = published.walk
-    year = str(walk.starts_at.astimezone(ZoneInfo("Europe/Stockholm")).year)
+    year = str(walk.starts_at.astimezone(municipality.zone()).year)
     area_at = index.index(walk.area_name)
     assert index.index(f"<h3>{year}</h3>", area_at) < index.index(f'href="/walks/{SLUG}/feedback"', area_at)
     assert f"{len(published.visible)} reported" in index and "0 fixed" in index
@@ -94,7 +94,7 @@ def test_a_status_change_shows_at_once_without_republishing(app, staff_client, p
     set_status(staff_client, first.uuid, "done")
     html = anonymous(app).get(f"/walks/{SLUG}/feedback?lang=en").get_data(as_text=True)
     item = html[html.index('id="finding-1"'):html.index('id="finding-2"')]
-    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    today = datetime.now(municipality.zone()).date()
     assert "Fixed" in item and f'<time class="meta" datetime="{today}' in item
     assert "1 fixed" in html and "0 planned" not in html
     unsafe = sum(1 for f in published.visible if f.polarity == "unsafe")
